@@ -1,0 +1,5 @@
+import sys
+
+from bpgui.cli import main
+
+sys.exit(main())

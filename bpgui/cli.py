@@ -1,0 +1,260 @@
+"""The ``bpgui`` command: no argument (or a file) opens the window; subcommands work headless.
+
+Any bad input (a file or an option) prints one line, ``bpgui: error: ...``, and exits with status 2 without
+writing or changing any file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import os
+import sys
+import time
+from pathlib import Path
+
+from . import __version__
+
+SUBCOMMANDS = ("inspect", "train", "examples")
+
+
+class CLIError(Exception):
+    """A problem with the user's input: reported as one line, exit status 2."""
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message):  # one line, no usage dump
+        raise CLIError(message)
+
+
+def _positive_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not (math.isfinite(v) and v > 0):
+        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
+    return v
+
+
+def _int_range(lo: int, hi: int, allow_full: bool = False):
+    def parse(text: str):
+        if allow_full and text.lower() == "full":
+            return "full"
+        try:
+            v = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a whole number") from None
+        if not lo <= v <= hi:
+            raise argparse.ArgumentTypeError(f"must be between {lo} and {hi}, not {v}")
+        return v
+
+    return parse
+
+
+def _build_parser() -> _Parser:
+    from .core.optimizers import OPTIMIZER_NAMES
+
+    p = _Parser(prog="bpgui", description="A desktop sandbox for gradient descent and backpropagation.")
+    p.add_argument("--version", action="version", version=f"bpgui {__version__}")
+    sub = p.add_subparsers(dest="command", parser_class=_Parser)
+
+    ins = sub.add_parser("inspect", help="one forward and backward pass: loss, outputs, δ and ∂E/∂p")
+    ins.add_argument("file", help="a network document (.json)")
+    ins.add_argument("--json", action="store_true", help="print a JSON object instead of tables")
+
+    tr = sub.add_parser("train", help="train headless and write the trained network")
+    tr.add_argument("file", help="a network document (.json)")
+    tr.add_argument("--steps", type=_int_range(1, 10**9), required=True, help="number of optimizer steps")
+    tr.add_argument("--learning-rate", type=_positive_float, help="override training.learning_rate")
+    tr.add_argument("--optimizer", choices=OPTIMIZER_NAMES, help="override training.optimizer")
+    tr.add_argument("--batch-size", type=_int_range(1, 10**6, allow_full=True),
+                    help="override training.batch_size ('full' for the whole training set)")
+    tr.add_argument("--seed", type=_int_range(0, 2**63 - 1), help="override training.seed (minibatch order)")
+    tr.add_argument("-o", "--output", required=True, help="where to write the trained network (.json)")
+    tr.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sub.add_parser("examples", help="list the bundled example networks")
+    return p
+
+
+def _load(path: str):
+    from .core.document import DocumentError, load_document
+
+    try:
+        return load_document(path)
+    except DocumentError as e:
+        raise CLIError(f"{path}: {e}") from None
+
+
+# ---------------------------------------------------------------------------------------------- inspect
+def _fmt(v: float) -> str:
+    return f"{v: .6g}"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> str:
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h) for i, h in enumerate(header)]
+    line = lambda cells: "  ".join(c.rjust(w) if i else c.ljust(w) for i, (c, w) in enumerate(zip(cells, widths)))  # noqa: E731
+    return "\n".join([line(header), line(["─" * w for w in widths])] + [line(r) for r in rows])
+
+
+def cmd_inspect(args) -> int:
+    from .core.engine import Engine
+
+    doc = _load(args.file)
+    data = doc.dataset()
+    net = doc.network
+    engine = Engine(net)
+    ev = engine.evaluate(data.x_train, data.t_train)
+    if args.json:
+        out = {
+            "file": args.file,
+            "loss_function": net.loss,
+            "loss": ev.loss,
+            "samples": len(data.x_train),
+            "inputs": data.x_train.tolist(),
+            "targets": data.t_train.tolist(),
+            "outputs": ev.outputs.tolist(),
+            "deltas": {nid: d.tolist() for nid, d in ev.delta.items()},
+            "parameters": engine.parameter_values(),
+            "gradients": ev.gradients,
+        }
+        print(json.dumps(out, indent=1, allow_nan=False) if math.isfinite(ev.loss) else json.dumps(out))
+        return 0
+
+    n = len(data.x_train)
+    shown = min(n, 4)
+    print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples")
+    print(f"loss ({net.loss}): E = {ev.loss:.10g}\n")
+    in_ids = [x.id for x in net.inputs]
+    out_ids = [y.id for y in net.outputs]
+    rows = []
+    for i in range(min(n, 10)):
+        rows.append([str(i + 1)] + [_fmt(v) for v in data.x_train[i]] + [_fmt(v) for v in ev.outputs[i]]
+                    + [_fmt(v) for v in data.t_train[i]])
+    print("outputs")
+    print(_table(["sample"] + in_ids + out_ids + [f"target {o}" for o in out_ids], rows))
+    if n > 10:
+        print(f"... and {n - 10} more samples")
+    print("\nneurons: δ = ∂E/∂net" + (f", per sample (first {shown} of {n})" if n > shown else ", per sample")
+          + "; Σ δ = ∂E/∂bias")
+    rows = []
+    for x in net:
+        if x.layer == 0:
+            continue
+        d = ev.delta[x.id]
+        rows.append([x.id, str(x.layer), net.role(x.id), x.activation, _fmt(x.bias)]
+                    + [_fmt(v) for v in d[:shown]] + [_fmt(d.sum())])
+    print(_table(["neuron", "layer", "role", "activation", "bias"] + [f"δ[{i + 1}]" for i in range(shown)]
+                 + ["Σ δ"], rows))
+    print("\nparameters")
+    values = engine.parameter_values()
+    rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
+    print(_table(["parameter", "value", "∂E/∂p"], rows))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- train
+class _Progress:
+    def __init__(self, total: int, enabled: bool):
+        self.total, self.enabled = total, enabled
+        self.start = self.last = time.perf_counter()
+
+    def __call__(self, done: int) -> None:
+        if not self.enabled or (done % 64 and done != self.total):
+            return
+        now = time.perf_counter()
+        if now - self.last < 0.1 and done != self.total:
+            return
+        self.last = now
+        frac = done / self.total
+        bar = "█" * int(30 * frac) + "·" * (30 - int(30 * frac))
+        rate = done / max(now - self.start, 1e-9)
+        sys.stderr.write(f"\r  {bar} {done}/{self.total} steps  {rate:,.0f} steps/s ")
+        sys.stderr.flush()
+
+    def close(self):
+        if self.enabled:
+            sys.stderr.write("\n")
+
+
+def cmd_train(args) -> int:
+    from .core.document import DocumentError, save_document
+    from .core.training import Trainer
+
+    doc = _load(args.file)
+    cfg = doc.training
+    if args.learning_rate is not None:
+        cfg.learning_rate = args.learning_rate
+    if args.optimizer is not None:
+        cfg.optimizer = args.optimizer
+    if args.batch_size is not None:
+        cfg.batch_size = None if args.batch_size == "full" else args.batch_size
+    if args.seed is not None:
+        cfg.seed = args.seed
+    out = Path(args.output)
+    if out.is_dir():
+        raise CLIError(f"{args.output}: is a folder, not a file")
+    if not out.parent.is_dir():
+        raise CLIError(f"{args.output}: the folder {str(out.parent)!r} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise CLIError(f"{args.output}: the folder is not writable")
+    trainer = Trainer.from_document(doc)
+    e0 = trainer.train_loss()
+    progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
+    t0 = time.perf_counter()
+    try:
+        trainer.train(args.steps, progress)
+    finally:
+        progress.close()
+    elapsed = time.perf_counter() - t0
+    e1 = trainer.train_loss()
+    if not (math.isfinite(e1) and trainer.parameters_finite()):
+        print(f"bpgui: error: training diverged (the loss became {e1}); try a smaller learning rate than "
+              f"{cfg.learning_rate:g}. Nothing was written.", file=sys.stderr)
+        return 1
+    trainer.write_back()
+    try:
+        save_document(doc, out)
+    except DocumentError as e:
+        raise CLIError(f"{args.output}: {e}") from None
+    test = trainer.test_loss()
+    test_text = f", test loss {test:.6g}" if test is not None else ""
+    print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
+          f"({args.steps / max(elapsed, 1e-9):,.0f} steps/s)")
+    print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
+    print(f"wrote {args.output}")
+    return 0
+
+
+def cmd_examples(args) -> int:
+    from .resources import example_paths
+
+    for name, path in example_paths().items():
+        print(f"{name:20s} {path}")
+    return 0
+
+
+def cmd_open(file: str | None) -> int:
+    print("bpgui: the window is not built yet; use 'bpgui inspect FILE' or 'bpgui train FILE' "
+          "(see 'bpgui --help')", file=sys.stderr)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    try:
+        if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
+            args = _build_parser().parse_args(argv)
+            return {"inspect": cmd_inspect, "train": cmd_train, "examples": cmd_examples}[args.command](args)
+        opener = _Parser(prog="bpgui", add_help=False)
+        opener.add_argument("file", nargs="?")
+        args = opener.parse_args(argv)
+        return cmd_open(args.file)
+    except CLIError as e:
+        print(f"bpgui: error: {e}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("bpgui: interrupted", file=sys.stderr)
+        return 130

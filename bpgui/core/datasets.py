@@ -1,0 +1,131 @@
+"""Datasets: seeded generators and literal tables.
+
+Every generator draws ``n`` points with a seeded NumPy generator, adds Gaussian noise of standard deviation
+``noise`` to the inputs, and holds out ``test_fraction`` of them (rounded down) as a test set. Classification
+sets have 2-D inputs in about [-1, 1]² and labels 0/1; their targets take the width of the network's outputs:
+one column of labels for one output neuron, one-hot columns for two. ``sine`` is a 1-D regression
+``t = sin(πx)`` with x in [-1, 1].
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+MAX_POINTS = 100_000
+
+
+class DataError(ValueError):
+    """Data that cannot be used with a network; the message is meant for the user."""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    x_train: np.ndarray  # N × inputs
+    t_train: np.ndarray  # N × outputs
+    x_test: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    t_test: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+
+    @property
+    def n_inputs(self) -> int:
+        return self.x_train.shape[1]
+
+    @property
+    def n_outputs(self) -> int:
+        return self.t_train.shape[1]
+
+
+def _xor(rng, n):
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    # keep points off the axes so the classes are separable before noise
+    x += np.sign(x) * 0.05
+    return x, (x[:, 0] * x[:, 1] < 0).astype(float)
+
+
+def _circles(rng, n):
+    inner = n // 2
+    r = np.concatenate([rng.uniform(0.0, 0.5, inner), rng.uniform(0.7, 1.0, n - inner)])
+    a = rng.uniform(0.0, 2 * np.pi, n)
+    x = np.column_stack([r * np.cos(a), r * np.sin(a)])
+    return x, (np.arange(n) < inner).astype(float)
+
+
+def _gaussians(rng, n):
+    half = n // 2
+    labels = (np.arange(n) < half).astype(float)
+    centres = np.where(labels[:, None] > 0, [0.5, 0.5], [-0.5, -0.5])
+    return centres + rng.normal(0.0, 0.25, size=(n, 2)), labels
+
+
+def _spiral(rng, n):
+    half = n // 2
+    labels = (np.arange(n) < half).astype(float)
+    s = rng.uniform(0.0, 1.0, n)
+    a = 1.75 * 2 * np.pi * s + np.pi * labels
+    r = 0.1 + 0.9 * s
+    return np.column_stack([r * np.cos(a), r * np.sin(a)]), labels
+
+
+def _sine(rng, n):
+    x = rng.uniform(-1.0, 1.0, size=(n, 1))
+    return x, np.sin(np.pi * x[:, 0])
+
+
+GENERATORS = {
+    "xor": (_xor, 2, "classification"),
+    "circles": (_circles, 2, "classification"),
+    "gaussians": (_gaussians, 2, "classification"),
+    "spiral": (_spiral, 2, "classification"),
+    "sine": (_sine, 1, "regression"),
+}
+GENERATOR_NAMES = tuple(GENERATORS)
+
+
+def generator_shape(name: str) -> tuple[int, str]:
+    """(input width, kind) of a generator."""
+    _, width, kind = GENERATORS[name]
+    return width, kind
+
+
+def generate(name: str, n: int = 200, noise: float = 0.0, test_fraction: float = 0.0, seed: int = 0,
+             n_outputs: int = 1) -> Dataset:
+    if name not in GENERATORS:
+        raise DataError(f"unknown data generator '{name}' (choose from {', '.join(GENERATORS)})")
+    fn, width, kind = GENERATORS[name]
+    if not 1 <= n <= MAX_POINTS:
+        raise DataError(f"a generator makes 1 to {MAX_POINTS} points, not {n}")
+    if not 0.0 <= test_fraction < 1.0:
+        raise DataError(f"test_fraction must be at least 0 and below 1, not {test_fraction}")
+    if not noise >= 0.0:
+        raise DataError(f"noise must be zero or more, not {noise}")
+    rng = np.random.default_rng(seed)
+    x, labels = fn(rng, n)
+    if noise:
+        x = x + rng.normal(0.0, noise, size=x.shape)
+    if kind == "regression":
+        if n_outputs != 1:
+            raise DataError(f"the {name} data has 1 target column; the network has {n_outputs} outputs")
+        t = labels[:, None]
+    elif n_outputs == 1:
+        t = labels[:, None]
+    elif n_outputs == 2:
+        t = np.column_stack([1.0 - labels, labels])
+    else:
+        raise DataError(
+            f"the {name} data has two classes: use 1 output neuron (labels) or 2 (one-hot), not {n_outputs}"
+        )
+    order = rng.permutation(n)
+    n_test = int(n * test_fraction)
+    test, train = order[:n_test], order[n_test:]
+    if len(train) == 0:
+        raise DataError("the test fraction leaves no training points")
+    return Dataset(x[train], t[train], x[test], t[test])
+
+
+def table(inputs, targets) -> Dataset:
+    x = np.asarray(inputs, dtype=float)
+    t = np.asarray(targets, dtype=float)
+    if x.ndim != 2 or t.ndim != 2 or len(x) != len(t) or len(x) == 0:
+        raise DataError("a data table needs the same positive number of input and target rows")
+    return Dataset(x, t, np.zeros((0, x.shape[1])), np.zeros((0, t.shape[1])))

@@ -1,0 +1,500 @@
+"""The network document: a JSON file (format ``bpgui-network``, version 1) holding a network, its data, its
+training settings and an optional ``view`` section for the GUI.
+
+Loading validates everything and raises :class:`DocumentError` with a message that names the place of the first
+problem, e.g. ``edge 3 ('h1' -> 'z'): unknown neuron 'z'``. Documents are plain data: nothing in a file is ever
+evaluated or unpickled. Saving writes a temporary file beside the target and renames it over the target, so a
+failed save never damages an existing file.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .datasets import GENERATORS, MAX_POINTS, DataError, Dataset, generate, generator_shape, table
+from .losses import LOSSES
+from .network import ID_PATTERN, MAX_NEURONS, Network, NetworkError, Neuron
+from .optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS
+
+FORMAT = "bpgui-network"
+VERSION = 1
+MAX_FILE_BYTES = 32 * 1024 * 1024
+MAX_DEPTH = 16
+MAX_EDGES = 1_000_000
+MAX_SEED = 2**63 - 1
+MAX_LEARNING_RATE = 1e6
+
+TOP_KEYS = ("format", "version", "neurons", "edges", "loss", "data", "training", "view")
+HYPERPARAMETER_KEYS = tuple(dict.fromkeys(k for h in HYPERPARAMETERS.values() for k in h))
+TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "train_biases", "seed") + HYPERPARAMETER_KEYS
+GENERATOR_KEYS = ("generator", "n", "noise", "test_fraction", "seed")
+
+
+class DocumentError(ValueError):
+    """A document that cannot be read or used; the message names the place and the problem."""
+
+
+# ---------------------------------------------------------------------------------------------- model
+@dataclass
+class TrainingConfig:
+    optimizer: str = "sgd"
+    learning_rate: float = 0.1
+    batch_size: int | None = None  # None: full batch
+    train_biases: bool = True
+    seed: int = 0
+    hyperparameters: dict[str, float] = field(default_factory=dict)  # only those given
+
+    def hyper_for_optimizer(self) -> dict[str, float]:
+        """The hyperparameters the chosen optimizer uses (defaults filled in)."""
+        defaults = HYPERPARAMETERS[self.optimizer]
+        return {k: self.hyperparameters.get(k, v) for k, v in defaults.items()}
+
+    def to_dict(self) -> dict:
+        d = {
+            "optimizer": self.optimizer,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "train_biases": self.train_biases,
+            "seed": self.seed,
+        }
+        d.update(self.hyperparameters)
+        return d
+
+
+@dataclass
+class TableData:
+    inputs: np.ndarray
+    targets: np.ndarray
+
+    def to_dict(self) -> dict:
+        return {"inputs": self.inputs.tolist(), "targets": self.targets.tolist()}
+
+    def __eq__(self, other):
+        return (isinstance(other, TableData) and np.array_equal(self.inputs, other.inputs)
+                and np.array_equal(self.targets, other.targets))
+
+
+@dataclass
+class GeneratorData:
+    generator: str
+    n: int = 200
+    noise: float = 0.0
+    test_fraction: float = 0.0
+    seed: int = 0
+
+    def to_dict(self) -> dict:
+        return {"generator": self.generator, "n": self.n, "noise": self.noise,
+                "test_fraction": self.test_fraction, "seed": self.seed}
+
+
+@dataclass
+class Document:
+    network: Network
+    data: TableData | GeneratorData
+    training: TrainingConfig = field(default_factory=TrainingConfig)
+    view: dict | None = None
+
+    def dataset(self) -> Dataset:
+        """The training (and test) data, checked against the network's inputs and outputs."""
+        return make_dataset(self.data, self.network)
+
+    def to_dict(self) -> dict:
+        net = self.network
+        neurons = []
+        for n in net:
+            d: dict[str, Any] = {"id": n.id, "layer": n.layer}
+            if n.layer > 0:
+                d["activation"] = n.activation
+                d["bias"] = n.bias
+            neurons.append(d)
+        doc = {
+            "format": FORMAT,
+            "version": VERSION,
+            "neurons": neurons,
+            "edges": [{"from": a, "to": b, "weight": w} for (a, b), w in net.edges.items()],
+            "loss": net.loss,
+            "data": self.data.to_dict(),
+            "training": self.training.to_dict(),
+        }
+        if self.view is not None:
+            doc["view"] = self.view
+        return doc
+
+    def to_json(self) -> str:
+        return dumps(self.to_dict()) + "\n"
+
+    def copy(self) -> Document:
+        return parse_document(self.to_json())
+
+
+def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
+    n_in, n_out = len(network.inputs), len(network.outputs)
+    if isinstance(data, TableData):
+        if data.inputs.shape[1] != n_in:
+            raise DocumentError(f"data.inputs has {data.inputs.shape[1]} columns; the network has {n_in} inputs")
+        if data.targets.shape[1] != n_out:
+            raise DocumentError(f"data.targets has {data.targets.shape[1]} columns; the network has "
+                                f"{n_out} outputs")
+        return table(data.inputs, data.targets)
+    width, kind = generator_shape(data.generator)
+    if width != n_in:
+        raise DocumentError(f"data: the {data.generator} generator makes {width}-D inputs; "
+                            f"the network has {n_in} input neuron{'s' if n_in != 1 else ''}")
+    try:
+        return generate(data.generator, data.n, data.noise, data.test_fraction, data.seed, n_outputs=n_out)
+    except DataError as e:
+        raise DocumentError(f"data: {e}") from None
+
+
+# ---------------------------------------------------------------------------------------------- JSON text
+def dumps(obj: Any, indent: int = 0, width: int = 110) -> str:
+    """JSON with short lists and objects kept on one line (one neuron, edge or data row per line)."""
+    flat = json.dumps(obj, allow_nan=False, ensure_ascii=False)
+    if len(flat) + indent <= width or not isinstance(obj, (list, dict)) or not obj:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(obj, list):
+        items = [pad + dumps(v, indent + 2, width) for v in obj]
+        return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+    items = [pad + json.dumps(k, ensure_ascii=False) + ": " + dumps(v, indent + 2, width) for k, v in obj.items()]
+    return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+
+
+def _reject_constant(name):
+    raise DocumentError(f"{name} is not a number JSON allows (numbers must be finite)")
+
+
+def _depth(obj, limit: int, where: str = "the document") -> None:
+    stack = [(obj, 1)]
+    while stack:
+        o, d = stack.pop()
+        if d > limit:
+            raise DocumentError(f"{where} is nested more than {limit} levels deep")
+        if isinstance(o, dict):
+            stack.extend((v, d + 1) for v in o.values())
+        elif isinstance(o, list):
+            stack.extend((v, d + 1) for v in o)
+
+
+def parse_json(text: str) -> Any:
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as e:
+        if e.pos >= len(text.rstrip()):
+            raise DocumentError("the JSON text ends too early (is the file truncated?)") from None
+        raise DocumentError(f"not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
+    except RecursionError:
+        raise DocumentError(f"the document is nested more than {MAX_DEPTH} levels deep") from None
+
+
+# ---------------------------------------------------------------------------------------------- validation
+def _type_name(v) -> str:
+    if v is None:
+        return "null"
+    if isinstance(v, bool):
+        return "true/false"
+    return {dict: "an object", list: "a list", str: "text", int: "a number", float: "a number"}.get(type(v), "?")
+
+
+def _number(v, where: str) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise DocumentError(f"{where} must be a number, not {_type_name(v)}")
+    f = float(v)
+    if not math.isfinite(f):
+        raise DocumentError(f"{where} must be a finite number")
+    return f
+
+
+def _integer(v, where: str, lo: int, hi: int) -> int:
+    if isinstance(v, float) and v.is_integer():
+        v = int(v)
+    if isinstance(v, bool) or not isinstance(v, int):
+        raise DocumentError(f"{where} must be a whole number, not {_type_name(v) if not isinstance(v, float) else v}")
+    if not lo <= v <= hi:
+        raise DocumentError(f"{where} must be between {lo} and {hi}, not {v}")
+    return v
+
+
+def _object(v, where: str, allowed: tuple[str, ...]) -> dict:
+    if not isinstance(v, dict):
+        raise DocumentError(f"{where} must be an object, not {_type_name(v)}")
+    for k in v:
+        if k not in allowed:
+            raise DocumentError(f"{where}: unknown key '{k}' (allowed: {', '.join(allowed)})")
+    return v
+
+
+def _list(v, where: str, limit: int) -> list:
+    if not isinstance(v, list):
+        raise DocumentError(f"{where} must be a list, not {_type_name(v)}")
+    if len(v) > limit:
+        raise DocumentError(f"{where} has {len(v)} entries; the limit is {limit}")
+    return v
+
+
+def _choice(v, where: str, choices) -> str:
+    if not isinstance(v, str):
+        raise DocumentError(f"{where} must be text, not {_type_name(v)}")
+    if v not in choices:
+        raise DocumentError(f"{where}: unknown name '{v}' (choose from {', '.join(choices)})")
+    return v
+
+
+def _parse_neurons(raw, loss: str) -> Network:
+    items = _list(raw, "neurons", MAX_NEURONS)
+    net = Network(loss)
+    for i, item in enumerate(items, 1):
+        where = f"neuron {i}"
+        if isinstance(item, dict) and isinstance(item.get("id"), str):
+            where = f"neuron {i} ('{item['id']}')"
+        _object(item, where, ("id", "layer", "activation", "bias"))
+        if "id" not in item:
+            raise DocumentError(f"{where}: missing 'id'")
+        nid = item["id"]
+        if not isinstance(nid, str) or not ID_PATTERN.match(nid):
+            raise DocumentError(f"{where}: id {json.dumps(nid)} is not valid (use letters, digits and _, "
+                                "not starting with a digit)")
+        if nid in net.neurons:
+            raise DocumentError(f"{where}: the id '{nid}' is used twice")
+        if "layer" not in item:
+            raise DocumentError(f"{where}: missing 'layer'")
+        layer = _integer(item["layer"], f"{where}: layer", 0, 999)
+        if layer == 0:
+            if "activation" in item and item["activation"] is not None:
+                raise DocumentError(f"{where}: an input neuron (layer 0) has no activation")
+            if "bias" in item and item["bias"] not in (0, None):
+                raise DocumentError(f"{where}: an input neuron (layer 0) has no bias")
+            net._add_neuron_unchecked(Neuron(nid, 0))
+        else:
+            act = _choice(item.get("activation", "linear"), f"{where}: activation", ACTIVATIONS)
+            bias = _number(item.get("bias", 0.0), f"{where}: bias")
+            net._add_neuron_unchecked(Neuron(nid, layer, act, bias))
+    if not net.inputs:
+        raise DocumentError("neurons: there is no input neuron (layer 0)")
+    if not net.outputs:
+        raise DocumentError("neurons: there is no output neuron (a layer above 0)")
+    need = LOSSES[loss].required_output_activation
+    for n in net.outputs:
+        if need and n.activation != need:
+            raise DocumentError(f"neuron '{n.id}': the {loss} loss needs {need} output neurons, "
+                                f"not {n.activation}")
+    return net
+
+
+def _parse_edges(raw, net: Network) -> None:
+    items = _list(raw, "edges", MAX_EDGES)
+    for i, item in enumerate(items, 1):
+        where = f"edge {i}"
+        if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):
+            where = f"edge {i} ('{item['from']}' -> '{item['to']}')"
+        _object(item, where, ("from", "to", "weight"))
+        for k in ("from", "to", "weight"):
+            if k not in item:
+                raise DocumentError(f"{where}: missing '{k}'")
+        for k in ("from", "to"):
+            if not isinstance(item[k], str):
+                raise DocumentError(f"{where}: '{k}' must be a neuron id, not {_type_name(item[k])}")
+            if item[k] not in net.neurons:
+                raise DocumentError(f"{where}: unknown neuron '{item[k]}'")
+        w = _number(item["weight"], f"{where}: weight")
+        try:
+            net.add_edge(item["from"], item["to"], w)
+        except NetworkError as e:
+            raise DocumentError(f"{where}: {_strip_edge_prefix(str(e))}") from None
+
+
+def _strip_edge_prefix(msg: str) -> str:
+    if msg.startswith("edge '") and ": " in msg:
+        return msg.split(": ", 1)[1]
+    return msg
+
+
+def _parse_table_rows(raw, where: str, width_name: str) -> np.ndarray:
+    rows = _list(raw, where, MAX_POINTS)
+    if not rows:
+        raise DocumentError(f"{where} is empty")
+    width = None
+    for r, row in enumerate(rows, 1):
+        if not isinstance(row, list):
+            raise DocumentError(f"{where} row {r} must be a list of numbers, not {_type_name(row)}")
+        if width is None:
+            width = len(row)
+            if width == 0 or width > MAX_NEURONS:
+                raise DocumentError(f"{where} row 1 has {width} values")
+        elif len(row) != width:
+            raise DocumentError(f"{where} row {r} has {len(row)} values; row 1 has {width}")
+        for c, v in enumerate(row, 1):
+            _number(v, f"{where} row {r}, value {c}")
+    return np.array(rows, dtype=float)
+
+
+def _parse_data(raw, net: Network) -> TableData | GeneratorData:
+    if not isinstance(raw, dict):
+        raise DocumentError(f"data must be an object, not {_type_name(raw)}")
+    if "generator" in raw:
+        d = _object(raw, "data", GENERATOR_KEYS)
+        gen = _choice(d["generator"], "data.generator", GENERATORS)
+        spec = GeneratorData(
+            gen,
+            n=_integer(d.get("n", 200), "data.n", 1, MAX_POINTS),
+            noise=_number(d.get("noise", 0.0), "data.noise"),
+            test_fraction=_number(d.get("test_fraction", 0.0), "data.test_fraction"),
+            seed=_integer(d.get("seed", 0), "data.seed", 0, MAX_SEED),
+        )
+        if not 0.0 <= spec.noise <= 10.0:
+            raise DocumentError(f"data.noise must be between 0 and 10, not {spec.noise}")
+        if not 0.0 <= spec.test_fraction < 1.0:
+            raise DocumentError(f"data.test_fraction must be at least 0 and below 1, not {spec.test_fraction}")
+    else:
+        d = _object(raw, "data", ("inputs", "targets"))
+        for k in ("inputs", "targets"):
+            if k not in d:
+                raise DocumentError(f"data: missing '{k}' (or give a 'generator')")
+        x = _parse_table_rows(d["inputs"], "data.inputs", "inputs")
+        t = _parse_table_rows(d["targets"], "data.targets", "outputs")
+        if len(x) != len(t):
+            raise DocumentError(f"data has {len(x)} input rows but {len(t)} target rows")
+        spec = TableData(x, t)
+    make_dataset(spec, net)  # checks widths and generator options
+    return spec
+
+
+def _parse_training(raw) -> TrainingConfig:
+    d = _object(raw, "training", TRAINING_KEYS)
+    cfg = TrainingConfig()
+    if "optimizer" in d:
+        cfg.optimizer = _choice(d["optimizer"], "training.optimizer", HYPERPARAMETERS)
+    if "learning_rate" in d:
+        lr = _number(d["learning_rate"], "training.learning_rate")
+        if not 0.0 < lr <= MAX_LEARNING_RATE:
+            raise DocumentError(f"training.learning_rate must be above 0 and at most {MAX_LEARNING_RATE:g}, "
+                                f"not {lr}")
+        cfg.learning_rate = lr
+    if d.get("batch_size") is not None:
+        cfg.batch_size = _integer(d["batch_size"], "training.batch_size", 1, MAX_POINTS)
+    if "train_biases" in d:
+        if not isinstance(d["train_biases"], bool):
+            raise DocumentError(f"training.train_biases must be true or false, not {_type_name(d['train_biases'])}")
+        cfg.train_biases = d["train_biases"]
+    if "seed" in d:
+        cfg.seed = _integer(d["seed"], "training.seed", 0, MAX_SEED)
+    for k in HYPERPARAMETER_KEYS:
+        if k in d:
+            v = _number(d[k], f"training.{k}")
+            lo, hi, lo_inclusive = HYPERPARAMETER_RANGES[k]
+            if not ((lo <= v if lo_inclusive else lo < v) and v < hi):
+                raise DocumentError(f"training.{k} must be {'at least' if lo_inclusive else 'above'} {lo:g} "
+                                    f"and below {hi:g}, not {v}")
+            cfg.hyperparameters[k] = v
+    return cfg
+
+
+def document_from_dict(raw: Any) -> Document:
+    if not isinstance(raw, dict):
+        raise DocumentError(f"the document must be a JSON object, not {_type_name(raw)}")
+    _depth(raw, MAX_DEPTH)
+    if raw.get("format") != FORMAT:
+        raise DocumentError(f"not a bpgui network document (\"format\" must be \"{FORMAT}\")")
+    if "version" not in raw:
+        raise DocumentError("missing 'version'")
+    version = raw["version"]
+    if version != VERSION or isinstance(version, bool):
+        raise DocumentError(f"document version {json.dumps(version)} is not supported (this bpgui reads "
+                            f"version {VERSION})")
+    _object(raw, "the document", TOP_KEYS)
+    for k in ("neurons", "edges", "data"):
+        if k not in raw:
+            raise DocumentError(f"missing '{k}'")
+    loss = _choice(raw.get("loss", "half_sse"), "loss", LOSSES)
+    net = _parse_neurons(raw["neurons"], loss)
+    _parse_edges(raw["edges"], net)
+    data = _parse_data(raw["data"], net)
+    training = _parse_training(raw.get("training", {}))
+    view = raw.get("view")
+    if view is not None and not isinstance(view, dict):
+        raise DocumentError(f"view must be an object, not {_type_name(view)}")
+    return Document(net, data, training, view)
+
+
+def parse_document(text: str) -> Document:
+    return document_from_dict(parse_json(text))
+
+
+def read_document_text(path: str | os.PathLike) -> str:
+    p = Path(path)
+    try:
+        if p.is_dir():
+            raise DocumentError("is a folder, not a file")
+        size = p.stat().st_size
+        if size > MAX_FILE_BYTES:
+            raise DocumentError(f"the file is too large ({size / 1e6:.0f} MB; the limit is "
+                                f"{MAX_FILE_BYTES // 2**20} MB)")
+        data = p.read_bytes()
+    except FileNotFoundError:
+        raise DocumentError("no such file") from None
+    except PermissionError:
+        raise DocumentError("permission denied") from None
+    except OSError as e:
+        raise DocumentError(f"cannot read the file ({e.strerror or e})") from None
+    if not data.strip():
+        raise DocumentError("the file is empty")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        raise DocumentError("not a text file (it is not UTF-8)") from None
+
+
+def load_document(path: str | os.PathLike) -> Document:
+    return parse_document(read_document_text(path))
+
+
+def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``. On any failure the old
+    file is untouched and the temporary file is removed; the OSError propagates."""
+    p = Path(path)
+    if p.is_dir():
+        raise IsADirectoryError(21, "is a folder", str(p))
+    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
+    try:
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        if p.exists():
+            try:
+                os.chmod(tmp, p.stat().st_mode & 0o777)
+            except OSError:
+                pass
+        else:
+            os.chmod(tmp, 0o666 & ~_umask())
+        os.replace(tmp, p)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+def _umask() -> int:
+    m = os.umask(0)
+    os.umask(m)
+    return m
+
+
+def save_document(doc: Document, path: str | os.PathLike) -> None:
+    """Save atomically; raises DocumentError (old file untouched) if the file cannot be written."""
+    text = doc.to_json()
+    try:
+        atomic_write_bytes(path, text.encode("utf-8"))
+    except OSError as e:
+        raise DocumentError(f"cannot save: {e.strerror or e}") from None

@@ -1,0 +1,253 @@
+"""The vectorised forward and backward passes.
+
+A :class:`~bpgui.core.network.Network` is compiled into dense arrays laid out so that every layer is one
+matrix product and the whole gradient is one more:
+
+* Rows of the activation matrix ``A`` (shape R × N, feature-major) are: a row of ones (the bias input), then
+  every neuron, layer by layer. Within a layer, neurons are grouped by activation so that each group is one
+  contiguous block.
+* Columns of the weight matrix ``W`` (shape C × R) are the R sources; its rows are the C non-input neurons.
+  ``W[j, 0]`` is neuron j's bias and ``W[j, r]`` the weight of the edge from row r to j. Entries with no edge
+  are held at zero by a 0/1 ``mask`` on the gradient. ``W.ravel()`` is the flat parameter vector.
+* Layer k's net input is ``W[cols_k, :r_k] @ A[:r_k]``: the rows before layer k are the bias and every earlier
+  layer, so skip connections cost nothing extra.
+* Backward: ``∂E/∂out`` of layer j is ``W[cols_>j, rows_j]ᵀ @ D[cols_>j]`` where ``D`` holds δ = ∂E/∂net;
+  then δ_j = ∂E/∂out_j ⊙ f'(net_j). The gradient is ``(D @ Aᵀ) ⊙ mask``.
+
+All buffers of a batch size live in a :class:`Workspace`, so a training step allocates nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .activations import ACTIVATIONS
+from .losses import LOSSES
+from .network import Network, bias_name, parse_parameter_name, weight_name
+
+
+class Workspace:
+    """Preallocated buffers for batches of ``n`` samples, and cached views of them for each layer."""
+
+    def __init__(self, engine: Engine, n: int):
+        e = engine
+        self.n = n
+        self.A = np.empty((e.R, n))
+        self.A[0] = 1.0
+        self.NET = np.zeros((e.C, n))
+        self.D = np.zeros((e.C, n))
+        self.FP = np.ones((e.C, n))
+        self.T = np.empty((e.K, n))
+        self.G = np.zeros((e.C, e.R))
+        self.loss_ws = e.loss.workspace(e.K, n)
+        self.loss = float("nan")
+        self.inputs = self.A[1 : 1 + e.n_in]
+        off = 1 + e.n_in
+        W, A, NET, D, FP = e.W, self.A, self.NET, self.D, self.FP
+        self.fwd = []
+        self.bwd = []
+        for c0, c1, groups in e.layers:
+            r0 = c0 + off
+            acts = [(ACTIVATIONS[name], NET[a:b], A[a + off : b + off], FP[a:b]) for name, a, b in groups]
+            self.fwd.append((W[c0:c1, :r0], A[:r0], NET[c0:c1], acts))
+            if c1 < e.C:  # hidden layer: gets δ from every later layer
+                self.bwd.append((W[c1:, r0 : c1 + off].T, D[c1:], D[c0:c1], FP[c0:c1], acts))
+        self.bwd.reverse()
+        oc0 = e.C - e.K
+        self.z, self.y, self.delta_out = NET[oc0:], A[oc0 + off :], D[oc0:]
+        self.fp_out = FP[oc0:]
+        self.out_acts = self.fwd[-1][3]
+        self.G_bias = self.G[:, 0]
+
+    def load(self, x: np.ndarray, t: np.ndarray | None = None) -> None:
+        """Copy sample-major inputs (n × inputs) and targets (n × outputs, document order)."""
+        np.copyto(self.inputs, np.asarray(x, dtype=float).T)
+        if t is not None:
+            np.copyto(self.T, np.asarray(t, dtype=float).T[self._perm])
+
+
+@dataclass
+class Evaluation:
+    """One full forward and backward pass, with every intermediate value (sample-major, document order)."""
+
+    loss: float
+    outputs: np.ndarray  # N × K (softmax probabilities for cross_entropy)
+    net: dict[str, np.ndarray]  # per neuron, N values of its net input
+    out: dict[str, np.ndarray]  # per neuron, N values of its output (inputs: the data)
+    delta: dict[str, np.ndarray]  # per non-input neuron, N values of ∂E/∂net
+    dE_dout: dict[str, np.ndarray]  # per non-input neuron, N values of ∂E/∂out
+    dout_dnet: dict[str, np.ndarray]  # per non-input neuron, N values of f'(net)
+    gradients: dict[str, float]  # per parameter, ∂E/∂p over the batch
+
+    def chain(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Per-sample chain-rule factors of a parameter: (∂E/∂out_j, ∂out_j/∂net_j, ∂net_j/∂p), whose product
+        summed over the samples is ∂E/∂p."""
+        ref = parse_parameter_name(name)
+        if isinstance(ref, tuple):
+            src, dst = ref
+            return self.dE_dout[dst], self.dout_dnet[dst], self.out[src]
+        return self.dE_dout[ref], self.dout_dnet[ref], np.ones_like(self.net[ref])
+
+
+class Engine:
+    """A compiled network: dense weights, index maps, and the passes."""
+
+    def __init__(self, network: Network):
+        network.validate()
+        self.loss = LOSSES[network.loss]
+        L = network.num_layers
+        by_layer = [network.layer(i) for i in range(L)]
+        self.input_ids = [n.id for n in by_layer[0]]
+        self.output_ids = [n.id for n in by_layer[-1]]
+        self.n_in = len(self.input_ids)
+        rows = ["<bias>"] + self.input_ids
+        self.layers: list[tuple[int, int, list[tuple[str, int, int]]]] = []
+        c = 0
+        for k in range(1, L):
+            neurons = by_layer[k]
+            acts = list(dict.fromkeys(n.activation for n in neurons))
+            ordered = sorted(neurons, key=lambda n: acts.index(n.activation))
+            groups, c0 = [], c
+            for act in acts:
+                size = sum(1 for n in neurons if n.activation == act)
+                groups.append((act, c, c + size))
+                c += size
+            rows += [n.id for n in ordered]
+            self.layers.append((c0, c, groups))
+        self.row_ids = rows
+        self.row = {nid: r for r, nid in enumerate(rows) if r > 0}
+        self.R = len(rows)
+        self.C = self.R - 1 - self.n_in
+        self.K = len(self.output_ids)
+        self.col = {nid: r - 1 - self.n_in for nid, r in self.row.items() if r > self.n_in}
+        self.W = np.zeros((self.C, self.R))
+        self.mask = np.zeros((self.C, self.R))
+        self.params = self.W.reshape(-1)  # the flat parameter vector (a view)
+        self.index: dict[str, int] = {}
+        for (a, b), w in network.edges.items():
+            j, r = self.col[b], self.row[a]
+            self.W[j, r] = w
+            self.mask[j, r] = 1.0
+            self.index[weight_name(a, b)] = j * self.R + r
+        for n in network:
+            if n.layer > 0:
+                j = self.col[n.id]
+                self.W[j, 0] = n.bias
+                self.mask[j, 0] = 1.0
+                self.index[bias_name(n.id)] = j * self.R
+        self.parameter_names = network.parameter_names()
+        # compiled output position of each document-order output
+        oc0 = self.C - self.K
+        self._perm = np.array([self.col[nid] - oc0 for nid in self.output_ids])
+        self._unperm = np.argsort(self._perm)
+        self._workspaces: dict[int, Workspace] = {}
+
+    # ------------------------------------------------------------------ buffers
+    def workspace(self, n: int) -> Workspace:
+        ws = self._workspaces.get(n)
+        if ws is None:
+            ws = Workspace(self, n)
+            ws._perm = self._perm
+            self._workspaces[n] = ws
+        return ws
+
+    # ------------------------------------------------------------------ passes
+    def forward(self, ws: Workspace) -> None:
+        matmul = np.matmul
+        for w, a, net, acts in ws.fwd:
+            matmul(w, a, out=net)
+            for act, n, o, _ in acts:
+                act.forward(n, o)
+
+    def backward(self, ws: Workspace) -> float:
+        """Loss and gradient (into ``ws.G``) after :meth:`forward`. Returns E."""
+        loss = self.loss
+        e = loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+        if not loss.fused:
+            for act, n, o, fp in ws.out_acts:
+                act.derivative(n, o, fp)
+            ws.delta_out *= ws.fp_out
+        matmul = np.matmul
+        for wt, d_after, d, fp, acts in ws.bwd:
+            matmul(wt, d_after, out=d)
+            for act, n, o, f in acts:
+                act.derivative(n, o, f)
+            d *= fp
+        matmul(ws.D, ws.A.T, out=ws.G)
+        ws.G *= self.mask
+        ws.loss = e
+        return e
+
+    def loss_and_grad(self, ws: Workspace) -> float:
+        self.forward(ws)
+        return self.backward(ws)
+
+    # ------------------------------------------------------------------ convenience (not the hot path)
+    def predict(self, x: np.ndarray) -> np.ndarray:
+        """Outputs (N × K, document order) for sample-major inputs."""
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        ws = Workspace(self, x.shape[0])
+        ws._perm = self._perm
+        ws.load(x)
+        self.forward(ws)
+        return self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
+
+    def loss_value(self, x: np.ndarray, t: np.ndarray) -> float:
+        ws = self.workspace(len(x))
+        ws.load(x, t)
+        self.forward(ws)
+        return self.loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+
+    def gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, float]]:
+        ws = self.workspace(len(x))
+        ws.load(x, t)
+        e = self.loss_and_grad(ws)
+        g = ws.G.reshape(-1)
+        return e, {name: float(g[self.index[name]]) for name in self.parameter_names}
+
+    def evaluate(self, x: np.ndarray, t: np.ndarray) -> Evaluation:
+        x = np.atleast_2d(np.asarray(x, dtype=float))
+        ws = self.workspace(len(x))
+        ws.load(x, t)
+        e = self.loss_and_grad(ws)
+        off = 1 + self.n_in
+        net, out, delta, dE_dout, dout_dnet = {}, {}, {}, {}, {}
+        for nid in self.input_ids:
+            out[nid] = ws.A[self.row[nid]].copy()
+            net[nid] = out[nid].copy()
+        dout_all = np.zeros((self.C, ws.n))
+        for c0, c1, _ in self.layers:
+            if c1 < self.C:
+                dout_all[c0:c1] = self.W[c1:, c0 + off : c1 + off].T @ ws.D[c1:]
+        oc0 = self.C - self.K
+        if self.loss.fused:
+            dout_all[oc0:] = self.loss.dE_dout(ws.z, ws.y, ws.T)
+        else:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                dout_all[oc0:] = ws.D[oc0:] / ws.FP[oc0:]
+        for nid, j in self.col.items():
+            net[nid] = ws.NET[j].copy()
+            out[nid] = ws.A[j + off].copy()
+            delta[nid] = ws.D[j].copy()
+            dE_dout[nid] = dout_all[j].copy()
+            dout_dnet[nid] = ws.FP[j].copy()
+        outputs = self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
+        g = ws.G.reshape(-1)
+        grads = {name: float(g[self.index[name]]) for name in self.parameter_names}
+        return Evaluation(e, outputs, net, out, delta, dE_dout, dout_dnet, grads)
+
+    # ------------------------------------------------------------------ parameters
+    def get(self, name: str) -> float:
+        return float(self.params[self.index[name]])
+
+    def set(self, name: str, value: float) -> None:
+        self.params[self.index[name]] = value
+
+    def parameter_values(self) -> dict[str, float]:
+        return {name: float(self.params[self.index[name]]) for name in self.parameter_names}
+
+    def write_to(self, network: Network) -> None:
+        """Copy the current parameter values into ``network`` (which must have the same structure)."""
+        network.set_parameters(self.parameter_values())
