@@ -258,3 +258,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bpgui: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `bpgui inspect net.json | head`
+        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from writing again
+        return 0
