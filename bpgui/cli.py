@@ -28,14 +28,17 @@ class _Parser(argparse.ArgumentParser):
         raise CLIError(message)
 
 
-def _positive_float(text: str) -> float:
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
-    if not (math.isfinite(v) and v > 0):
-        raise argparse.ArgumentTypeError(f"must be a positive number, not {text}")
-    return v
+def _positive_float(hi: float):
+    def parse(text: str) -> float:
+        try:
+            v = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+        if not (math.isfinite(v) and 0 < v <= hi):
+            raise argparse.ArgumentTypeError(f"must be a positive number up to {hi:g}, not {text}")
+        return v
+
+    return parse
 
 
 def _int_range(lo: int, hi: int, allow_full: bool = False):
@@ -54,6 +57,8 @@ def _int_range(lo: int, hi: int, allow_full: bool = False):
 
 
 def _build_parser() -> _Parser:
+    from .core.datasets import MAX_POINTS
+    from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.optimizers import OPTIMIZER_NAMES
 
     p = _Parser(prog="bpgui", description="A desktop sandbox for gradient descent and backpropagation.")
@@ -67,11 +72,12 @@ def _build_parser() -> _Parser:
     tr = sub.add_parser("train", help="train headless and write the trained network")
     tr.add_argument("file", help="a network document (.json)")
     tr.add_argument("--steps", type=_int_range(1, 10**9), required=True, help="number of optimizer steps")
-    tr.add_argument("--learning-rate", type=_positive_float, help="override training.learning_rate")
+    tr.add_argument("--learning-rate", type=_positive_float(MAX_LEARNING_RATE),
+                    help="override training.learning_rate")
     tr.add_argument("--optimizer", choices=OPTIMIZER_NAMES, help="override training.optimizer")
-    tr.add_argument("--batch-size", type=_int_range(1, 10**6, allow_full=True),
+    tr.add_argument("--batch-size", type=_int_range(1, MAX_POINTS, allow_full=True),
                     help="override training.batch_size ('full' for the whole training set)")
-    tr.add_argument("--seed", type=_int_range(0, 2**63 - 1), help="override training.seed (minibatch order)")
+    tr.add_argument("--seed", type=_int_range(0, MAX_SEED), help="override training.seed (minibatch order)")
     tr.add_argument("-o", "--output", required=True, help="where to write the trained network (.json)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
 
@@ -99,14 +105,28 @@ def _table(header: list[str], rows: list[list[str]]) -> str:
     return "\n".join([line(header), line(["─" * w for w in widths])] + [line(r) for r in rows])
 
 
+def _finite_or_none(obj):
+    """JSON has no NaN or Infinity: such values become null."""
+    if isinstance(obj, float):
+        return obj if math.isfinite(obj) else None
+    if isinstance(obj, dict):
+        return {k: _finite_or_none(v) for k, v in obj.items()}
+    if isinstance(obj, list):
+        return [_finite_or_none(v) for v in obj]
+    return obj
+
+
 def cmd_inspect(args) -> int:
+    import numpy as np
+
     from .core.engine import Engine
 
     doc = _load(args.file)
     data = doc.dataset()
     net = doc.network
     engine = Engine(net)
-    ev = engine.evaluate(data.x_train, data.t_train)
+    with np.errstate(all="ignore"):  # overflow shows as inf / nan in the results, not as warnings
+        ev = engine.evaluate(data.x_train, data.t_train)
     if args.json:
         out = {
             "file": args.file,
@@ -120,7 +140,7 @@ def cmd_inspect(args) -> int:
             "parameters": engine.parameter_values(),
             "gradients": ev.gradients,
         }
-        print(json.dumps(out, indent=1, allow_nan=False) if math.isfinite(ev.loss) else json.dumps(out))
+        print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
         return 0
 
     n = len(data.x_train)
@@ -180,6 +200,8 @@ class _Progress:
 
 
 def cmd_train(args) -> int:
+    import numpy as np
+
     from .core.document import DocumentError, save_document
     from .core.training import Trainer
 
@@ -205,11 +227,12 @@ def cmd_train(args) -> int:
     progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
     t0 = time.perf_counter()
     try:
-        trainer.train(args.steps, progress)
+        with np.errstate(all="ignore"):  # divergence is reported below in one line, not as NumPy warnings
+            trainer.train(args.steps, progress)
+            e1 = trainer.train_loss()
     finally:
         progress.close()
     elapsed = time.perf_counter() - t0
-    e1 = trainer.train_loss()
     if not (math.isfinite(e1) and trainer.parameters_finite()):
         print(f"bpgui: error: training diverged (the loss became {e1}); try a smaller learning rate than "
               f"{cfg.learning_rate:g}. Nothing was written.", file=sys.stderr)
@@ -237,9 +260,11 @@ def cmd_examples(args) -> int:
 
 
 def cmd_open(file: str | None) -> int:
-    print("bpgui: the window is not built yet; use 'bpgui inspect FILE' or 'bpgui train FILE' "
-          "(see 'bpgui --help')", file=sys.stderr)
-    return 0
+    try:
+        from .app import run
+    except ImportError as e:  # e.g. Qt's system libraries are missing on a headless machine
+        raise CLIError(f"cannot start the window: {e}") from None
+    return run(file)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -45,6 +45,8 @@ class Change:
 
     kind: str
     args: tuple = ()
+    #: True when neurons, edges, activations, layers or the loss changed (not just weight or bias values)
+    structural: bool = False
 
 
 def _check_finite(value, what: str) -> float:
@@ -151,7 +153,7 @@ class Network:
     def weight(self, src: str, dst: str) -> float:
         try:
             return self._edges[(src, dst)]
-        except KeyError:
+        except (KeyError, TypeError):  # TypeError: an unhashable id, reported by neuron() below
             self.neuron(src)
             self.neuron(dst)
             raise NetworkError(f"there is no edge '{src}' -> '{dst}'") from None
@@ -219,7 +221,7 @@ class Network:
     def _emit(self, kind: str, *args, structural: bool = False) -> None:
         if structural:
             self.structure_version += 1
-        change = Change(kind, args)
+        change = Change(kind, args, structural)
         for cb in list(self._listeners):
             cb(change)
 
@@ -310,10 +312,10 @@ class Network:
         self._check_new_id(nid)
         if len(self._neurons) >= MAX_NEURONS:
             raise NetworkError(f"a network may have at most {MAX_NEURONS} neurons")
-        if self._neurons:
-            self._check_layer_index(layer)
-        elif layer != 0:
+        if not self._neurons and layer != 0:
             raise NetworkError("the first neuron must be an input (layer 0)")
+        if not (layer == 1 and self.num_layers == 1):  # with only inputs so far, layer 1 starts the outputs
+            self._check_layer_index(layer)
         if layer == 0:
             if activation is not None:
                 raise NetworkError(f"input neuron '{nid}' cannot have an activation")

@@ -1,0 +1,40 @@
+"""Starting the desktop app: the QApplication, the main window, and the document it opens on."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+
+def make_application():
+    from PySide6.QtGui import QIcon
+    from PySide6.QtWidgets import QApplication
+
+    from .resources import resource_path
+
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName("bpgui")
+    app.setOrganizationName("bpgui")
+    app.setApplicationDisplayName("bpgui")
+    app.setDesktopFileName("bpgui")
+    app.setWindowIcon(QIcon(str(resource_path("icons", "bpgui.svg"))))
+    return app
+
+
+def create_window(file: str | None = None):
+    """The main window on ``file``, or on the default example. A bad file shows its message in a dialog and
+    the window opens on the default example instead."""
+    from .main_window import MainWindow
+
+    window = MainWindow()
+    if file is not None:
+        window.open_path(Path(file), ask=False)
+    return window
+
+
+def run(file: str | None = None) -> int:
+    app = make_application()
+    window = create_window(file)
+    window.show()
+    window.view.fit()
+    return app.exec()

@@ -1,0 +1,83 @@
+"""The view onto the network editor: zoom with the wheel, pan with a middle drag or space+drag, rubber-band
+selection on empty space, and fit-to-view."""
+
+from __future__ import annotations
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QPainter
+from PySide6.QtWidgets import QGraphicsView
+
+MIN_ZOOM, MAX_ZOOM = 0.2, 5.0
+
+
+class NetworkView(QGraphicsView):
+    def __init__(self, scene, parent=None):
+        super().__init__(scene, parent)
+        self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
+        self.setDragMode(QGraphicsView.RubberBandDrag)
+        self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
+        self.setViewportUpdateMode(QGraphicsView.BoundingRectViewportUpdate)
+        self.setToolTip("")
+        self._space = False
+        self._pan_from = None
+
+    def zoom(self) -> float:
+        return self.transform().m11()
+
+    def wheelEvent(self, ev):
+        factor = 1.15 ** (ev.angleDelta().y() / 120)
+        z = self.zoom()
+        factor = max(MIN_ZOOM / z, min(MAX_ZOOM / z, factor))
+        self.scale(factor, factor)
+        ev.accept()
+
+    def fit(self) -> None:
+        rect = self.scene().sceneRect()
+        self.fitInView(rect, Qt.KeepAspectRatio)
+        if self.zoom() > 1.6:  # do not blow a tiny net up to cartoon size
+            self.resetTransform()
+            self.scale(1.6, 1.6)
+            self.centerOn(rect.center())
+
+    # panning ------------------------------------------------------------------------------------------
+    def keyPressEvent(self, ev):
+        if ev.key() == Qt.Key_Space and not ev.isAutoRepeat():
+            self._space = True
+            self.viewport().setCursor(Qt.OpenHandCursor)
+            ev.accept()
+            return
+        super().keyPressEvent(ev)
+
+    def keyReleaseEvent(self, ev):
+        if ev.key() == Qt.Key_Space and not ev.isAutoRepeat():
+            self._space = False
+            self.viewport().unsetCursor()
+            ev.accept()
+            return
+        super().keyReleaseEvent(ev)
+
+    def mousePressEvent(self, ev):
+        if ev.button() == Qt.MiddleButton or (self._space and ev.button() == Qt.LeftButton):
+            self._pan_from = ev.position()
+            self.viewport().setCursor(Qt.ClosedHandCursor)
+            ev.accept()
+            return
+        super().mousePressEvent(ev)
+
+    def mouseMoveEvent(self, ev):
+        if self._pan_from is not None:
+            d = ev.position() - self._pan_from
+            self._pan_from = ev.position()
+            self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(d.x()))
+            self.verticalScrollBar().setValue(self.verticalScrollBar().value() - int(d.y()))
+            ev.accept()
+            return
+        super().mouseMoveEvent(ev)
+
+    def mouseReleaseEvent(self, ev):
+        if self._pan_from is not None:
+            self._pan_from = None
+            self.viewport().unsetCursor()
+            ev.accept()
+            return
+        super().mouseReleaseEvent(ev)

@@ -1,0 +1,313 @@
+"""The main window: the network editor in the middle, the properties panel beside it, menus, toolbar, status bar,
+and the document's life cycle (new, open, save, unsaved-changes prompts, recent files)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import shiboken6
+from PySide6.QtCore import QSettings, Qt
+from PySide6.QtGui import QAction, QIcon, QKeySequence
+from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+
+from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
+from .core.network import Network
+from .document_model import DocumentModel
+from .editor_scene import NetworkScene
+from .editor_view import NetworkView
+from .properties_panel import PropertiesPanel
+from .resources import example_paths, resource_path
+
+DEFAULT_EXAMPLE = "xor"
+MAX_RECENT = 8
+FILE_FILTER = "bpgui networks (*.json);;All files (*)"
+
+
+def default_document() -> tuple[Document, str]:
+    """The bundled example the window opens on, as an untitled copy."""
+    path = example_paths()[DEFAULT_EXAMPLE]
+    return load_document(path), DEFAULT_EXAMPLE
+
+
+def blank_document() -> Document:
+    """File > New: two inputs wired to one sigmoid output, on the XOR data (add a hidden layer to solve it)."""
+    net = Network("bce")
+    net.add_neuron("x1", 0)
+    net.add_neuron("x2", 0)
+    net.add_neuron("y1", 1, "sigmoid")
+    net.add_edge("x1", "y1", 0.5)
+    net.add_edge("x2", "y1", -0.5)
+    return Document(net, GeneratorData("xor", 200, 0.05, 0.2, 0), TrainingConfig("sgd", 0.5))
+
+
+class MainWindow(QMainWindow):
+    def __init__(self, model: DocumentModel | None = None):
+        super().__init__()
+        if model is None:
+            doc, name = default_document()
+            model = DocumentModel(doc)
+            model.display_name = name
+        self.model = model
+        self.settings = QSettings()
+        self.last_error: str | None = None
+        self.setWindowIcon(QIcon(str(resource_path("icons", "bpgui.svg"))))
+        self.scene = NetworkScene(model, self)
+        self.view = NetworkView(self.scene, self)
+        self.setCentralWidget(self.view)
+        self.panel = PropertiesPanel(self.scene, self)
+        dock = QDockWidget("Properties", self)
+        dock.setObjectName("properties")
+        dock.setWidget(self.panel)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(Qt.RightDockWidgetArea, dock)
+        self.status = QLabel()
+        self.statusBar().addWidget(self.status, 1)
+        self.scene.sigStatus.connect(self.show_status)
+        self._make_actions()
+        self._make_menus()
+        self._connect_model()
+        self.resize(1100, 700)
+        self.show_status("Drag a neuron to move it · drag from its knob to connect · drag an edge to change "
+                         "its weight · double-click a column to add a neuron")
+
+    # ------------------------------------------------------------------ actions and menus
+    def _action(self, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
+        a = QAction(text, self)
+        if shortcut is not None:
+            a.setShortcut(QKeySequence(shortcut))
+        if tip:
+            a.setToolTip(tip)
+            a.setStatusTip(tip)
+        a.setCheckable(checkable)
+        a.triggered.connect(slot)
+        return a
+
+    def _make_actions(self):
+        K = QKeySequence.StandardKey
+        self.act_new = self._action("&New", self.new_document, K.New, "a new small network")
+        self.act_open = self._action("&Open…", self.open_dialog, K.Open, "open a network document")
+        self.act_save = self._action("&Save", self.save, K.Save, "save the network")
+        self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, "save under another name")
+        self.act_quit = self._action("&Quit", self.close, K.Quit)
+        self.act_undo = self._action("&Undo", lambda: self.model.undo_stack.undo(), K.Undo)
+        self.act_redo = self._action("&Redo", lambda: self.model.undo_stack.redo(), K.Redo)
+        self.act_delete = self._action("&Delete", self.scene.delete_selected, K.Delete,
+                                       "delete the selected neurons and edges")
+        self.act_select_all = self._action("Select &All", self._select_all, K.SelectAll)
+        self.act_add_layer = self._action("Add &Layer", self._add_layer, "Ctrl+Shift+L",
+                                          "insert an empty hidden layer before the outputs")
+        self.act_remove_layer = self._action("&Remove Last Hidden Layer", self._remove_layer, None,
+                                             "remove the hidden layer next to the outputs, with its neurons")
+        self.act_fit = self._action("&Fit to View", self.view.fit, "Ctrl+0", "show the whole network")
+        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.scale(1.2, 1.2), K.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.scale(1 / 1.2, 1 / 1.2), K.ZoomOut)
+        self.act_labels = self._action("&Weight Labels", self.scene.set_weight_labels_visible, "Ctrl+L",
+                                       "show every edge's weight on the canvas", checkable=True)
+        self.act_about = self._action("&About bpgui", self._about)
+
+    def _make_menus(self):
+        mb = self.menuBar()
+        m = mb.addMenu("&File")
+        m.addActions([self.act_new, self.act_open])
+        self.examples_menu = m.addMenu("Open &Example")
+        for name, path in example_paths().items():
+            self.examples_menu.addAction(name.replace("_", " "), lambda p=path, n=name: self.open_example(p, n))
+        self.recent_menu = m.addMenu("Open &Recent")
+        self._update_recent_menu()
+        m.addSeparator()
+        m.addActions([self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addAction(self.act_quit)
+        m = mb.addMenu("&Edit")
+        m.addActions([self.act_undo, self.act_redo])
+        m.addSeparator()
+        m.addActions([self.act_delete, self.act_select_all])
+        m.addSeparator()
+        m.addActions([self.act_add_layer, self.act_remove_layer])
+        m = mb.addMenu("&View")
+        m.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
+        m.addSeparator()
+        m.addAction(self.act_labels)
+        m = mb.addMenu("&Help")
+        m.addAction(self.act_about)
+        tb = self.addToolBar("Main")
+        tb.setObjectName("main toolbar")
+        tb.addActions([self.act_new, self.act_open, self.act_save])
+        tb.addSeparator()
+        tb.addActions([self.act_undo, self.act_redo, self.act_delete])
+        tb.addSeparator()
+        tb.addActions([self.act_add_layer, self.act_fit, self.act_labels])
+
+    # ------------------------------------------------------------------ model wiring
+    def _connect_model(self):
+        st = self.model.undo_stack
+        st.cleanChanged.connect(self._update_title)
+        st.canUndoChanged.connect(self._update_undo_actions)
+        st.canRedoChanged.connect(self._update_undo_actions)
+        st.undoTextChanged.connect(self._update_undo_actions)
+        st.redoTextChanged.connect(self._update_undo_actions)
+        self.model.sigPathChanged.connect(self._update_title)
+        self._update_title()
+        self._update_undo_actions()
+
+    def _update_undo_actions(self, *_):
+        st = self.model.undo_stack
+        if not shiboken6.isValid(st) or not shiboken6.isValid(self.act_undo):
+            return  # the stack says "cannot undo" while it is being destroyed with its window
+        self.act_undo.setEnabled(st.canUndo())
+        self.act_redo.setEnabled(st.canRedo())
+        self.act_undo.setText(f"&Undo {st.undoText()}" if st.canUndo() else "&Undo")
+        self.act_redo.setText(f"&Redo {st.redoText()}" if st.canRedo() else "&Redo")
+
+    def _update_title(self, *_):
+        if not shiboken6.isValid(self.model.undo_stack):
+            return
+        self.setWindowTitle(f"{self.model.display_name}[*] — bpgui")
+        self.setWindowModified(self.model.is_modified())
+
+    def replace_model(self, model: DocumentModel) -> None:
+        old = self.model
+        for signal in (old.undo_stack.cleanChanged, old.undo_stack.canUndoChanged, old.undo_stack.canRedoChanged,
+                       old.undo_stack.undoTextChanged, old.undo_stack.redoTextChanged, old.sigPathChanged):
+            signal.disconnect()
+        self.scene.model.sigNetworkChanged.disconnect(self.panel.refresh)
+        self.model = model
+        model.setParent(self)
+        self.scene.set_model(model)
+        self.panel.connect_model()
+        self._connect_model()
+        if old is not None:
+            old.deleteLater()
+        self.view.fit()
+
+    def show_status(self, text: str) -> None:
+        self.status.setText(text)
+
+    def show_error(self, title: str, text: str) -> None:
+        self.last_error = text
+        self.show_status(text)
+        QMessageBox.warning(self, title, text)
+
+    # ------------------------------------------------------------------ documents
+    def ask_save_changes(self) -> QMessageBox.StandardButton:
+        return QMessageBox.question(
+            self, "Unsaved changes", f"Save the changes to {self.model.display_name}?",
+            QMessageBox.Save | QMessageBox.Discard | QMessageBox.Cancel, QMessageBox.Save)
+
+    def maybe_save(self) -> bool:
+        """True when the current document may be replaced or closed."""
+        if not self.model.is_modified():
+            return True
+        choice = self.ask_save_changes()
+        if choice == QMessageBox.Save:
+            return self.save()
+        return choice == QMessageBox.Discard
+
+    def new_document(self) -> None:
+        if self.maybe_save():
+            model = DocumentModel(blank_document())
+            self.replace_model(model)
+            self.show_status("A new network: add a hidden layer (Edit > Add Layer) to solve XOR")
+
+    def open_dialog(self) -> None:
+        if not self.maybe_save():
+            return
+        start = str(self.model.path.parent) if self.model.path else str(Path.home())
+        path, _ = QFileDialog.getOpenFileName(self, "Open network", start, FILE_FILTER)
+        if path:
+            self.open_path(Path(path), ask=False)
+
+    def open_path(self, path: Path, ask: bool = True) -> bool:
+        """Open a document; a bad file shows the reason and keeps the current document."""
+        if ask and not self.maybe_save():
+            return False
+        try:
+            model = DocumentModel.open(Path(path))
+        except DocumentError as e:
+            self.show_error("Cannot open", f"{path}: {e}")
+            return False
+        self.replace_model(model)
+        self._add_recent(Path(path))
+        self.show_status(f"opened {path}")
+        return True
+
+    def open_example(self, path: Path, name: str) -> None:
+        if not self.maybe_save():
+            return
+        model = DocumentModel(load_document(path))
+        model.display_name = name
+        self.replace_model(model)
+        self.show_status(f"example '{name}' (Save As to keep your changes)")
+
+    def save(self) -> bool:
+        if self.model.path is None:
+            return self.save_as()
+        return self._save_to(self.model.path)
+
+    def save_as(self) -> bool:
+        start = str(self.model.path or Path.home() / f"{self.model.display_name}.json")
+        path, _ = QFileDialog.getSaveFileName(self, "Save network", start, FILE_FILTER)
+        if not path:
+            return False
+        if not path.endswith(".json"):
+            path += ".json"
+        return self._save_to(Path(path))
+
+    def _save_to(self, path: Path) -> bool:
+        try:
+            self.model.save(path)
+        except DocumentError as e:
+            self.show_error("Cannot save", f"{path}: {e}")
+            return False
+        self._add_recent(path)
+        self.show_status(f"saved {path}")
+        return True
+
+    def _recent(self) -> list[str]:
+        value = self.settings.value("recent_files", [])
+        if isinstance(value, str):
+            value = [value]
+        return [v for v in (value or []) if isinstance(v, str)]
+
+    def _add_recent(self, path: Path) -> None:
+        p = str(Path(path).resolve())
+        files = [p] + [f for f in self._recent() if f != p]
+        self.settings.setValue("recent_files", files[:MAX_RECENT])
+        self._update_recent_menu()
+
+    def _update_recent_menu(self) -> None:
+        self.recent_menu.clear()
+        files = self._recent()
+        for f in files:
+            self.recent_menu.addAction(Path(f).name, lambda f=f: self.open_path(Path(f))).setToolTip(f)
+        self.recent_menu.setEnabled(bool(files))
+
+    def closeEvent(self, ev):
+        if self.maybe_save():
+            ev.accept()
+        else:
+            ev.ignore()
+
+    # ------------------------------------------------------------------ small actions
+    def _select_all(self):
+        for it in list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values()):
+            it.setSelected(True)
+
+    def _add_layer(self):
+        self.scene.add_layer(self.model.network.output_layer)
+
+    def _remove_layer(self):
+        net = self.model.network
+        if net.num_layers <= 2:
+            self.show_status("there is no hidden layer to remove")
+            return
+        self.scene.remove_layer(net.output_layer - 1)
+
+    def _about(self):
+        from . import __version__
+
+        QMessageBox.about(self, "About bpgui",
+                          f"<h3>bpgui {__version__}</h3><p>A sandbox for gradient descent and backpropagation.</p>"
+                          "<p>Drag a neuron to move it; drag from its knob to connect; drag an edge up or down "
+                          "to change its weight; double-click a column to add a neuron; Delete removes the "
+                          "selection; right-click for more.</p>")
