@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 
-SUBCOMMANDS = ("inspect", "train", "examples")
+SUBCOMMANDS = ("inspect", "train", "screenshot", "examples")
 
 
 class CLIError(Exception):
@@ -56,6 +56,16 @@ def _int_range(lo: int, hi: int, allow_full: bool = False):
     return parse
 
 
+def _size(text: str) -> tuple[int, int]:
+    try:
+        w, h = (int(v) for v in text.lower().split("x"))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a size like 1100x700") from None
+    if not (200 <= w <= 8000 and 150 <= h <= 8000):
+        raise argparse.ArgumentTypeError(f"{text}: width must be 200 to 8000 and height 150 to 8000")
+    return w, h
+
+
 def _build_parser() -> _Parser:
     from .core.datasets import MAX_POINTS
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
@@ -80,6 +90,12 @@ def _build_parser() -> _Parser:
     tr.add_argument("--seed", type=_int_range(0, MAX_SEED), help="override training.seed (minibatch order)")
     tr.add_argument("-o", "--output", required=True, help="where to write the trained network (.json)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+
+    sh = sub.add_parser("screenshot", help="render the window on a document to a PNG, without a display")
+    sh.add_argument("file", nargs="?", help="a network document (.json); default: the bundled xor example")
+    sh.add_argument("-o", "--output", required=True, help="the image to write (.png)")
+    sh.add_argument("--size", type=_size, default=(1100, 700), help="window size WxH in pixels (default 1100x700)")
+    sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
 
     sub.add_parser("examples", help="list the bundled example networks")
     return p
@@ -251,6 +267,52 @@ def cmd_train(args) -> int:
     return 0
 
 
+def cmd_screenshot(args) -> int:
+    out = Path(args.output)
+    if out.suffix.lower() != ".png":
+        raise CLIError(f"{args.output}: only .png is supported")
+    if not out.parent.is_dir():
+        raise CLIError(f"{args.output}: the folder {str(out.parent)!r} does not exist")
+    if args.file is not None:
+        _load(args.file)  # a bad file: the usual one-line error, before any window exists
+    os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+    from .app import make_application
+    from .document_model import DocumentModel
+    from .main_window import MainWindow
+
+    app = make_application()
+    window = MainWindow(DocumentModel.open(Path(args.file)) if args.file else None)
+    window.resize(*args.size)
+    window.show()
+    app.processEvents()
+    window.view.fit()
+    if args.weight_labels:
+        window.act_labels.trigger()
+    app.processEvents()
+    image = window.grab().toImage()
+    window.model.undo_stack.setClean()
+    window.close()
+    data = _png_bytes(image)
+    from .core.document import atomic_write_bytes
+
+    try:
+        atomic_write_bytes(out, data)
+    except OSError as e:
+        raise CLIError(f"{args.output}: cannot write ({e.strerror or e})") from None
+    print(f"wrote {args.output} ({image.width()}x{image.height()})")
+    return 0
+
+
+def _png_bytes(image) -> bytes:
+    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
+
+    buf = QByteArray()
+    dev = QBuffer(buf)
+    dev.open(QIODevice.WriteOnly)
+    image.save(dev, "PNG")
+    return bytes(buf.data())
+
+
 def cmd_examples(args) -> int:
     from .resources import example_paths
 
@@ -272,7 +334,8 @@ def main(argv: list[str] | None = None) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
-            return {"inspect": cmd_inspect, "train": cmd_train, "examples": cmd_examples}[args.command](args)
+            return {"inspect": cmd_inspect, "train": cmd_train, "screenshot": cmd_screenshot,
+                    "examples": cmd_examples}[args.command](args)
         opener = _Parser(prog="bpgui", add_help=False)
         opener.add_argument("file", nargs="?")
         args = opener.parse_args(argv)

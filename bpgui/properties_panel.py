@@ -98,7 +98,10 @@ class PropertiesPanel(QWidget):
                 self.loss.setCurrentText(net.loss)
             self._show_rows(self.loss)
             self.info.setText(f"{LOSSES[net.loss].formula}<br><br><i>Select a neuron or an edge to edit it. "
-                              "Drag from a neuron's knob to connect; double-click a column to add a neuron.</i>")
+                              "Drag from a neuron's knob to connect; double-click a column to add a neuron.</i><br><br>"
+                              "Edges: <span style='color:#2166ac'><b>blue</b></span> positive, "
+                              "<span style='color:#d6604d'><b>red</b></span> negative weight; "
+                              "the thicker, the larger |w|.")
 
     def _edit(self, text, change, key=None):
         error = self.scene.model.edit(text, change, merge_key=key)
