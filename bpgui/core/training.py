@@ -11,7 +11,7 @@ import numpy as np
 
 from .datasets import Dataset
 from .document import Document, TrainingConfig
-from .engine import Engine
+from .engine import Engine, Workspace
 from .network import Network
 from .optimizers import make_optimizer
 
@@ -29,13 +29,14 @@ class Trainer:
         self.epoch = 0
         n = len(dataset.x_train)
         self._x = np.ascontiguousarray(dataset.x_train.T)  # feature-major copies for fast batch gathering
-        self._t = np.ascontiguousarray(dataset.t_train.T[self.engine._perm])
+        self._t = np.ascontiguousarray(dataset.t_train.T[self.engine._unperm])  # compiled output order
         b = config.batch_size
         self.batch_size = n if b is None or b >= n else b
         self._order = np.arange(n)
         self._cursor = n  # start a new epoch at the first step
         if self.batch_size == n:
-            self._full = self.engine.workspace(n)
+            # its own buffers: engine.workspace(n) is shared with loss_value() and gradient() (e.g. a test set of n)
+            self._full = Workspace(self.engine, n)
             self._full.load(dataset.x_train, dataset.t_train)
         else:
             self._full = None
@@ -52,8 +53,6 @@ class Trainer:
         if self._cursor >= n:
             self.rng.shuffle(self._order)
             self._cursor = 0
-            if self.step_count:
-                self.epoch += 1
         idx = self._order[self._cursor : self._cursor + self.batch_size]
         self._cursor += len(idx)
         ws = self.engine.workspace(len(idx))
@@ -76,6 +75,8 @@ class Trainer:
         self.step_count += 1
         if self._full is not None:
             self.epoch = self.step_count
+        elif self._cursor >= len(self._order):  # this step finished a pass over the training set
+            self.epoch += 1
         return e
 
     def train(self, steps: int, callback=None) -> float:
