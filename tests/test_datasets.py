@@ -170,3 +170,9 @@ def test_table_errors(inputs, targets):
 
 def test_data_error_is_a_value_error():
     assert issubclass(DataError, ValueError)
+
+
+@pytest.mark.parametrize("n", [2.5, "10", True])
+def test_a_point_count_that_is_not_a_whole_number_is_a_data_error(n):
+    with pytest.raises(DataError):
+        generate("xor", n=n)

@@ -516,3 +516,15 @@ def test_random_edit_sequences(edits, start_loss):
         finally:
             net.unsubscribe(rec.events.append)
         check_invariants(net)
+
+
+def test_numpy_scalars_are_accepted_as_weights_and_numpy_bools_are_not():
+    from bpgui.core.network import layered
+
+    net = layered([1, 1])
+    net.set_weight("x1", "y1", np.float32(0.25))
+    assert net.edges[("x1", "y1")] == 0.25
+    net.set_bias("y1", np.int64(2))
+    assert net.neuron("y1").bias == 2.0
+    with pytest.raises(NetworkError):
+        net.set_weight("x1", "y1", np.bool_(True))

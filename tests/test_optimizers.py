@@ -161,3 +161,15 @@ def test_unknown_hyperparameter_raises(name):
         make_optimizer(name, 3, 0.1, **{foreign: 0.5})
     with pytest.raises(ValueError, match="no hyperparameter"):
         make_optimizer(name, 3, 0.1, typo=1.0)
+
+
+@pytest.mark.parametrize("name,hyper", [("momentum", {"momentum": 5.0}), ("adam", {"beta2": 1.0}),
+                                        ("rmsprop", {"eps": 0.0}), ("adam", {"beta1": float("nan")})])
+def test_hyperparameters_out_of_range_are_refused(name, hyper):
+    with pytest.raises(ValueError, match=next(iter(hyper))):
+        make_optimizer(name, 3, 0.1, **hyper)
+
+
+def test_a_bool_is_not_a_learning_rate():
+    with pytest.raises(ValueError, match="learning rate"):
+        make_optimizer("sgd", 3, True)

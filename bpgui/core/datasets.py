@@ -93,7 +93,7 @@ def generate(name: str, n: int = 200, noise: float = 0.0, test_fraction: float =
     if name not in GENERATORS:
         raise DataError(f"unknown data generator '{name}' (choose from {', '.join(GENERATORS)})")
     fn, width, kind = GENERATORS[name]
-    if not 1 <= n <= MAX_POINTS:
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_POINTS:
         raise DataError(f"a generator makes 1 to {MAX_POINTS} points, not {n}")
     if not 0.0 <= test_fraction < 1.0:
         raise DataError(f"test_fraction must be at least 0 and below 1, not {test_fraction}")

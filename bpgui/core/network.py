@@ -11,9 +11,12 @@ Parameters are named ``"a->b"`` (the weight of the edge from ``a`` to ``b``) and
 from __future__ import annotations
 
 import math
+import numbers
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
+
+import numpy as np
 
 from .activations import ACTIVATIONS
 from .losses import LOSSES
@@ -50,7 +53,7 @@ class Change:
 
 
 def _check_finite(value, what: str) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
         raise NetworkError(f"{what} must be a number, not {type(value).__name__}")
     value = float(value)
     if not math.isfinite(value):

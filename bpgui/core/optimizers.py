@@ -51,6 +51,10 @@ class Optimizer:
             raise ValueError(f"{self.name} has no hyperparameter {', '.join(sorted(unknown))}")
         self.hyper = {**defaults, **{k: float(v) for k, v in hyper.items()}}
         for k, v in self.hyper.items():
+            lo, hi, lo_inclusive = HYPERPARAMETER_RANGES[k]
+            if not (math.isfinite(v) and (lo <= v if lo_inclusive else lo < v) and v < hi):
+                raise ValueError(f"{self.name}: {k} must be {'at least' if lo_inclusive else 'above'} {lo:g} "
+                                 f"and below {hi:g}, not {v}")
             setattr(self, k, v)
         self.t = 0
         self._tmp = np.zeros(size)
@@ -175,6 +179,7 @@ _CLASSES = {c.name: c for c in (SGD, Momentum, Nesterov, Adagrad, RMSprop, Adam)
 def make_optimizer(name: str, size: int, learning_rate: float, **hyper) -> Optimizer:
     if name not in _CLASSES:
         raise ValueError(f"unknown optimizer '{name}' (choose from {', '.join(_CLASSES)})")
-    if not (isinstance(learning_rate, (int, float)) and math.isfinite(learning_rate) and learning_rate > 0):
+    if (isinstance(learning_rate, bool) or not isinstance(learning_rate, (int, float))
+            or not (math.isfinite(learning_rate) and learning_rate > 0)):
         raise ValueError(f"learning rate must be a positive number, not {learning_rate}")
     return _CLASSES[name](size, learning_rate, **hyper)
