@@ -310,3 +310,37 @@ def test_knob_is_hidden_on_outputs(window):
     assert not window.scene.neuron_items["y1"].knob.isVisible()
     assert window.scene.neuron_items["h1"].knob.isVisible()
     assert KNOB > 0
+
+
+def test_launching_on_a_bad_file_shows_the_message_and_opens_the_default(qtbot, tmp_path, monkeypatch):
+    from bpgui.app import create_window
+
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
+    bad = tmp_path / "broken.json"
+    bad.write_text('{"format": "bpgui-network", "version": 1, "neurons": [')
+    w = create_window(str(bad))
+    qtbot.addWidget(w)
+    assert shown == [f"{bad}: the JSON text ends too early (is the file truncated?)"]
+    assert set(w.model.network.neurons) == {"x1", "x2", "h1", "h2", "y1"}  # the default example
+    assert not w.model.is_modified()
+
+
+def test_middle_drag_and_space_drag_pan_the_view(window):
+    w = window
+    w.view.scale(3, 3)  # zoomed in, so there is room to scroll
+    vp = w.view.viewport()
+    bar = w.view.horizontalScrollBar()
+    v0 = bar.value()
+    a = QPoint(400, 300)
+    QTest.mousePress(vp, Qt.MiddleButton, Qt.NoModifier, a)
+    QTest.mouseMove(vp, a + QPoint(-80, 0))
+    QTest.mouseRelease(vp, Qt.MiddleButton, Qt.NoModifier, a + QPoint(-80, 0))
+    assert bar.value() == v0 + 80
+    before = state(w)
+    w.view.setFocus()
+    QTest.keyPress(w.view, Qt.Key_Space)
+    drag(w, w.view.mapToScene(a), w.view.mapToScene(a + QPoint(60, 0)))
+    QTest.keyRelease(w.view, Qt.Key_Space)
+    assert bar.value() < v0 + 80
+    assert_state(w, before)  # panning over neurons moves nothing
