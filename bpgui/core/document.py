@@ -12,6 +12,8 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
+import sys
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -169,6 +171,23 @@ def dumps(obj: Any, indent: int = 0, width: int = 110) -> str:
     return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
 
 
+_TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))|(-?\d+)')
+
+
+def _place(text: str, pos: int) -> str:
+    line = text.count("\n", 0, pos) + 1
+    column = pos - text.rfind("\n", 0, pos)
+    return f"line {line}, column {column}"
+
+
+def _find_token(text: str, group: int, digits: int = 0) -> str:
+    """The place of the first NaN/Infinity (group 1) or integer longer than ``digits`` (group 2) outside strings."""
+    for m in _TOKEN.finditer(text):
+        if m.group(group) and len(m.group(group).lstrip("-")) > digits:
+            return f" at {_place(text, m.start())}"
+    return ""
+
+
 def _reject_constant(name):
     raise DocumentError(f"{name} is not a number JSON allows (numbers must be finite)")
 
@@ -189,14 +208,28 @@ def parse_json(text: str) -> Any:
     try:
         return json.loads(text, parse_constant=_reject_constant)
     except json.JSONDecodeError as e:
-        if e.pos >= len(text.rstrip()):
+        # an unterminated string always runs to the end of the text
+        if e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string"):
             raise DocumentError("the JSON text ends too early (is the file truncated?)") from None
         raise DocumentError(f"not valid JSON at line {e.lineno}, column {e.colno}: {e.msg}") from None
     except RecursionError:
         raise DocumentError(f"the document is nested more than {MAX_DEPTH} levels deep") from None
+    except DocumentError as e:  # from _reject_constant: say where
+        name, rest = str(e).split(" ", 1)
+        raise DocumentError(f"{name}{_find_token(text, 1)} {rest}") from None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits())
+        limit = sys.get_int_max_str_digits()
+        raise DocumentError(f"the whole number{_find_token(text, 2, limit)} has too many digits") from None
 
 
 # ---------------------------------------------------------------------------------------------- validation
+def _q(name: str) -> str:
+    """A name from the file, quoted for a one-line message: 'h1', or JSON-escaped if it holds odd characters."""
+    if len(name) > 40:
+        name = name[:37] + "..."
+    return f"'{name}'" if name.isprintable() and "'" not in name else json.dumps(name)
+
+
 def _type_name(v) -> str:
     if v is None:
         return "null"
@@ -208,7 +241,10 @@ def _type_name(v) -> str:
 def _number(v, where: str) -> float:
     if isinstance(v, bool) or not isinstance(v, (int, float)):
         raise DocumentError(f"{where} must be a number, not {_type_name(v)}")
-    f = float(v)
+    try:
+        f = float(v)
+    except OverflowError:  # an integer beyond the float range
+        f = math.inf
     if not math.isfinite(f):
         raise DocumentError(f"{where} must be a finite number")
     return f
@@ -229,7 +265,7 @@ def _object(v, where: str, allowed: tuple[str, ...]) -> dict:
         raise DocumentError(f"{where} must be an object, not {_type_name(v)}")
     for k in v:
         if k not in allowed:
-            raise DocumentError(f"{where}: unknown key '{k}' (allowed: {', '.join(allowed)})")
+            raise DocumentError(f"{where}: unknown key {_q(k)} (allowed: {', '.join(allowed)})")
     return v
 
 
@@ -245,7 +281,7 @@ def _choice(v, where: str, choices) -> str:
     if not isinstance(v, str):
         raise DocumentError(f"{where} must be text, not {_type_name(v)}")
     if v not in choices:
-        raise DocumentError(f"{where}: unknown name '{v}' (choose from {', '.join(choices)})")
+        raise DocumentError(f"{where}: unknown name {_q(v)} (choose from {', '.join(choices)})")
     return v
 
 
@@ -255,7 +291,7 @@ def _parse_neurons(raw, loss: str) -> Network:
     for i, item in enumerate(items, 1):
         where = f"neuron {i}"
         if isinstance(item, dict) and isinstance(item.get("id"), str):
-            where = f"neuron {i} ('{item['id']}')"
+            where = f"neuron {i} ({_q(item['id'])})"
         _object(item, where, ("id", "layer", "activation", "bias"))
         if "id" not in item:
             raise DocumentError(f"{where}: missing 'id'")
@@ -295,7 +331,7 @@ def _parse_edges(raw, net: Network) -> None:
     for i, item in enumerate(items, 1):
         where = f"edge {i}"
         if isinstance(item, dict) and isinstance(item.get("from"), str) and isinstance(item.get("to"), str):
-            where = f"edge {i} ('{item['from']}' -> '{item['to']}')"
+            where = f"edge {i} ({_q(item['from'])} -> {_q(item['to'])})"
         _object(item, where, ("from", "to", "weight"))
         for k in ("from", "to", "weight"):
             if k not in item:
@@ -304,7 +340,7 @@ def _parse_edges(raw, net: Network) -> None:
             if not isinstance(item[k], str):
                 raise DocumentError(f"{where}: '{k}' must be a neuron id, not {_type_name(item[k])}")
             if item[k] not in net.neurons:
-                raise DocumentError(f"{where}: unknown neuron '{item[k]}'")
+                raise DocumentError(f"{where}: unknown neuron {_q(item[k])}")
         w = _number(item["weight"], f"{where}: weight")
         try:
             net.add_edge(item["from"], item["to"], w)
@@ -398,6 +434,26 @@ def _parse_training(raw) -> TrainingConfig:
     return cfg
 
 
+def _check_view(view: dict) -> None:
+    """The view is free-form, but must save again: finite numbers and text that is valid Unicode."""
+    stack: list[tuple[Any, str]] = [(view, "view")]
+    while stack:
+        o, where = stack.pop()
+        if isinstance(o, float) and not math.isfinite(o):
+            raise DocumentError(f"{where} must be a finite number")
+        if isinstance(o, str):
+            try:
+                o.encode("utf-8")
+            except UnicodeEncodeError:
+                raise DocumentError(f"{where} is not valid Unicode text") from None
+        elif isinstance(o, dict):
+            for k, v in reversed(o.items()):
+                stack.append((k, f"{where}: a key"))
+                stack.append((v, f"{where}.{k}" if k.isidentifier() else f"{where}[{json.dumps(k)}]"))
+        elif isinstance(o, list):
+            stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(o, 1))))
+
+
 def document_from_dict(raw: Any) -> Document:
     if not isinstance(raw, dict):
         raise DocumentError(f"the document must be a JSON object, not {_type_name(raw)}")
@@ -422,6 +478,8 @@ def document_from_dict(raw: Any) -> Document:
     view = raw.get("view")
     if view is not None and not isinstance(view, dict):
         raise DocumentError(f"view must be an object, not {_type_name(view)}")
+    if view is not None:
+        _check_view(view)
     return Document(net, data, training, view)
 
 
@@ -438,7 +496,10 @@ def read_document_text(path: str | os.PathLike) -> str:
         if size > MAX_FILE_BYTES:
             raise DocumentError(f"the file is too large ({size / 1e6:.0f} MB; the limit is "
                                 f"{MAX_FILE_BYTES // 2**20} MB)")
-        data = p.read_bytes()
+        with p.open("rb") as f:
+            data = f.read(MAX_FILE_BYTES + 1)
+        if len(data) > MAX_FILE_BYTES:
+            raise DocumentError(f"the file is too large (the limit is {MAX_FILE_BYTES // 2**20} MB)")
     except FileNotFoundError:
         raise DocumentError("no such file") from None
     except PermissionError:
@@ -493,8 +554,12 @@ def _umask() -> int:
 
 def save_document(doc: Document, path: str | os.PathLike) -> None:
     """Save atomically; raises DocumentError (old file untouched) if the file cannot be written."""
-    text = doc.to_json()
     try:
-        atomic_write_bytes(path, text.encode("utf-8"))
+        data = doc.to_json().encode("utf-8")
+    except ValueError:  # a non-finite number or a lone surrogate, e.g. in a view built in memory
+        raise DocumentError("cannot save: the document holds a number that is not finite or text that is not "
+                            "valid Unicode") from None
+    try:
+        atomic_write_bytes(path, data)
     except OSError as e:
         raise DocumentError(f"cannot save: {e.strerror or e}") from None

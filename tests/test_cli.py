@@ -1,0 +1,450 @@
+"""The ``bpgui`` command: inspect, train and examples, in-process through ``main(argv)`` and, for the real entry
+point (exit status, stderr), a few times through ``python -m bpgui``."""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import bpgui
+from bpgui import cli
+from bpgui.core import Engine, load_document
+from bpgui.resources import example_paths
+
+EXAMPLES = example_paths()
+MALFORMED = Path(__file__).parent / "malformed"
+
+
+def run(capsys, *argv: str) -> tuple[int, str, str]:
+    status = cli.main([str(a) for a in argv])
+    out, err = capsys.readouterr()
+    return status, out, err
+
+
+def run_process(*argv: str, **kwargs) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "bpgui", *map(str, argv)], capture_output=True, text=True,
+                          timeout=120, **kwargs)
+
+
+def strict_json(text: str):
+    """json.loads that refuses NaN and Infinity, which are not JSON."""
+    def refuse(name):
+        raise ValueError(f"{name} in the output is not JSON")
+
+    return json.loads(text, parse_constant=refuse)
+
+
+def assert_one_error_line(err: str, start: str = "bpgui: error: ") -> str:
+    assert err.startswith(start), err
+    assert err.endswith("\n") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err[len("bpgui: error: "):-1]
+
+
+def train_loss(path) -> float:
+    doc = load_document(path)
+    data = doc.dataset()
+    return Engine(doc.network).loss_value(data.x_train, data.t_train)
+
+
+def central_differences(path, h: float = 1e-5) -> dict[str, float]:
+    """∂E/∂p for every parameter, by perturbing the parameter in a compiled engine (independent of backward())."""
+    doc = load_document(path)
+    data = doc.dataset()
+    engine = Engine(doc.network)
+    grads = {}
+    for name in engine.parameter_names:
+        v = engine.get(name)
+        engine.set(name, v + h)
+        plus = engine.loss_value(data.x_train, data.t_train)
+        engine.set(name, v - h)
+        minus = engine.loss_value(data.x_train, data.t_train)
+        engine.set(name, v)
+        grads[name] = (plus - minus) / (2 * h)
+    return grads
+
+
+# ---------------------------------------------------------------------------------------------- examples
+def test_examples_lists_the_bundled_networks(capsys):
+    status, out, err = run(capsys, "examples")
+    assert status == 0 and err == ""
+    listed = {}
+    for line in out.splitlines():
+        name, path = line.split(None, 1)
+        listed[name] = Path(path)
+    assert {"xor", "circles", "sine", "backprop_by_hand"} <= set(listed)
+    for name, path in listed.items():
+        assert path.is_file() and path.stem == name
+        load_document(path)
+
+
+def test_version_through_the_real_entry_point():
+    r = run_process("--version")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == f"bpgui {bpgui.__version__}\n"
+    assert r.stderr == ""
+
+
+# ---------------------------------------------------------------------------------------------- inspect
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_inspect_json_matches_finite_differences(name, capsys):
+    path = EXAMPLES[name]
+    status, out, err = run(capsys, "inspect", "--json", path)
+    assert status == 0 and err == ""
+    result = strict_json(out)
+    doc = load_document(path)
+    data = doc.dataset()
+    net = doc.network
+
+    assert isinstance(result["loss"], float) and math.isfinite(result["loss"])
+    assert result["loss"] == pytest.approx(train_loss(path), rel=1e-12, abs=1e-15)
+    assert result["samples"] == len(data.x_train)
+    outputs = result["outputs"]
+    assert isinstance(outputs, list) and len(outputs) == len(data.x_train)
+    assert all(isinstance(row, list) and len(row) == len(net.outputs) for row in outputs)
+    np.testing.assert_allclose(outputs, Engine(net).predict(data.x_train), rtol=1e-12, atol=1e-15)
+    assert result["inputs"] == data.x_train.tolist() and result["targets"] == data.t_train.tolist()
+    assert result["parameters"] == net.parameters()
+
+    grads = result["gradients"]
+    assert list(grads) == net.parameter_names()
+    numeric = central_differences(path)
+    for pname, g in grads.items():
+        assert isinstance(g, float)
+        assert g == pytest.approx(numeric[pname], rel=1e-5, abs=1e-8), pname
+    # δ of every non-input neuron, one value per sample; the bias gradient is Σ δ
+    assert set(result["deltas"]) == {n.id for n in net if n.layer > 0}
+    for nid, d in result["deltas"].items():
+        assert len(d) == len(data.x_train)
+        assert sum(d) == pytest.approx(grads[f"{nid}.bias"], rel=1e-9, abs=1e-12)
+
+
+def test_inspect_reproduces_the_backprop_example_worked_by_hand(capsys):
+    """Matt Mazur's "A Step by Step Backpropagation Example": E_total = 0.298371109, ∂E/∂w5 = 0.082167041."""
+    status, out, _ = run(capsys, "inspect", "--json", EXAMPLES["backprop_by_hand"])
+    assert status == 0
+    result = strict_json(out)
+    assert result["loss_function"] == "half_sse"
+    assert result["loss"] == pytest.approx(0.298371109, abs=5e-10)
+    assert result["outputs"][0] == pytest.approx([0.75136507, 0.772928465], abs=5e-9)
+    g = result["gradients"]
+    assert g["h1->o1"] == pytest.approx(0.082167041, abs=5e-10)  # w5
+    assert g["i1->h1"] == pytest.approx(0.000438568, abs=5e-10)  # w1
+    # the others follow from the updated weights he lists (η = 0.5, 9 decimals): ∂E/∂w = (w - w⁺) / η
+    for pname, w, w_new in [("h2->o1", 0.45, 0.408666186), ("h1->o2", 0.5, 0.511301270),
+                            ("h2->o2", 0.55, 0.561370121), ("i2->h1", 0.2, 0.19956143), ("i1->h2", 0.25, 0.24975114)]:
+        assert g[pname] == pytest.approx((w - w_new) / 0.5, abs=2e-8), pname
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_inspect_tables_name_every_neuron_and_parameter(name, capsys):
+    path = EXAMPLES[name]
+    status, out, err = run(capsys, "inspect", path)
+    assert status == 0 and err == ""
+    net = load_document(path).network
+    words = set(out.split())
+    for n in net:
+        assert n.id in words, n.id
+    for pname in net.parameter_names():
+        assert pname in words, pname
+    assert f"E = {train_loss(path):.10g}" in out
+    # the parameter table's gradients are the true ones (to the 6 digits shown)
+    numeric = central_differences(path)
+    table = out.split("\nparameters\n", 1)[1].splitlines()[2:]
+    assert [row.split()[0] for row in table] == net.parameter_names()
+    for row in table:
+        pname, value, grad = row.split()
+        assert float(value) == pytest.approx(net.parameters()[pname], rel=1e-5, abs=1e-12)
+        assert float(grad) == pytest.approx(numeric[pname], rel=2e-5, abs=1e-8), pname
+
+
+NON_FINITE = {
+    "format": "bpgui-network", "version": 1,
+    "neurons": [{"id": "x", "layer": 0}, {"id": "h", "layer": 1, "activation": "linear", "bias": 0.0},
+                {"id": "y", "layer": 2, "activation": "linear", "bias": 0.0}],
+    "edges": [{"from": "x", "to": "h", "weight": 1e300}, {"from": "h", "to": "y", "weight": 1e300}],
+    "loss": "half_sse",
+    "data": {"inputs": [[1.0], [0.5]], "targets": [[0.0], [1.0]]},
+}
+
+
+def test_inspect_json_stays_valid_json_when_the_loss_overflows(tmp_path, capsys):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(NON_FINITE))
+    status, out, err = run(capsys, "inspect", "--json", path)
+    assert status == 0 and err == ""
+    result = strict_json(out)  # no NaN / Infinity tokens
+    assert result["loss"] is None
+    assert result["outputs"] == [[None], [None]]
+    assert result["parameters"] == {"x->h": 1e300, "h->y": 1e300, "h.bias": 0.0, "y.bias": 0.0}
+    assert set(result["gradients"]) == {"x->h", "h->y", "h.bias", "y.bias"}
+    assert all(v is None or math.isfinite(v) for v in result["gradients"].values())
+
+
+def test_inspect_tables_show_an_overflowing_loss(tmp_path, capsys):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(NON_FINITE))
+    status, out, err = run(capsys, "inspect", path)
+    assert status == 0 and err == ""
+    assert "E = inf" in out
+
+
+def test_inspect_through_the_real_entry_point():
+    r = run_process("inspect", "--json", EXAMPLES["xor"])
+    assert r.returncode == 0 and r.stderr == ""
+    assert strict_json(r.stdout)["samples"] == 4
+
+
+@pytest.mark.parametrize("name", ["binary_not_utf8.json", "weight_nan_literal.json", "edge_unknown_neuron.json"])
+def test_a_malformed_file_through_the_real_entry_point(name):
+    path = str(MALFORMED / name)
+    r = run_process("inspect", path)
+    assert r.returncode == 2
+    assert r.stdout == ""
+    assert_one_error_line(r.stderr, f"bpgui: error: {path}: ")
+
+
+def test_an_endless_file_is_refused_without_exhausting_memory():
+    """/dev/zero claims to be empty and never ends: the reader must stop at its size limit."""
+    if not os.path.exists("/dev/zero"):
+        pytest.skip("no /dev/zero")
+    import resource
+
+    def limit_memory():
+        resource.setrlimit(resource.RLIMIT_AS, (2 << 30, 2 << 30))
+
+    env = {**os.environ, "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1"}
+    r = run_process("inspect", "/dev/zero", preexec_fn=limit_memory, env=env)
+    assert r.returncode == 2, r.stderr[-500:]
+    assert "too large" in assert_one_error_line(r.stderr, "bpgui: error: /dev/zero: ")
+
+
+def test_inspect_errors(tmp_path, capsys):
+    status, out, err = run(capsys, "inspect", tmp_path / "missing.json")
+    assert (status, out) == (2, "")
+    assert assert_one_error_line(err) == f"{tmp_path / 'missing.json'}: no such file"
+    status, out, err = run(capsys, "inspect")
+    assert (status, out) == (2, "")
+    assert "required: file" in assert_one_error_line(err)
+
+
+# ---------------------------------------------------------------------------------------------- train
+VIEW = {"positions": {"x1": [10.5, -3], "y1": [200, 0.1]}, "zoom": 0.30000000000000004, "title": "héllo ☃",
+        "nested": [[1, 2], {"a": None, "b": True}]}
+
+
+@pytest.fixture
+def circles(tmp_path) -> Path:
+    """The circles example with a view section and hyperparameters, in a private folder."""
+    raw = json.loads(EXAMPLES["circles"].read_text(encoding="utf-8"))
+    raw["view"] = VIEW
+    raw["training"]["beta2"] = 0.99
+    path = tmp_path / "circles.json"
+    path.write_text(json.dumps(raw, indent=2), encoding="utf-8")
+    return path
+
+
+def without_parameters(doc_dict: dict) -> dict:
+    d = json.loads(json.dumps(doc_dict))
+    for n in d["neurons"]:
+        n.pop("bias", None)
+    for e in d["edges"]:
+        e.pop("weight")
+    return d
+
+
+def test_train_lowers_the_loss_and_keeps_everything_else(circles, tmp_path, capsys):
+    out_path = tmp_path / "trained.json"
+    status, out, err = run(capsys, "train", circles, "--steps", 60, "-o", out_path)
+    assert status == 0, err
+    assert err == ""  # no progress bar when stderr is not a terminal
+    before, after = load_document(circles), load_document(out_path)
+    e0, e1 = train_loss(circles), train_loss(out_path)
+    assert e1 < e0 - 0.01
+    m = re.search(r"loss \(bce\): (\S+) -> (\S+), test loss (\S+)", out)
+    assert m, out
+    assert float(m[1]) == pytest.approx(e0, rel=1e-5) and float(m[2]) == pytest.approx(e1, rel=1e-5)
+    assert f"wrote {out_path}" in out
+    # only weights and biases changed: same neurons in the same order, same edges, data, training and view
+    assert without_parameters(after.to_dict()) == without_parameters(before.to_dict())
+    assert after.view == VIEW and after.training == before.training
+    assert after.training.hyperparameters == {"beta2": 0.99}
+    changed = [k for k, v in before.network.parameters().items() if after.network.parameters()[k] != v]
+    assert len(changed) >= len(before.network.parameters()) - 1
+    # the output is a canonical document
+    assert out_path.read_text(encoding="utf-8") == after.to_json()
+
+
+def test_train_can_overwrite_its_input(circles, capsys):
+    before = circles.read_bytes()
+    status, _, err = run(capsys, "train", circles, "--steps", 5, "-o", circles)
+    assert status == 0, err
+    assert circles.read_bytes() != before
+    assert sorted(os.listdir(circles.parent)) == ["circles.json"]
+
+
+def test_train_is_reproducible(circles, tmp_path, capsys):
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    for out_path in (a, b):
+        status, _, err = run(capsys, "train", circles, "--steps", 40, "--batch-size", 16, "--seed", 5, "-o", out_path)
+        assert status == 0, err
+    assert a.read_bytes() == b.read_bytes()
+
+
+@pytest.mark.parametrize(
+    "base, override, key, value",
+    [
+        ([], ["--learning-rate", "0.2"], "learning_rate", 0.2),
+        ([], ["--optimizer", "momentum"], "optimizer", "momentum"),
+        ([], ["--batch-size", "16"], "batch_size", 16),
+        (["--batch-size", "16"], ["--seed", "99"], "seed", 99),
+        (["--batch-size", "16", "--seed", "99"], ["--batch-size", "full"], "batch_size", None),
+    ],
+)
+def test_train_overrides_change_the_result_and_are_recorded(circles, tmp_path, capsys, base, override, key, value):
+    plain, overridden = tmp_path / "plain.json", tmp_path / "overridden.json"
+    status, _, err = run(capsys, "train", circles, "--steps", 30, *base, "-o", plain)
+    assert status == 0, err
+    status, _, err = run(capsys, "train", circles, "--steps", 30, *base, *override, "-o", overridden)
+    assert status == 0, err
+    p, o = load_document(plain), load_document(overridden)
+    assert o.training.to_dict()[key] == value
+    assert p.training.to_dict()[key] != value
+    assert json.loads(overridden.read_text())["training"][key] == value
+    assert p.network.parameters() != o.network.parameters()
+    # nothing but the overridden option differs in the training section
+    rest = {k: v for k, v in o.training.to_dict().items() if k != key}
+    assert rest == {k: v for k, v in p.training.to_dict().items() if k != key}
+
+
+BAD_OPTIONS = [
+    (["--steps", "0"], "argument --steps: must be between 1 and"),
+    (["--steps", "-3"], "argument --steps"),
+    (["--steps", "ten"], "argument --steps: 'ten' is not a whole number"),
+    (["--steps", "5", "--learning-rate", "0"], "argument --learning-rate: must be a positive number"),
+    (["--steps", "5", "--learning-rate", "-1"], "argument --learning-rate: must be a positive number"),
+    (["--steps", "5", "--learning-rate", "nan"], "argument --learning-rate"),
+    (["--steps", "5", "--learning-rate", "inf"], "argument --learning-rate"),
+    (["--steps", "5", "--learning-rate", "1e7"], "argument --learning-rate"),  # above the document's limit
+    (["--steps", "5", "--optimizer", "lbfgs"], "argument --optimizer: invalid choice: 'lbfgs'"),
+    (["--steps", "5", "--batch-size", "0"], "argument --batch-size: must be between 1 and"),
+    (["--steps", "5", "--batch-size", "1000000"], "argument --batch-size"),  # above the document's limit
+    (["--steps", "5", "--seed", "-1"], "argument --seed"),
+    (["--steps", "5", "--bogus"], "unrecognized arguments: --bogus"),
+    (["--learning-rate", "0.1"], "the following arguments are required: --steps"),
+]
+
+
+@pytest.mark.parametrize("output_exists", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("options, message", BAD_OPTIONS, ids=[" ".join(o) for o, _ in BAD_OPTIONS])
+def test_train_rejects_bad_options_and_writes_nothing(circles, tmp_path, capsys, options, message, output_exists):
+    out_path = tmp_path / "out.json"
+    if output_exists:
+        out_path.write_bytes(b"keep me")
+    status, out, err = run(capsys, "train", circles, *options, "-o", out_path)
+    assert (status, out) == (2, "")
+    assert message in assert_one_error_line(err)
+    if output_exists:
+        assert out_path.read_bytes() == b"keep me"
+    else:
+        assert not out_path.exists()
+    assert sorted(os.listdir(tmp_path)) == sorted(["circles.json"] + (["out.json"] if output_exists else []))
+
+
+def test_train_without_an_output_fails(circles, capsys):
+    status, out, err = run(capsys, "train", circles, "--steps", 5)
+    assert (status, out) == (2, "")
+    assert "the following arguments are required: -o/--output" in assert_one_error_line(err)
+    assert os.listdir(circles.parent) == ["circles.json"]
+
+
+def test_train_into_a_missing_folder_fails(circles, tmp_path, capsys):
+    target = tmp_path / "nowhere" / "out.json"
+    status, out, err = run(capsys, "train", circles, "--steps", 5, "-o", target)
+    assert (status, out) == (2, "")
+    assert "does not exist" in assert_one_error_line(err, f"bpgui: error: {target}: ")
+    assert not target.parent.exists()
+
+
+def test_train_onto_a_folder_fails(circles, tmp_path, capsys):
+    target = tmp_path / "folder"
+    target.mkdir()
+    status, out, err = run(capsys, "train", circles, "--steps", 5, "-o", target)
+    assert (status, out) == (2, "")
+    assert assert_one_error_line(err) == f"{target}: is a folder, not a file"
+    assert os.listdir(target) == []
+
+
+@pytest.mark.parametrize("output_exists", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("source, message", [
+    ("missing.json", "no such file"),
+    (MALFORMED / "edge_backwards.json", "goes backwards"),
+    (MALFORMED / "empty.json", "the file is empty"),
+])
+def test_train_with_a_bad_input_writes_nothing(tmp_path, capsys, source, message, output_exists):
+    source = tmp_path / source if isinstance(source, str) else source
+    out_path = tmp_path / "out.json"
+    if output_exists:
+        out_path.write_bytes(b"keep me")
+    status, out, err = run(capsys, "train", source, "--steps", 5, "-o", out_path)
+    assert (status, out) == (2, "")
+    assert message in assert_one_error_line(err, f"bpgui: error: {source}: ")
+    if output_exists:
+        assert out_path.read_bytes() == b"keep me"
+    else:
+        assert not out_path.exists()
+
+
+def test_train_when_the_save_fails_reports_it_and_keeps_the_old_file(circles, tmp_path, capsys, monkeypatch):
+    out_path = tmp_path / "out.json"
+    out_path.write_bytes(b"keep me")
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    status, out, err = run(capsys, "train", circles, "--steps", 5, "-o", out_path)
+    assert (status, out) == (2, "")
+    assert assert_one_error_line(err) == f"{out_path}: cannot save: No space left on device"
+    assert out_path.read_bytes() == b"keep me"
+    assert sorted(os.listdir(tmp_path)) == ["circles.json", "out.json"]
+
+
+DIVERGE = ["--steps", "200", "--optimizer", "sgd", "--learning-rate", "1e5"]
+
+
+def test_diverging_training_fails_and_writes_nothing(tmp_path, capsys):
+    out_path = tmp_path / "out.json"
+    out_path.write_bytes(b"keep me")
+    status, out, err = run(capsys, "train", EXAMPLES["sine"], *DIVERGE, "-o", out_path)
+    assert status != 0 and out == ""
+    assert "training diverged" in assert_one_error_line(err)
+    assert "smaller learning rate" in err
+    assert out_path.read_bytes() == b"keep me"
+
+
+def test_diverging_training_through_the_real_entry_point(tmp_path):
+    """The process exits non-zero with one clear line: no NumPy warnings on stderr, no file."""
+    out_path = tmp_path / "out.json"
+    r = run_process("train", EXAMPLES["sine"], *DIVERGE, "-o", out_path)
+    assert r.returncode != 0
+    assert r.stdout == ""
+    message = assert_one_error_line(r.stderr)
+    assert message.startswith("training diverged") and "Nothing was written" in message
+    assert os.listdir(tmp_path) == []
+
+
+def test_train_through_the_real_entry_point(tmp_path):
+    out_path = tmp_path / "out.json"
+    r = run_process("train", EXAMPLES["xor"], "--steps", "50", "--quiet", "-o", out_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == ""
+    assert train_loss(out_path) < train_loss(EXAMPLES["xor"])
