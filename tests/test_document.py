@@ -397,3 +397,16 @@ def test_training_config_defaults_round_trip():
     net = layered([2, 1])
     doc = Document(net, GeneratorData("xor", n=10), cfg, {"a": [1, 2.5]})
     assert parse_document(doc.to_json()) == doc
+
+
+def test_a_named_pipe_or_a_nul_in_the_path_is_refused_at_once(tmp_path):
+    import os
+
+    from bpgui.core import DocumentError, load_document
+
+    fifo = tmp_path / "pipe.json"
+    os.mkfifo(fifo)
+    with pytest.raises(DocumentError, match="pipe"):
+        load_document(fifo)  # before the fix this blocked forever waiting for a writer
+    with pytest.raises(DocumentError, match="not a valid file name"):
+        load_document(str(tmp_path / "a\0b.json"))

@@ -492,6 +492,8 @@ def read_document_text(path: str | os.PathLike) -> str:
     try:
         if p.is_dir():
             raise DocumentError("is a folder, not a file")
+        if p.is_fifo() or p.is_socket():  # opening a pipe would wait forever for a writer
+            raise DocumentError("is a pipe or socket, not a file")
         size = p.stat().st_size
         if size > MAX_FILE_BYTES:
             raise DocumentError(f"the file is too large ({size / 1e6:.0f} MB; the limit is "
@@ -502,6 +504,8 @@ def read_document_text(path: str | os.PathLike) -> str:
             raise DocumentError(f"the file is too large (the limit is {MAX_FILE_BYTES // 2**20} MB)")
     except FileNotFoundError:
         raise DocumentError("no such file") from None
+    except ValueError:  # e.g. a NUL character in the path
+        raise DocumentError("is not a valid file name") from None
     except PermissionError:
         raise DocumentError("permission denied") from None
     except OSError as e:
