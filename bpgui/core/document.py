@@ -502,6 +502,8 @@ def read_document_text(path: str | os.PathLike) -> str:
             data = f.read(MAX_FILE_BYTES + 1)
         if len(data) > MAX_FILE_BYTES:
             raise DocumentError(f"the file is too large (the limit is {MAX_FILE_BYTES // 2**20} MB)")
+    except DocumentError:
+        raise
     except FileNotFoundError:
         raise DocumentError("no such file") from None
     except ValueError:  # e.g. a NUL character in the path
