@@ -70,6 +70,15 @@ class Optimizer:
     def _step(self, p, g):
         raise NotImplementedError
 
+    def _step_scaled_by_rms(self, p, g, s):
+        """p ← p − η g / (√s + ε), for the optimizers that scale by a running sum or mean of g²."""
+        tmp = self._tmp
+        np.sqrt(s, out=tmp)
+        tmp += self.eps
+        np.divide(g, tmp, out=tmp)
+        tmp *= self.learning_rate
+        p -= tmp
+
     def state(self) -> dict[str, np.ndarray]:
         """Copies of the state arrays (for snapshots and tests)."""
         return {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "_tmp"}
@@ -120,11 +129,7 @@ class Adagrad(Optimizer):
         s, tmp = self.sum_sq, self._tmp
         np.multiply(g, g, out=tmp)
         s += tmp
-        np.sqrt(s, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.learning_rate
-        p -= tmp
+        self._step_scaled_by_rms(p, g, s)
 
 
 class RMSprop(Optimizer):
@@ -139,11 +144,7 @@ class RMSprop(Optimizer):
         tmp *= 1.0 - self.rho
         s *= self.rho
         s += tmp
-        np.sqrt(s, out=tmp)
-        tmp += self.eps
-        np.divide(g, tmp, out=tmp)
-        tmp *= self.learning_rate
-        p -= tmp
+        self._step_scaled_by_rms(p, g, s)
 
 
 class Adam(Optimizer):
