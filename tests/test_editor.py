@@ -344,3 +344,20 @@ def test_middle_drag_and_space_drag_pan_the_view(window):
     QTest.keyRelease(w.view, Qt.Key_Space)
     assert bar.value() < v0 + 80
     assert_state(w, before)  # panning over neurons moves nothing
+
+
+def test_saved_files_appear_in_open_recent_and_reopen(window, tmp_path):
+    w = window
+    a, b = tmp_path / "a.json", tmp_path / "b.json"
+    assert w._save_to(a) and w._save_to(b)
+    actions = w.recent_menu.actions()
+    assert [act.text() for act in actions] == ["b.json", "a.json"]
+    w.scene.add_layer(2)
+    w.model.undo_stack.setClean()
+    actions[1].trigger()
+    assert w.model.path == a
+    assert w.model.network.num_layers == 3
+    # remembered across windows (QSettings)
+    again = MainWindow(DocumentModel(load_document(a)))
+    assert [act.text() for act in again.recent_menu.actions()] == ["a.json", "b.json"]
+    again.deleteLater()
