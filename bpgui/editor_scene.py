@@ -93,6 +93,16 @@ def weight_pen(w: float, highlight: bool = False) -> QPen:
     return pen
 
 
+class WeightLabel(QGraphicsSimpleTextItem):
+    """An edge's weight, on a light box so it stays readable where edges cross."""
+
+    def paint(self, painter, option, widget=None):
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 220))
+        painter.drawRoundedRect(self.boundingRect().adjusted(-2, 0, 2, 0), 3, 3)
+        super().paint(painter, option, widget)
+
+
 class EdgeItem(QGraphicsPathItem):
     def __init__(self, src: str, dst: str, weight: float):
         super().__init__()
@@ -101,7 +111,7 @@ class EdgeItem(QGraphicsPathItem):
         self.setFlag(QGraphicsItem.ItemIsSelectable)
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
-        self.label = QGraphicsSimpleTextItem(self)
+        self.label = WeightLabel(self)
         self.label.setFont(QFont("DejaVu Sans", 8))
         self.label.setBrush(QColor("#333333"))
         self.label.setVisible(False)
