@@ -44,6 +44,8 @@ class SnapshotCommand(QUndoCommand):
         if not isinstance(other, SnapshotCommand) or other.merge_key != self.merge_key:
             return False
         self.after = other.after
+        if self.after.network.same_as(self.before.network) and self.after.positions == self.before.positions:
+            self.setObsolete(True)  # e.g. a spin box stepped up and back down: no step left to undo
         return True
 
     def redo(self):
@@ -93,6 +95,8 @@ class DocumentModel(QObject):
         except NetworkError as e:
             return str(e)
         trial.positions = {k: v for k, v in trial.positions.items() if k in trial.network.neurons}
+        if trial.network.same_as(before.network) and trial.positions == before.positions:
+            return None  # nothing changed: no undo step, the document stays unmodified
         self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key))
         return None
 

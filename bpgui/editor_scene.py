@@ -378,7 +378,15 @@ class NetworkScene(QGraphicsScene):
         return None
 
     # ------------------------------------------------------------------ gestures
+    @property
+    def busy(self) -> bool:
+        """A drag gesture is in progress (undo, redo and delete wait until it ends)."""
+        return self._mode in ("connect", "weight")
+
     def mousePressEvent(self, ev):
+        if self.busy:  # another button during a drag: ignore it, the drag goes on
+            ev.accept()
+            return
         self._mode = None
         if ev.button() != Qt.LeftButton:
             super().mousePressEvent(ev)
@@ -444,6 +452,9 @@ class NetworkScene(QGraphicsScene):
         self.sigStatus.emit(f"connect {self._drag_source} → {item.nid}" if reason is None else reason)
 
     def mouseReleaseEvent(self, ev):
+        if self.busy and ev.button() != Qt.LeftButton:
+            ev.accept()
+            return
         mode, self._mode = self._mode, None
         if mode == "connect":
             self._finish_connect(self.neuron_at(ev.scenePos()))
@@ -498,8 +509,8 @@ class NetworkScene(QGraphicsScene):
             error = self.model.edit(f"Move {text}", change)
         else:
             error = self.model.edit("Move neuron" + ("s" if len(moved) > 1 else ""), change)
+        self._on_positions_change()  # snap to the column (or back, when the move was impossible)
         if error:
-            self._on_positions_change()  # snap back
             self.sigStatus.emit(error)
         elif new_layers:
             self.sigStatus.emit("moved " + ", ".join(f"{k} to layer {v}" for k, v in new_layers.items()))
@@ -538,6 +549,8 @@ class NetworkScene(QGraphicsScene):
         return f"{prefix}{i}"
 
     def delete_selected(self) -> None:
+        if self.busy:
+            return
         edges = [(it.src, it.dst) for it in self.edge_items.values() if it.isSelected()]
         neurons = [it.nid for it in self.neuron_items.values() if it.isSelected()]
         if not edges and not neurons:
@@ -580,6 +593,8 @@ class NetworkScene(QGraphicsScene):
             self.sigStatus.emit(error or f"renamed {nid} to {new}")
 
     def set_activation(self, nid: str, act: str) -> None:
+        if self.network.neuron(nid).activation == act:
+            return
         error = self.model.edit(f"Set activation of {nid}", lambda n, p: n.set_activation(nid, act))
         self.sigStatus.emit(error or f"{nid}: activation {act}")
 
@@ -602,6 +617,9 @@ class NetworkScene(QGraphicsScene):
         self.sigStatus.emit(error or f"removed layer {index}")
 
     def contextMenuEvent(self, ev):
+        if self.busy:
+            ev.accept()
+            return
         item = self._item_at(ev.scenePos())
         menu = QMenu()
         net = self.network

@@ -89,8 +89,8 @@ class MainWindow(QMainWindow):
         self.act_save = self._action("&Save", self.save, K.Save, "save the network")
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, "save under another name")
         self.act_quit = self._action("&Quit", self.close, K.Quit)
-        self.act_undo = self._action("&Undo", lambda: self.model.undo_stack.undo(), K.Undo)
-        self.act_redo = self._action("&Redo", lambda: self.model.undo_stack.redo(), K.Redo)
+        self.act_undo = self._action("&Undo", self.undo, K.Undo)
+        self.act_redo = self._action("&Redo", self.redo, K.Redo)
         self.act_delete = self._action("&Delete", self.scene.delete_selected, K.Delete,
                                        "delete the selected neurons and edges")
         self.act_select_all = self._action("Select &All", self._select_all, K.SelectAll)
@@ -289,6 +289,14 @@ class MainWindow(QMainWindow):
             ev.ignore()
 
     # ------------------------------------------------------------------ small actions
+    def undo(self):
+        if not self.scene.busy:  # a drag in progress records its step when it ends
+            self.model.undo_stack.undo()
+
+    def redo(self):
+        if not self.scene.busy:
+            self.model.undo_stack.redo()
+
     def _select_all(self):
         for it in list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values()):
             it.setSelected(True)

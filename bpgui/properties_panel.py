@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
@@ -65,6 +66,9 @@ class PropertiesPanel(QWidget):
             self.form.setRowVisible(w, w in widgets)
 
     def refresh(self, *_):
+        items = list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values())
+        if not all(shiboken6.isValid(it) for it in items):
+            return  # the scene is being destroyed with its window
         net = self.scene.network
         neurons = [it.nid for it in self.scene.neuron_items.values() if it.isSelected()]
         edges = [(it.src, it.dst) for it in self.scene.edge_items.values() if it.isSelected()]

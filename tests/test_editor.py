@@ -361,3 +361,68 @@ def test_saved_files_appear_in_open_recent_and_reopen(window, tmp_path):
     again = MainWindow(DocumentModel(load_document(a)))
     assert [act.text() for act in again.recent_menu.actions()] == ["a.json", "b.json"]
     again.deleteLater()
+
+
+def test_dragging_sideways_within_a_column_snaps_back_and_records_nothing(window):
+    w = window
+    start = center(w, "h1")
+    drag(w, start, start + QPointF(60, 0))
+    assert center(w, "h1") == start  # the item follows the model, which keeps neurons on their column
+    assert w.model.undo_stack.count() == 0
+    assert not w.model.is_modified()
+
+
+def test_edits_that_change_nothing_leave_no_undo_step(window):
+    w = window
+    w.scene.set_activation("h1", "tanh")  # already tanh
+    w.scene.neuron_items["h1"].setSelected(True)
+    b0 = w.panel.bias.value()
+    w.panel.bias.stepUp()
+    w.panel.bias.stepDown()
+    assert w.panel.bias.value() == b0
+    assert w.model.undo_stack.count() == 0 or not w.model.undo_stack.canUndo()
+    assert not w.model.is_modified()
+
+
+def _start_weight_drag(w, edge=("x1", "h1")):
+    vp = w.view.viewport()
+    a = vp_point(w, w.scene.edge_items[edge].path().pointAtPercent(0.5))
+    QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, a)
+    QTest.mouseMove(vp, a + QPoint(0, -30))
+    return vp, a + QPoint(0, -30)
+
+
+def test_delete_undo_and_other_buttons_wait_while_an_edge_is_dragged(window, monkeypatch):
+    w = window
+    net = w.model.network
+    w.scene.set_activation("h2", "relu")  # one earlier step to (not) undo
+    w0 = net.edges[("x1", "h1")]
+    monkeypatch.setattr("bpgui.editor_scene.QMenu.exec", lambda *a, **k: None)
+    vp, p = _start_weight_drag(w)
+    w.act_delete.trigger()  # the dragged edge is selected: deleting it now would pull it from under the drag
+    w.act_undo.trigger()  # undoing now would be overwritten by the drag's snapshot
+    QTest.mousePress(vp, Qt.RightButton, Qt.NoModifier, p)
+    QTest.mouseRelease(vp, Qt.RightButton, Qt.NoModifier, p)
+    QTest.mouseMove(vp, p + QPoint(0, -20))
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, p + QPoint(0, -20))
+    assert ("x1", "h1") in net.edges
+    assert net.edges[("x1", "h1")] == pytest.approx(w0 + 50 * WEIGHT_PER_PIXEL, abs=1e-4)
+    assert net.neuron("h2").activation == "relu"
+    assert w.model.undo_stack.count() == 2
+    w.act_undo.trigger()
+    assert net.edges[("x1", "h1")] == w0 and net.neuron("h2").activation == "relu"
+    w.act_undo.trigger()
+    assert net.neuron("h2").activation == "tanh"
+
+
+def test_closing_the_window_with_a_selection_raises_nothing(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = MainWindow(DocumentModel(load_document(example_paths()["xor"])))
+    w.show()
+    w.scene.neuron_items["h1"].setSelected(True)
+    w.close()
+    w.deleteLater()
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    qtbot.wait(10)  # pytest-qt fails the test if a slot raised during the teardown
