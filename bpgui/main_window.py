@@ -250,7 +250,11 @@ class MainWindow(QMainWindow):
         if not path:
             return False
         if not path.endswith(".json"):
-            path += ".json"
+            path += ".json"  # the dialog asked about overwriting the name as typed, not this one
+            if Path(path).exists() and QMessageBox.question(
+                    self, "Replace file?", f"{path} already exists. Replace it?",
+                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+                return False
         return self._save_to(Path(path))
 
     def _save_to(self, path: Path) -> bool:

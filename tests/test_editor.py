@@ -426,3 +426,19 @@ def test_closing_the_window_with_a_selection_raises_nothing(qtbot):
     w.deleteLater()
     QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     qtbot.wait(10)  # pytest-qt fails the test if a slot raised during the teardown
+
+
+def test_save_as_asks_before_replacing_a_file_it_named_itself(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog
+
+    w = window
+    existing = tmp_path / "mine.json"
+    existing.write_text("precious")
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
+    asked = []
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
+    assert not w.save_as()
+    assert existing.read_text() == "precious" and len(asked) == 1
+    monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
+    assert w.save_as()
+    assert load_document(existing).network.same_as(w.model.network)
