@@ -215,6 +215,18 @@ class _Progress:
             sys.stderr.write("\n")
 
 
+def _output_path(arg: str) -> Path:
+    """The path of a file to write, checked before any work is done."""
+    out = Path(arg)
+    if out.is_dir():
+        raise CLIError(f"{arg}: is a folder, not a file")
+    if not out.parent.is_dir():
+        raise CLIError(f"{arg}: the folder {str(out.parent)!r} does not exist")
+    if not os.access(out.parent, os.W_OK):
+        raise CLIError(f"{arg}: the folder is not writable")
+    return out
+
+
 def cmd_train(args) -> int:
     import numpy as np
 
@@ -231,13 +243,7 @@ def cmd_train(args) -> int:
         cfg.batch_size = None if args.batch_size == "full" else args.batch_size
     if args.seed is not None:
         cfg.seed = args.seed
-    out = Path(args.output)
-    if out.is_dir():
-        raise CLIError(f"{args.output}: is a folder, not a file")
-    if not out.parent.is_dir():
-        raise CLIError(f"{args.output}: the folder {str(out.parent)!r} does not exist")
-    if not os.access(out.parent, os.W_OK):
-        raise CLIError(f"{args.output}: the folder is not writable")
+    out = _output_path(args.output)
     trainer = Trainer.from_document(doc)
     e0 = trainer.train_loss()
     progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
@@ -268,20 +274,18 @@ def cmd_train(args) -> int:
 
 
 def cmd_screenshot(args) -> int:
-    out = Path(args.output)
+    out = _output_path(args.output)
     if out.suffix.lower() != ".png":
         raise CLIError(f"{args.output}: only .png is supported")
-    if not out.parent.is_dir():
-        raise CLIError(f"{args.output}: the folder {str(out.parent)!r} does not exist")
-    if args.file is not None:
-        _load(args.file)  # a bad file: the usual one-line error, before any window exists
+    # a bad file: the usual one-line error, before any window exists
+    doc = _load(args.file) if args.file is not None else None
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import make_application
     from .document_model import DocumentModel
     from .main_window import MainWindow
 
     app = make_application()
-    window = MainWindow(DocumentModel.open(Path(args.file)) if args.file else None)
+    window = MainWindow(DocumentModel(doc, Path(args.file)) if doc is not None else None)
     window.resize(*args.size)
     window.show()
     app.processEvents()
