@@ -44,7 +44,7 @@ class Workspace:
         self.G = np.zeros((e.C, e.R))
         self.loss_ws = e.loss.workspace(e.K, n)
         self.loss = float("nan")
-        self._perm, self._unperm = e._perm, e._unperm  # output order: see Engine._perm
+        self._unperm = e._unperm  # targets from document order to compiled order: see Engine._perm
         self.inputs = self.A[1 : 1 + e.n_in]
         off = 1 + e.n_in
         W, A, NET, D, FP = e.W, self.A, self.NET, self.D, self.FP
