@@ -34,10 +34,12 @@ MAX_DEPTH = 16
 MAX_EDGES = 1_000_000
 MAX_SEED = 2**63 - 1
 MAX_LEARNING_RATE = 1e6
+MAX_STEPS_PER_SECOND = 1e6
 
 TOP_KEYS = ("format", "version", "neurons", "edges", "loss", "data", "training", "view")
 HYPERPARAMETER_KEYS = tuple(dict.fromkeys(k for h in HYPERPARAMETERS.values() for k in h))
-TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "train_biases", "seed") + HYPERPARAMETER_KEYS
+TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "train_biases", "seed",
+                 "steps_per_second") + HYPERPARAMETER_KEYS
 GENERATOR_KEYS = ("generator", "n", "noise", "test_fraction", "seed")
 
 
@@ -54,6 +56,7 @@ class TrainingConfig:
     train_biases: bool = True
     seed: int = 0
     hyperparameters: dict[str, float] = field(default_factory=dict)  # only those given
+    steps_per_second: float | None = None  # the live run's speed cap; None: as fast as it goes
 
     def hyper_for_optimizer(self) -> dict[str, float]:
         """The hyperparameters the chosen optimizer uses (defaults filled in)."""
@@ -69,7 +72,12 @@ class TrainingConfig:
             "seed": self.seed,
         }
         d.update(self.hyperparameters)
+        if self.steps_per_second is not None:
+            d["steps_per_second"] = self.steps_per_second
         return d
+
+    def copy(self) -> TrainingConfig:
+        return TrainingConfig(**{**self.__dict__, "hyperparameters": dict(self.hyperparameters)})
 
 
 @dataclass
@@ -423,6 +431,12 @@ def _parse_training(raw) -> TrainingConfig:
         cfg.train_biases = d["train_biases"]
     if "seed" in d:
         cfg.seed = _integer(d["seed"], "training.seed", 0, MAX_SEED)
+    if d.get("steps_per_second") is not None:
+        sps = _number(d["steps_per_second"], "training.steps_per_second")
+        if not 0.0 < sps <= MAX_STEPS_PER_SECOND:
+            raise DocumentError(f"training.steps_per_second must be above 0 and at most "
+                                f"{MAX_STEPS_PER_SECOND:g} (or null for no limit), not {sps}")
+        cfg.steps_per_second = sps
     for k in HYPERPARAMETER_KEYS:
         if k in d:
             v = _number(d[k], f"training.{k}")

@@ -81,7 +81,7 @@ class Optimizer:
 
     def state(self) -> dict[str, np.ndarray]:
         """Copies of the state arrays (for snapshots and tests)."""
-        return {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and k != "_tmp"}
+        return {k: v.copy() for k, v in self.__dict__.items() if isinstance(v, np.ndarray) and not k.startswith("_")}
 
 
 class SGD(Optimizer):

@@ -1,0 +1,485 @@
+"""A training run that can be edited while it runs: the state a live training thread owns.
+
+:class:`TrainingRun` wraps a :class:`~bpgui.core.training.Trainer` with what an interactive run needs:
+
+* **edits mid-run** — :meth:`adopt` takes a network the user edited (new values, or a new structure: parameters
+  that survive keep their optimizer state), :meth:`set_config` a new learning rate, optimizer or batch size,
+  :meth:`set_data` new data, without losing the step count or the loss history;
+* **divergence** — a step whose loss or parameters are not finite stops the run; the last parameters whose loss
+  was finite are kept for :meth:`restore_finite`;
+* **a bounded loss history** (:class:`LossHistory`) that thins itself out instead of growing without limit;
+* **immutable snapshots** (:class:`TrainingSnapshot`, read-only copies) for views in other threads.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .contours import contour_segments
+from .datasets import Dataset
+from .document import DocumentError, GeneratorData, TableData, TrainingConfig, make_dataset
+from .engine import Engine, Workspace
+from .network import Network, parse_parameter_name
+from .optimizers import Optimizer, make_optimizer
+from .training import Trainer
+
+#: points of the input-plane grid on which snapshots carry the network's outputs (2-D inputs)
+GRID = 64
+#: points of the fitted curve (1-D inputs)
+CURVE = 200
+#: a run whose loss grows this many times above where it (re)started has blown up, even if still finite
+BLOWUP = 100.0
+
+
+def initial_parameters(network: Network, seed: int) -> dict[str, float]:
+    """Fresh random weights (Glorot-uniform: ±√(6 / (fan_in + fan_out))) and zero biases, from ``seed``."""
+    rng = np.random.default_rng(seed)
+    fan_in = {n.id: 0 for n in network}
+    fan_out = dict(fan_in)
+    for a, b in network.edges:
+        fan_out[a] += 1
+        fan_in[b] += 1
+    values = {}
+    for name in network.parameter_names():
+        ref = parse_parameter_name(name)
+        if isinstance(ref, tuple):
+            a, b = ref
+            limit = math.sqrt(6.0 / max(1, fan_out[a] + fan_in[b]))
+            values[name] = math.trunc(float(rng.uniform(-limit, limit)) * 1e4) / 1e4  # 4 decimals, within ±limit
+        else:
+            values[name] = 0.0
+    return values
+
+
+#: losses whose outputs are probabilities in [0, 1]
+PROBABILITY_LOSSES = ("bce", "cross_entropy")
+
+
+def shown_output(n_outputs: int) -> int:
+    """The output that pictures of the input space show: the probability of class 1 for two (one-hot) outputs,
+    else the first."""
+    return 1 if n_outputs == 2 else 0
+
+
+def output_range(loss: str, d: Dataset) -> tuple[float, float]:
+    """The output values at the two ends of a colour map of the shown output; their middle is the decision
+    level: [0, 1] for probabilities, else the span of the targets (±0.5 around them if they are all equal)."""
+    if loss in PROBABILITY_LOSSES:
+        return 0.0, 1.0
+    k = shown_output(d.n_outputs)
+    t = np.concatenate([d.t_train[:, k], d.t_test[:, k]]) if len(d.t_test) else d.t_train[:, k]
+    lo, hi = float(t.min()), float(t.max())
+    middle, half = (lo + hi) / 2, (hi - lo) / 2 or 0.5
+    return middle - half, middle + half
+
+
+def _read_only(a: np.ndarray) -> np.ndarray:
+    a = np.array(a, copy=True)
+    a.flags.writeable = False
+    return a
+
+
+class LossHistory:
+    """Train and test loss against step, at most ``capacity`` points: when full, every other point is dropped
+    and from then on only every ``stride``-th step is recorded (the stride doubles each time)."""
+
+    def __init__(self, capacity: int = 2048):
+        self.capacity = capacity - capacity % 2
+        self.stride = 1
+        self._steps = np.empty(self.capacity, dtype=np.int64)
+        self._train = np.empty(self.capacity)
+        self._test = np.empty(self.capacity)
+        self.size = 0
+
+    def wants(self, step: int) -> bool:
+        return step % self.stride == 0 and (self.size == 0 or step > self._steps[self.size - 1])
+
+    def add(self, step: int, train: float, test: float | None) -> None:
+        while self.size == self.capacity:  # thin out to the steps on twice the stride (at most half of them)
+            self.stride *= 2
+            keep = np.flatnonzero(self._steps[: self.size] % self.stride == 0)
+            for a in (self._steps, self._train, self._test):
+                a[: len(keep)] = a[keep]
+            self.size = len(keep)
+        if step % self.stride:
+            return
+        i = self.size
+        self._steps[i] = step
+        self._train[i] = train
+        self._test[i] = np.nan if test is None else test
+        self.size += 1
+
+    def clear(self) -> None:
+        self.size = 0
+        self.stride = 1
+
+    def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Read-only copies: steps, train loss, test loss (NaN where there is no test set)."""
+        n = self.size
+        return _read_only(self._steps[:n]), _read_only(self._train[:n]), _read_only(self._test[:n])
+
+
+@dataclass(frozen=True)
+class TrainingSnapshot:
+    """Everything a view draws, copied: safe to hand to another thread."""
+
+    generation: int  # the last user edit the run has taken in (see TrainingRun.adopt)
+    names: tuple[str, ...]  # parameter names, document order
+    values: np.ndarray  # parameter values, aligned with names
+    gradient: np.ndarray  # ∂E/∂p over the training set at ``values`` (NaN when diverged)
+    step: int
+    epoch: int
+    train_loss: float
+    test_loss: float | None
+    history_steps: np.ndarray
+    history_train: np.ndarray
+    history_test: np.ndarray
+    steps_per_second: float
+    playing: bool
+    diverged: str | None  # a message when the run stopped on a non-finite loss or parameter
+    problem: str | None  # a message when the run cannot train at all (e.g. data and network disagree)
+    # the network's outputs over the inputs: a grid (2-D inputs) or a curve (1-D inputs); None otherwise
+    grid_x: np.ndarray | None = None  # G values of input 1
+    grid_y: np.ndarray | None = None  # G values of input 2 (None for a curve)
+    grid_outputs: np.ndarray | None = None  # G×G×K (row = y) for a grid, G×K for a curve
+    boundary: np.ndarray | None = None  # the decision contour of a grid's shown output: (M, 2, 2) segments
+
+    @property
+    def parameters(self) -> dict[str, float]:
+        return dict(zip(self.names, self.values.tolist()))
+
+    @property
+    def finite(self) -> bool:
+        return bool(np.isfinite(self.values).all())
+
+
+class TrainingRun:
+    """The state of one live run. Not thread-safe: one thread owns it and applies every command in order."""
+
+    def __init__(self, network: Network, data: TableData | GeneratorData, config: TrainingConfig):
+        self.generation = 0
+        self.history = LossHistory()
+        self.diverged: str | None = None
+        self.problem: str | None = None
+        self._network = network.copy()
+        self._data = data
+        self._config = config.copy()
+        self.trainer: Trainer | None = None
+        self._good = np.zeros(0)
+        self._candidate = np.zeros(0)
+        self._step0 = 0
+        self._epoch0 = 0
+        self._limit: float | None = None  # the blow-up threshold, set by the first step after a (re)start
+        self._start_loss = math.nan
+        self._rebuild(keep_state=False)
+
+    # ------------------------------------------------------------------ building
+    def _rebuild(self, keep_state: bool) -> None:
+        """A new trainer for the current network, data and config; parameters and (where names survive)
+        optimizer state carry over from the old one when ``keep_state``."""
+        old = self.trainer
+        if old is not None:
+            self._step0, self._epoch0 = self.step_count, self.epoch
+        try:
+            dataset = make_dataset(self._data, self._network)
+            trainer = Trainer(self._network, dataset, self._config)
+        except (DocumentError, ValueError) as e:
+            self.trainer = None
+            self.problem = f"Cannot train: {e}"
+            self._grid = None
+            return
+        self.problem = None
+        self._limit = None  # new data or a new net: measure blow-ups from here
+        if keep_state and old is not None:
+            _carry_optimizer_state(old.optimizer, old.engine, trainer.optimizer, trainer.engine)
+        self.trainer = trainer
+        size = trainer.engine.params.size
+        self._good = trainer.engine.params.copy()
+        self._candidate = np.empty(size)
+        self._eval_ws = Workspace(trainer.engine, len(dataset.x_train))
+        self._eval_ws.load(dataset.x_train, dataset.t_train)
+        self._order = np.array([trainer.engine.index[n] for n in trainer.engine.parameter_names], dtype=np.intp)
+        self._names = tuple(trainer.engine.parameter_names)
+        self._grid = _output_inputs(dataset)
+
+    @property
+    def network(self) -> Network:
+        """The run's own network (structure and the values it was last given; not the trained values)."""
+        return self._network
+
+    @property
+    def step_count(self) -> int:
+        return self._step0 + (self.trainer.step_count if self.trainer else 0)
+
+    @property
+    def epoch(self) -> int:
+        return self._epoch0 + (self.trainer.epoch if self.trainer else 0)
+
+    @property
+    def dataset(self) -> Dataset | None:
+        return self.trainer.dataset if self.trainer else None
+
+    @property
+    def can_train(self) -> bool:
+        return self.trainer is not None and self.diverged is None and self.problem is None
+
+    # ------------------------------------------------------------------ commands
+    def adopt(self, network: Network, generation: int | None = None) -> None:
+        """Take in the user's edited network. Same structure: its values replace the trained ones and the
+        optimizer state stays. New structure: a new engine; the optimizer state of surviving parameters stays."""
+        if generation is not None:
+            self.generation = generation
+        same = (self.trainer is not None and _same_structure(self._network, network))
+        self._network = network.copy()
+        if same:
+            eng = self.trainer.engine
+            for name, value in network.parameters().items():
+                eng.params[eng.index[name]] = value
+            self.trainer.network = self._network
+        else:
+            self._rebuild(keep_state=True)
+        if self.trainer is not None and np.isfinite(self.trainer.engine.params).all():
+            np.copyto(self._good, self.trainer.engine.params)
+            self.diverged = None
+        self._limit = None  # an edit may raise the loss: measure blow-ups from here
+
+    def set_config(self, config: TrainingConfig) -> None:
+        old = self._config
+        self._config = config.copy()
+        t = self.trainer
+        if t is None:
+            self._rebuild(keep_state=False)
+            return
+        t.config = self._config
+        self._limit = None  # e.g. a larger learning rate: measure blow-ups from here
+        if config.batch_size != old.batch_size or config.seed != old.seed:
+            self._keep_params_rebuild()
+            return
+        try:  # the same checks a new run makes
+            fresh = make_optimizer(config.optimizer, t.engine.params.size, config.learning_rate,
+                                   **config.hyper_for_optimizer())
+        except ValueError as e:
+            self.problem = f"Cannot train: {e}"
+            return
+        self.problem = None
+        if config.optimizer != old.optimizer or config.hyper_for_optimizer() != old.hyper_for_optimizer():
+            t.optimizer = fresh
+        else:  # only the learning rate: the optimizer keeps its state
+            t.optimizer.learning_rate = fresh.learning_rate
+
+    def set_data(self, data: TableData | GeneratorData) -> None:
+        self._data = data
+        self._keep_params_rebuild()
+
+    def _keep_params_rebuild(self) -> None:
+        self._write_back()
+        self._rebuild(keep_state=True)
+
+    def _write_back(self) -> None:
+        """The trained values (the last finite ones after a divergence) into the run's network."""
+        t = self.trainer
+        if t is None:
+            return
+        eng = t.engine
+        values = eng.params if np.isfinite(eng.params).all() else self._good
+        self._network.set_parameters({n: float(values[eng.index[n]]) for n in eng.parameter_names})
+        self.diverged = None
+
+    def reset(self, network: Network | None = None, generation: int | None = None) -> None:
+        """Step 0, an empty history and fresh optimizer state, on ``network``'s weights (or the current ones)."""
+        if network is not None:
+            self._network = network.copy()
+            if generation is not None:
+                self.generation = generation
+        else:
+            self._write_back()
+        self.trainer = None
+        self._step0 = self._epoch0 = 0
+        self.history.clear()
+        self.diverged = None
+        self._limit = None
+        self._rebuild(keep_state=False)
+
+    def restore_finite(self) -> None:
+        """After a divergence: back to the last parameters whose loss was finite, with fresh optimizer state."""
+        t = self.trainer
+        if t is None:
+            return
+        np.copyto(t.engine.params, self._good)
+        t.optimizer = make_optimizer(self._config.optimizer, t.engine.params.size, self._config.learning_rate,
+                                     **self._config.hyper_for_optimizer())
+        self.diverged = None
+        self._limit = None
+
+    def resume(self) -> None:
+        """Go on after a divergence: from the last finite parameters if the current ones are not finite, else
+        from where the run is (a blown-up loss is then the new starting point)."""
+        if self.diverged is None or self.trainer is None:
+            return
+        if not np.isfinite(self.trainer.engine.params).all():
+            self.restore_finite()
+        self.diverged = None
+        self._limit = None
+
+    # ------------------------------------------------------------------ stepping
+    def run(self, steps: int, deadline: float | None = None, keep_going: Callable[[], bool] | None = None) -> int:
+        """Up to ``steps`` updates, stopping early at ``deadline`` (time.perf_counter), when ``keep_going()``
+        turns false (both checked every 8 steps), or on divergence. Returns the number of updates made."""
+        if not self.can_train:
+            return 0
+        t = self.trainer
+        eng = t.engine
+        params = eng.params
+        history = self.history
+        full = t._full is not None
+        d = t.dataset
+        has_test = len(d.x_test) > 0
+        isfinite = math.isfinite
+        clock = time.perf_counter
+        done = 0
+        while done < steps:
+            s = self.step_count
+            record = history.wants(s)
+            train_full = test = None
+            if record:
+                if not full:
+                    train_full = eng.loss_value(d.x_train, d.t_train)
+                if has_test:
+                    test = eng.loss_value(d.x_test, d.t_test)
+            np.copyto(self._candidate, params)
+            e = t.step()
+            done += 1
+            # a blow-up is judged on the training set's loss: one minibatch's loss can be far above another's
+            judged = e if full else train_full
+            if judged is not None and self._limit is None and isfinite(judged):
+                self._start_loss = judged
+                self._limit = BLOWUP * max(judged, 0.01)
+            sane = isfinite(e) and (judged is None or self._limit is None or judged <= self._limit)
+            if sane:
+                self._good, self._candidate = self._candidate, self._good
+            if record:
+                history.add(s, e if full else train_full, test)
+            if not sane or not np.isfinite(params).all():
+                self.diverged = _divergence_message(e if judged is None else judged, self._start_loss, s,
+                                                    self._config.learning_rate)
+                break
+            if (done & 7) == 0 and ((deadline is not None and clock() >= deadline)
+                                    or (keep_going is not None and not keep_going())):
+                break
+        return done
+
+    def run_epoch(self) -> int:
+        """Updates up to the end of the current epoch (one full pass over the training set)."""
+        if not self.can_train:
+            return 0
+        t = self.trainer
+        n = len(t._order)
+        if t._full is not None or t._cursor >= n:
+            left = t.steps_per_epoch
+        else:  # part way through an epoch: finish it
+            left = -(-(n - t._cursor) // t.batch_size)
+        return self.run(left)
+
+    # ------------------------------------------------------------------ reading
+    def parameter_values(self) -> dict[str, float]:
+        if self.trainer is None:
+            return self._network.parameters()
+        return self.trainer.engine.parameter_values()
+
+    def snapshot(self, playing: bool = False, steps_per_second: float = 0.0) -> TrainingSnapshot:
+        steps, train_h, test_h = self.history.arrays()
+        t = self.trainer
+        if t is None:
+            names = tuple(self._network.parameter_names())
+            values = np.array([self._network.get_parameter(n) for n in names])
+            nan = _read_only(np.full(len(names), np.nan))
+            return TrainingSnapshot(self.generation, names, _read_only(values), nan, self.step_count, self.epoch,
+                                    math.nan, None, steps, train_h, test_h, steps_per_second, False, self.diverged,
+                                    self.problem)
+        eng = t.engine
+        values = eng.params[self._order]
+        with np.errstate(all="ignore"):
+            if np.isfinite(values).all():
+                train = eng.loss_and_grad(self._eval_ws)
+                gradient = self._eval_ws.G.reshape(-1)[self._order]
+                test = t.test_loss()
+                grid = self._outputs_on_grid()
+            else:
+                train, test, grid = math.nan, None, None
+                gradient = np.full(len(values), np.nan)
+        gx = gy = go = boundary = None
+        if grid is not None:
+            gx, gy, go = grid
+            if gy is not None:
+                lo, hi = output_range(self._network.loss, t.dataset)
+                image = go[:, :, shown_output(go.shape[2])]
+                boundary = _read_only(contour_segments(gx, gy, image, (lo + hi) / 2))
+        return TrainingSnapshot(
+            self.generation, self._names, _read_only(values), _read_only(gradient), self.step_count, self.epoch,
+            float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
+            gx, gy, go, boundary)
+
+    def _outputs_on_grid(self):
+        if self._grid is None:
+            return None
+        gx, gy, points = self._grid
+        out = self.trainer.engine.predict(points)
+        if gy is None:
+            return gx, None, _read_only(out)
+        return gx, gy, _read_only(out.reshape(len(gy), len(gx), -1))
+
+
+# ---------------------------------------------------------------------------------------------- helpers
+def _same_structure(a: Network, b: Network) -> bool:
+    return (a.loss == b.loss and list(a.edges) == list(b.edges)
+            and [(n.id, n.layer, n.activation) for n in a] == [(n.id, n.layer, n.activation) for n in b])
+
+
+def _carry_optimizer_state(old: Optimizer, old_engine: Engine, new: Optimizer, new_engine: Engine) -> None:
+    """Copy per-parameter optimizer state (velocity, running averages) of parameters present in both."""
+    if type(old) is not type(new):
+        return
+    pairs = [(old_engine.index[n], i) for n, i in new_engine.index.items() if n in old_engine.index]
+    if not pairs:
+        return
+    src, dst = (np.array(v, dtype=np.intp) for v in zip(*pairs))
+    for key, value in vars(old).items():
+        if isinstance(value, np.ndarray) and not key.startswith("_"):
+            getattr(new, key)[dst] = value[src]
+    new.t = old.t
+
+
+def _output_inputs(d: Dataset):
+    """The fixed input points whose outputs snapshots carry: a grid over the data's 2-D extent (with a margin),
+    or a line over its 1-D extent."""
+    x = np.concatenate([d.x_train, d.x_test]) if len(d.x_test) else d.x_train
+    if x.shape[1] not in (1, 2):
+        return None
+    lo, hi = x.min(axis=0), x.max(axis=0)
+    span = np.maximum(hi - lo, 1e-6)
+    lo, hi = lo - 0.1 * span, hi + 0.1 * span
+    if x.shape[1] == 1:
+        gx = np.linspace(lo[0], hi[0], CURVE)
+        return _read_only(gx), None, gx[:, None]
+    gx = np.linspace(lo[0], hi[0], GRID)
+    gy = np.linspace(lo[1], hi[1], GRID)
+    X, Y = np.meshgrid(gx, gy)
+    return _read_only(gx), _read_only(gy), np.column_stack([X.ravel(), Y.ravel()])
+
+
+def _divergence_message(loss: float, start: float, step: int, lr: float) -> str:
+    if math.isnan(loss):
+        what = "the loss became not a number (NaN)"
+    elif math.isinf(loss):
+        what = "the loss became infinite"
+    elif loss > BLOWUP * max(start, 0.01):
+        what = f"the loss grew from {start:.4g} to {loss:.4g}"
+    else:
+        what = "the weights became infinite or not a number"
+    return (f"Training diverged at step {step:,}: {what}. The learning rate {lr:g} is probably too large; "
+            f"try {lr / 10:g} or smaller.")
