@@ -288,6 +288,7 @@ def cmd_screenshot(args) -> int:
     window = MainWindow(DocumentModel(doc, Path(args.file)) if doc is not None else None)
     window.resize(*args.size)
     window.show()
+    window.wait_for_snapshot()
     app.processEvents()
     window.view.fit()
     if args.weight_labels:

@@ -1,20 +1,35 @@
 """The open document on the Qt side: the core Document, its file path, neuron positions, and the undo stack.
 
-Every user edit goes through :meth:`DocumentModel.edit`: the edit runs on a copy of the network first, so an
+Every user edit goes through :meth:`DocumentModel.edit` (network and positions) or
+:meth:`DocumentModel.edit_settings` (training settings and data): the edit is checked on a copy first, so an
 impossible edit changes nothing and returns the core's message; a possible one becomes one undoable command
 that stores the whole state before and after (networks are small), so undo and redo restore exact states.
+
+Training writes its weights in with :meth:`DocumentModel.apply_training`; those changes are gathered into one
+undoable "Train" step, recorded (by :meth:`flush_training`) before the next user edit, undo, or pause.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
 from pathlib import Path
 
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from .core.document import Document, DocumentError, load_document, save_document
+from .core.document import (
+    Document,
+    DocumentError,
+    GeneratorData,
+    TableData,
+    TrainingConfig,
+    load_document,
+    make_dataset,
+    save_document,
+)
 from .core.network import Network, NetworkError
+from .core.optimizers import make_optimizer
 
 Positions = dict[str, tuple[float, float]]
 
@@ -22,11 +37,18 @@ Positions = dict[str, tuple[float, float]]
 class Snapshot:
     """An exact copy of everything an edit can change."""
 
-    __slots__ = ("network", "positions")
+    __slots__ = ("network", "positions", "training", "data")
 
-    def __init__(self, network: Network, positions: Positions):
+    def __init__(self, network: Network, positions: Positions, training: TrainingConfig,
+                 data: TableData | GeneratorData):
         self.network = network.copy()
         self.positions = dict(positions)
+        self.training = training.copy()
+        self.data = replace(data)
+
+    def same_as(self, other: Snapshot) -> bool:
+        return (self.network.same_as(other.network) and self.positions == other.positions
+                and self.training == other.training and self.data == other.data)
 
 
 class SnapshotCommand(QUndoCommand):
@@ -44,7 +66,9 @@ class SnapshotCommand(QUndoCommand):
         if not isinstance(other, SnapshotCommand) or other.merge_key != self.merge_key:
             return False
         self.after = other.after
-        if self.after.network.same_as(self.before.network) and self.after.positions == self.before.positions:
+        if isinstance(self.merge_key, tuple) and self.merge_key[:1] == ("train",):
+            self.setText(other.text())
+        if self.after.same_as(self.before):
             self.setObsolete(True)  # e.g. a spin box stepped up and back down: no step left to undo
         return True
 
@@ -59,9 +83,11 @@ class DocumentModel(QObject):
     #: the network changed; True when its structure changed (neurons, edges, activations, layers, loss)
     sigNetworkChanged = Signal(bool)
     sigPositionsChanged = Signal()
-    #: a different document is now open (new, opened, or reverted)
-    sigDocumentReplaced = Signal()
+    #: the training settings or the data settings changed
+    sigSettingsChanged = Signal()
     sigPathChanged = Signal()
+    #: unsaved training results appeared or were recorded as an undo step (the modified state may change)
+    sigTrainingPending = Signal()
 
     def __init__(self, doc: Document, path: Path | None = None, parent=None):
         super().__init__(parent)
@@ -70,6 +96,10 @@ class DocumentModel(QObject):
         self.path = path
         self.display_name = path.name if path else "untitled"
         self.positions: Positions = _positions_from_view(doc)
+        self.training_before: Snapshot | None = None  # the state before unrecorded training, if any
+        self.training_steps = (0, 0)  # the step range of the last training written in
+        self.applying_training = False  # True while training's own write-back is changing the network
+        self.live_change = False  # a gesture is changing the network live (training must not write back)
         doc.network.subscribe(self._on_network_change)
 
     # ------------------------------------------------------------------ reading
@@ -78,34 +108,108 @@ class DocumentModel(QObject):
         return self.doc.network
 
     def snapshot(self) -> Snapshot:
-        return Snapshot(self.network, self.positions)
+        return Snapshot(self.network, self.positions, self.doc.training, self.doc.data)
 
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean()
+        return not self.undo_stack.isClean() or self.training_before is not None
 
     # ------------------------------------------------------------------ editing
     def edit(self, text: str, change: Callable[[Network, Positions], None], merge_key=None) -> str | None:
         """Apply ``change(network, positions)`` as one undoable step. Returns None, or the reason it is impossible
         (then nothing changed)."""
+        self.flush_training()
         before = self.snapshot()
-        trial = Snapshot(self.network, self.positions)
+        trial = self.snapshot()
         try:
             change(trial.network, trial.positions)
             trial.network.validate()
         except NetworkError as e:
             return str(e)
         trial.positions = {k: v for k, v in trial.positions.items() if k in trial.network.neurons}
-        if trial.network.same_as(before.network) and trial.positions == before.positions:
+        if trial.same_as(before):
             return None  # nothing changed: no undo step, the document stays unmodified
         self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key))
         return None
 
+    def edit_settings(self, text: str, training: TrainingConfig | None = None,
+                      data: TableData | GeneratorData | None = None, merge_key=None) -> str | None:
+        """Replace the training settings and/or the data settings as one undoable step. Returns None, or the
+        reason they cannot be used (then nothing changed)."""
+        self.flush_training()
+        before = self.snapshot()
+        trial = self.snapshot()
+        if training is not None:
+            trial.training = training.copy()
+        if data is not None:
+            trial.data = replace(data)
+        try:
+            t = trial.training
+            make_optimizer(t.optimizer, 1, t.learning_rate, **t.hyper_for_optimizer())
+            if data is not None:
+                make_dataset(trial.data, trial.network)
+        except (ValueError, DocumentError) as e:
+            return str(e)
+        if trial.same_as(before):
+            return None
+        self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key))
+        return None
+
+    def begin_live_change(self) -> Snapshot:
+        """A gesture starts changing the network live: returns the state to record its undo step from."""
+        self.flush_training()
+        self.live_change = True
+        return self.snapshot()
+
     def commit_live_change(self, text: str, before: Snapshot) -> None:
         """Record a change already made live (e.g. a weight drag) as one undoable step from ``before``."""
+        self.live_change = False
         after = self.snapshot()
-        if after.network.same_as(before.network) and after.positions == before.positions:
+        if after.same_as(before):
             return
         self.undo_stack.push(SnapshotCommand(self, text, before, after))
+
+    # ------------------------------------------------------------------ training results
+    def apply_training(self, values: dict[str, float], step: int) -> None:
+        """Write the trained parameter values of training step ``step`` in (not an undo step yet: see
+        :meth:`flush_training`)."""
+        changed = {k: v for k, v in values.items() if self.network.get_parameter(k) != v}
+        first = self.training_before is None
+        if first and changed:
+            self.training_before = self.snapshot()
+            start = self.training_steps[1] if step >= self.training_steps[1] else 0
+            self.training_steps = (start, step)
+        elif not first:
+            self.training_steps = (self.training_steps[0], step)
+        else:
+            self.training_steps = (step, step)
+        if changed:
+            self.applying_training = True
+            try:
+                self.network.set_parameters(changed)
+            finally:
+                self.applying_training = False
+            if first:
+                self.sigTrainingPending.emit()
+
+    def flush_training(self) -> None:
+        """Record the training since the last user edit as one undo step ("Train (steps a–b)")."""
+        before, self.training_before = self.training_before, None
+        if before is None:
+            return
+        after = self.snapshot()
+        if not after.same_as(before):
+            a, b = self.training_steps
+            text = f"Train (steps {a + 1:,}–{b:,})" if b - a != 1 else f"Train (step {b:,})"
+            self.undo_stack.push(SnapshotCommand(self, text, before, after, merge_key=("train",)))
+        self.sigTrainingPending.emit()
+
+    def undo(self) -> None:
+        self.flush_training()
+        self.undo_stack.undo()
+
+    def redo(self) -> None:
+        self.flush_training()
+        self.undo_stack.redo()
 
     def restore(self, snap: Snapshot) -> None:
         net = self.network
@@ -119,6 +223,10 @@ class DocumentModel(QObject):
         if snap.positions != self.positions:
             self.positions = dict(snap.positions)
             self.sigPositionsChanged.emit()
+        if snap.training != self.doc.training or snap.data != self.doc.data:
+            self.doc.training = snap.training.copy()
+            self.doc.data = replace(snap.data)
+            self.sigSettingsChanged.emit()
 
     def _on_network_change(self, change) -> None:
         self.sigNetworkChanged.emit(change.structural)
@@ -129,6 +237,7 @@ class DocumentModel(QObject):
         target = Path(path or self.path)
         self.doc.view = {**(self.doc.view or {}), "positions": {k: [round(x, 1), round(y, 1)]
                                                                for k, (x, y) in self.positions.items()}}
+        self.flush_training()
         save_document(self.doc, target)
         self.undo_stack.setClean()
         if target != self.path:

@@ -406,7 +406,7 @@ class NetworkScene(QGraphicsScene):
         if isinstance(item, EdgeItem):
             self._mode = "weight"
             self._edge = item
-            self._before = self.model.snapshot()
+            self._before = self.model.begin_live_change()
             self._w0 = item.weight
             self._moved = False
             if not (ev.modifiers() & (Qt.ControlModifier | Qt.ShiftModifier)):
@@ -461,8 +461,7 @@ class NetworkScene(QGraphicsScene):
             ev.accept()
             return
         if mode == "weight":
-            if self._moved:
-                self.model.commit_live_change(f"Change weight {self._edge.src} → {self._edge.dst}", self._before)
+            self.model.commit_live_change(f"Change weight {self._edge.src} → {self._edge.dst}", self._before)
             self._edge = self._before = None
             ev.accept()
             return

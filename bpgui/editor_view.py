@@ -3,7 +3,7 @@ selection on empty space, and fit-to-view."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import QEvent, Qt, Signal
 from PySide6.QtGui import QPainter
 from PySide6.QtWidgets import QGraphicsView
 
@@ -11,6 +11,9 @@ MIN_ZOOM, MAX_ZOOM = 0.2, 5.0
 
 
 class NetworkView(QGraphicsView):
+    #: Space was pressed and released without panning (the window's play/pause)
+    sigSpaceTap = Signal()
+
     def __init__(self, scene, parent=None):
         super().__init__(scene, parent)
         self.setRenderHints(QPainter.Antialiasing | QPainter.TextAntialiasing)
@@ -18,20 +21,31 @@ class NetworkView(QGraphicsView):
         self.setTransformationAnchor(QGraphicsView.AnchorUnderMouse)
         self.setViewportUpdateMode(QGraphicsView.BoundingRectViewportUpdate)
         self.setToolTip("")
+        self.auto_fit = True  # keep the whole network in view on resizes, until the user zooms or pans
         self._space = False
+        self._panned = False
         self._pan_from = None
 
     def zoom(self) -> float:
         return self.transform().m11()
 
     def wheelEvent(self, ev):
-        factor = 1.15 ** (ev.angleDelta().y() / 120)
+        self.zoom_by(1.15 ** (ev.angleDelta().y() / 120))
+        ev.accept()
+
+    def zoom_by(self, factor: float) -> None:
         z = self.zoom()
         factor = max(MIN_ZOOM / z, min(MAX_ZOOM / z, factor))
         self.scale(factor, factor)
-        ev.accept()
+        self.auto_fit = False
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        if self.auto_fit:
+            self.fit()
 
     def fit(self) -> None:
+        self.auto_fit = True
         rect = self.scene().sceneRect()
         self.fitInView(rect, Qt.KeepAspectRatio)
         if self.zoom() > 1.6:  # do not blow a tiny net up to cartoon size
@@ -40,9 +54,19 @@ class NetworkView(QGraphicsView):
             self.centerOn(rect.center())
 
     # panning ------------------------------------------------------------------------------------------
+    def event(self, ev):
+        if ev.type() == QEvent.ShortcutOverride and ev.key() == Qt.Key_Space:
+            ev.accept()  # Space is ours here: a tap plays or pauses, a hold pans
+            return True
+        return super().event(ev)
+
     def keyPressEvent(self, ev):
-        if ev.key() == Qt.Key_Space and not ev.isAutoRepeat():
+        if ev.key() == Qt.Key_Space and ev.isAutoRepeat():
+            ev.accept()
+            return
+        if ev.key() == Qt.Key_Space:
             self._space = True
+            self._panned = False
             self.viewport().setCursor(Qt.OpenHandCursor)
             ev.accept()
             return
@@ -52,6 +76,11 @@ class NetworkView(QGraphicsView):
         if ev.key() == Qt.Key_Space and not ev.isAutoRepeat():
             self._space = False
             self.viewport().unsetCursor()
+            ev.accept()
+            if not self._panned and self._pan_from is None:
+                self.sigSpaceTap.emit()
+            return
+        if ev.key() == Qt.Key_Space:
             ev.accept()
             return
         super().keyReleaseEvent(ev)
@@ -66,6 +95,8 @@ class NetworkView(QGraphicsView):
 
     def mouseMoveEvent(self, ev):
         if self._pan_from is not None:
+            self._panned = True
+            self.auto_fit = False
             d = ev.position() - self._pan_from
             self._pan_from = ev.position()
             self.horizontalScrollBar().setValue(self.horizontalScrollBar().value() - int(d.x()))

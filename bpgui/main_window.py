@@ -1,22 +1,40 @@
-"""The main window: the network editor in the middle, the properties panel beside it, menus, toolbar, status bar,
-and the document's life cycle (new, open, save, unsaved-changes prompts, recent files)."""
+"""The main window: the network editor in the middle, the training panel on the left, the properties panel on
+the right, the loss and output plots below; menus, toolbar, status bar; the document's life cycle (new, open,
+save, unsaved-changes prompts, recent files) and the live training thread's."""
 
 from __future__ import annotations
 
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFileDialog,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QPushButton,
+    QScrollArea,
+    QStyle,
+    QVBoxLayout,
+    QWidget,
+)
 
 from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
 from .core.network import Network
 from .document_model import DocumentModel
 from .editor_scene import NetworkScene
 from .editor_view import NetworkView
+from .loss_plot import LossPlot
+from .output_plot import OutputPlot
 from .properties_panel import PropertiesPanel
 from .resources import example_paths, resource_path
+from .training_panel import TrainingPanel
+from .training_worker import TrainingController
 
 DEFAULT_EXAMPLE = "xor"
 MAX_RECENT = 8
@@ -53,22 +71,71 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resource_path("icons", "bpgui.svg"))))
         self.scene = NetworkScene(model, self)
         self.view = NetworkView(self.scene, self)
-        self.setCentralWidget(self.view)
+        self.banner = Banner(self)
+        central = QWidget()
+        lay = QVBoxLayout(central)
+        lay.setContentsMargins(0, 0, 0, 0)
+        lay.setSpacing(0)
+        lay.addWidget(self.banner)
+        lay.addWidget(self.view, 1)
+        self.setCentralWidget(central)
+        self.training = TrainingController(model, self)
         self.panel = PropertiesPanel(self.scene, self)
-        dock = QDockWidget("Properties", self)
-        dock.setObjectName("properties")
-        dock.setWidget(self.panel)
-        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
-        self.addDockWidget(Qt.RightDockWidgetArea, dock)
-        self.status = QLabel()
-        self.statusBar().addWidget(self.status, 1)
-        self.scene.sigStatus.connect(self.show_status)
         self._make_actions()
+        self.training_panel = TrainingPanel(model, [self.act_play, self.act_step, self.act_epoch, self.act_reset],
+                                            self)
+        scroll = QScrollArea()
+        scroll.setWidget(self.training_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(self.training_panel.sizeHint().width() + 16)
+        training_dock = self._dock("Training", scroll, Qt.LeftDockWidgetArea)
+        properties_dock = self._dock("Properties", self.panel, Qt.LeftDockWidgetArea)
+        self.splitDockWidget(training_dock, properties_dock, Qt.Vertical)
+        self.loss_plot = LossPlot(self)
+        self.output_plot = OutputPlot(self)
+        out_dock = self._dock("Outputs", self.output_plot, Qt.RightDockWidgetArea)
+        loss_dock = self._dock("Loss", self.loss_plot, Qt.RightDockWidgetArea)
+        self.splitDockWidget(out_dock, loss_dock, Qt.Vertical)
+        self._layout_docks = (training_dock, properties_dock, out_dock)
+        self.status = QLabel()
+        self.run_status = QLabel()
+        self.run_status.setToolTip("the live run: steps taken, epochs (passes over the training set), the loss on "
+                                   "the training (and test) set, and the training speed")
+        self.statusBar().addWidget(self.status, 1)
+        self.statusBar().addPermanentWidget(self.run_status)
+        self.scene.sigStatus.connect(self.show_status)
+        self.training_panel.sigStatus.connect(self.show_status)
+        self.view.sigSpaceTap.connect(self.act_play.trigger)
+        self.training.sigSnapshot.connect(self._on_snapshot)
+        self.training.sigPlayingChanged.connect(self._on_playing_changed)
+        self.training.sigDiverged.connect(self._on_diverged)
+        self.training.sigError.connect(self._on_training_error)
+        self.banner.restore.clicked.connect(self._restore_finite)
         self._make_menus()
         self._connect_model()
-        self.resize(1100, 700)
+        self._on_dataset_change()
+        self.resize(1280, 800)
         self.show_status("Drag a neuron to move it · drag from its knob to connect · drag an edge to change "
                          "its weight · double-click a column to add a neuron")
+
+    def showEvent(self, ev):
+        super().showEvent(ev)
+        if self._layout_docks:  # first show: share the width between the docks and the canvas
+            training, properties, outputs = self._layout_docks
+            self._layout_docks = None
+            w, h = self.width(), self.height()
+            self.resizeDocks([training, outputs], [max(300, int(0.26 * w)), max(280, int(0.32 * w))], Qt.Horizontal)
+            self.resizeDocks([training, properties], [int(0.66 * h), int(0.34 * h)], Qt.Vertical)
+
+    def _dock(self, title: str, widget, area) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(title.lower())
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetMovable | QDockWidget.DockWidgetFloatable)
+        self.addDockWidget(area, dock)
+        return dock
 
     # ------------------------------------------------------------------ actions and menus
     def _action(self, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
@@ -99,11 +166,27 @@ class MainWindow(QMainWindow):
         self.act_remove_layer = self._action("&Remove Last Hidden Layer", self._remove_layer, None,
                                              "remove the hidden layer next to the outputs, with its neurons")
         self.act_fit = self._action("&Fit to View", self.view.fit, "Ctrl+0", "show the whole network")
-        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.scale(1.2, 1.2), K.ZoomIn)
-        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.scale(1 / 1.2, 1 / 1.2), K.ZoomOut)
+        self.act_zoom_in = self._action("Zoom &In", lambda: self.view.zoom_by(1.2), K.ZoomIn)
+        self.act_zoom_out = self._action("Zoom &Out", lambda: self.view.zoom_by(1 / 1.2), K.ZoomOut)
         self.act_labels = self._action("&Weight Labels", self.scene.set_weight_labels_visible, "Ctrl+L",
                                        "show every edge's weight on the canvas", checkable=True)
         self.act_about = self._action("&About bpgui", self._about)
+        icon = self.style().standardIcon
+        self.act_play = self._action("&Play", self.training.toggle, "Space",
+                                     "train continuously / pause (Space)")
+        self.act_play.setIcon(icon(QStyle.SP_MediaPlay))
+        self.act_step = self._action("&Step", self.training.step, "S", "one training step: one update of every "
+                                     "weight along −∂E/∂w (S)")
+        self.act_step.setIcon(icon(QStyle.SP_MediaSkipForward))
+        self.act_epoch = self._action("Step &Epoch", self.training.step_epoch, "E",
+                                      "train to the end of the epoch: one pass over the training set (E)")
+        self.act_epoch.setIcon(icon(QStyle.SP_MediaSeekForward))
+        self.act_reset = self._action("&Reset", self.training.reset, "Ctrl+R",
+                                      "new random weights from the seed, back to step 0 (undoable)")
+        self.act_reset.setIcon(icon(QStyle.SP_BrowserReload))
+        self.act_restore = self._action("Restore &Last Finite Weights", self._restore_finite, None,
+                                        "after training diverged: go back to the last weights with a sane loss")
+        self.act_restore.setEnabled(False)
 
     def _make_menus(self):
         mb = self.menuBar()
@@ -128,6 +211,13 @@ class MainWindow(QMainWindow):
         m.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
         m.addSeparator()
         m.addAction(self.act_labels)
+        m.addSeparator()
+        for dock in self.findChildren(QDockWidget):
+            m.addAction(dock.toggleViewAction())
+        m = mb.addMenu("&Training")
+        m.addActions([self.act_play, self.act_step, self.act_epoch, self.act_reset])
+        m.addSeparator()
+        m.addAction(self.act_restore)
         m = mb.addMenu("&Help")
         m.addAction(self.act_about)
         tb = self.addToolBar("Main")
@@ -137,6 +227,8 @@ class MainWindow(QMainWindow):
         tb.addActions([self.act_undo, self.act_redo, self.act_delete])
         tb.addSeparator()
         tb.addActions([self.act_add_layer, self.act_fit, self.act_labels])
+        tb.addSeparator()
+        tb.addActions([self.act_play, self.act_step, self.act_epoch, self.act_reset])
 
     # ------------------------------------------------------------------ model wiring
     def _connect_model(self):
@@ -147,6 +239,9 @@ class MainWindow(QMainWindow):
         st.undoTextChanged.connect(self._update_undo_actions)
         st.redoTextChanged.connect(self._update_undo_actions)
         self.model.sigPathChanged.connect(self._update_title)
+        self.model.sigTrainingPending.connect(self._update_title)
+        self.model.sigSettingsChanged.connect(self._on_dataset_change)
+        self.model.sigNetworkChanged.connect(self._on_structure_change)
         self._update_title()
         self._update_undo_actions()
 
@@ -170,12 +265,19 @@ class MainWindow(QMainWindow):
         for signal in (old.undo_stack.cleanChanged, old.undo_stack.canUndoChanged, old.undo_stack.canRedoChanged,
                        old.undo_stack.undoTextChanged, old.undo_stack.redoTextChanged, old.sigPathChanged):
             signal.disconnect()
+        old.sigTrainingPending.disconnect(self._update_title)
+        old.sigSettingsChanged.disconnect(self._on_dataset_change)
+        old.sigNetworkChanged.disconnect(self._on_structure_change)
         self.scene.model.sigNetworkChanged.disconnect(self.panel.refresh)
         self.model = model
         model.setParent(self)
+        self.training.set_model(model)
         self.scene.set_model(model)
         self.panel.connect_model()
+        self.training_panel.set_model(model)
         self._connect_model()
+        self.loss_plot.clear()
+        self._on_dataset_change()
         if old is not None:
             old.deleteLater()
         self.view.fit()
@@ -288,18 +390,84 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev):
         if self.maybe_save():
+            self.training.shutdown()
             ev.accept()
         else:
             ev.ignore()
 
+    # ------------------------------------------------------------------ training
+    def _on_snapshot(self, snap) -> None:
+        self.loss_plot.update_snapshot(snap)
+        self.output_plot.update_snapshot(snap)
+        if snap.problem:
+            self.run_status.setText(snap.problem)
+        else:
+            loss = f"loss {snap.train_loss:.4g}" if snap.finite else "loss —"
+            if snap.test_loss is not None:
+                loss += f" · test {snap.test_loss:.4g}"
+            speed = f" · {snap.steps_per_second:,.0f} steps/s" if snap.playing else ""
+            self.run_status.setText(f"step {snap.step:,} · epoch {snap.epoch:,} · {loss}{speed}")
+        # Paint now, while the training thread waits for this slot: a paint left for later would compete with it
+        # for Python's lock at each of its many calls into Python, and take many times as long. Posted events
+        # first (the scenes turn item changes into dirty regions), then one synchronous repaint, which paints
+        # every dirty region of the window.
+        QCoreApplication.sendPostedEvents()
+        if self.isVisible():
+            self.run_status.repaint()
+
+    def wait_for_snapshot(self, timeout: float = 10.0) -> bool:
+        """Process events until the training thread's first snapshot of this document is drawn (headless use)."""
+        from PySide6.QtCore import QDeadlineTimer, QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        deadline = QDeadlineTimer(int(timeout * 1000))
+        while self.training.latest is None and not deadline.hasExpired():
+            QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
+        return self.training.latest is not None
+
+    def _on_playing_changed(self, playing: bool) -> None:
+        icon = self.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay)
+        self.act_play.setIcon(icon)
+        self.act_play.setText("&Pause" if playing else "&Play")
+
+    def _on_diverged(self, message: str) -> None:
+        self.act_restore.setEnabled(bool(message))
+        if message:
+            self.banner.show_message(message, restore=True)
+            self.show_status("training paused: it diverged")
+        else:
+            self.banner.hide()
+
+    def _on_training_error(self, message: str) -> None:
+        self.last_error = message
+        self.banner.show_message(message.split("\n", 1)[0], restore=False)
+        self.banner.setToolTip(message)
+
+    def _restore_finite(self) -> None:
+        self.training.restore_finite()
+        self.banner.hide()
+        self.show_status("restored the last weights whose loss was finite: try a smaller learning rate")
+
+    def _on_dataset_change(self) -> None:
+        try:
+            dataset = self.model.doc.dataset()
+        except DocumentError:
+            dataset = None
+        net = self.model.network
+        self.output_plot.set_dataset(dataset, net.loss, input_names=tuple(n.id for n in net.inputs))
+
+    def _on_structure_change(self, structural: bool) -> None:
+        if structural:
+            self._on_dataset_change()
+
     # ------------------------------------------------------------------ small actions
     def undo(self):
         if not self.scene.busy:  # a drag in progress records its step when it ends
-            self.model.undo_stack.undo()
+            self.model.undo()
 
     def redo(self):
         if not self.scene.busy:
-            self.model.undo_stack.redo()
+            self.model.redo()
 
     def _select_all(self):
         for it in list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values()):
@@ -323,3 +491,29 @@ class MainWindow(QMainWindow):
                           "<p>Drag a neuron to move it; drag from its knob to connect; drag an edge up or down "
                           "to change its weight; double-click a column to add a neuron; Delete removes the "
                           "selection; right-click for more.</p>")
+
+
+class Banner(QFrame):
+    """A message above the canvas (e.g. "training diverged"), with an optional restore button."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.setObjectName("banner")
+        self.setStyleSheet("#banner { background: #fdf1d6; border-bottom: 1px solid #e0b050; }")
+        self.text = QLabel()
+        self.text.setWordWrap(True)
+        self.restore = QPushButton("Restore last finite weights")
+        self.restore.setToolTip("go back to the last weights whose loss was finite (and sane)")
+        close = QPushButton("Dismiss")
+        close.clicked.connect(self.hide)
+        lay = QHBoxLayout(self)
+        lay.setContentsMargins(10, 6, 10, 6)
+        lay.addWidget(self.text, 1)
+        lay.addWidget(self.restore)
+        lay.addWidget(close)
+        self.hide()
+
+    def show_message(self, text: str, restore: bool) -> None:
+        self.text.setText(text)
+        self.restore.setVisible(restore)
+        self.show()

@@ -7,7 +7,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
 from .core.activations import ACTIVATION_NAMES, ACTIVATIONS
-from .core.losses import LOSS_NAMES, LOSSES
+from .core.losses import LOSSES
 
 
 def _spin(tip: str) -> QDoubleSpinBox:
@@ -34,14 +34,10 @@ class PropertiesPanel(QWidget):
         self.activation.setToolTip("the neuron's activation function f, out = f(net)")
         self.bias = _spin("the neuron's bias: net = Σ w·in + bias")
         self.weight = _spin("the edge's weight")
-        self.loss = QComboBox()
-        self.loss.addItems(LOSS_NAMES)
-        self.loss.setToolTip("the loss E the network is trained to reduce")
         self.info = QLabel()
         self.info.setWordWrap(True)
         self.info.setTextFormat(Qt.RichText)
-        for label, w in (("activation", self.activation), ("bias", self.bias), ("weight", self.weight),
-                         ("loss", self.loss)):
+        for label, w in (("activation", self.activation), ("bias", self.bias), ("weight", self.weight)):
             self.form.addRow(label, w)
         lay = QVBoxLayout(self)
         lay.addWidget(self.title)
@@ -51,7 +47,6 @@ class PropertiesPanel(QWidget):
         self.activation.activated.connect(self._on_activation)
         self.bias.valueChanged.connect(self._on_bias)
         self.weight.valueChanged.connect(self._on_weight)
-        self.loss.activated.connect(self._on_loss)
         self._nid = None
         self._edge = None
         scene.selectionChanged.connect(self.refresh)
@@ -62,7 +57,7 @@ class PropertiesPanel(QWidget):
         self.refresh()
 
     def _show_rows(self, *widgets) -> None:
-        for w in (self.activation, self.bias, self.weight, self.loss):
+        for w in (self.activation, self.bias, self.weight):
             self.form.setRowVisible(w, w in widgets)
 
     def refresh(self, *_):
@@ -98,10 +93,9 @@ class PropertiesPanel(QWidget):
         else:
             sizes = "-".join(str(len(net.layer(k))) for k in range(net.num_layers))
             self.title.setText(f"<h3>network {sizes}</h3>{len(net.neurons)} neurons, {len(net.edges)} edges")
-            with _blocked(self.loss):
-                self.loss.setCurrentText(net.loss)
-            self._show_rows(self.loss)
-            self.info.setText(f"{LOSSES[net.loss].formula}<br><br><i>Select a neuron or an edge to edit it. "
+            self._show_rows()
+            self.info.setText(f"loss {net.loss}: {LOSSES[net.loss].formula}<br><br>"
+                              "<i>Select a neuron or an edge to edit it. "
                               "Drag from a neuron's knob to connect; double-click a column to add a neuron.</i><br><br>"
                               "Edges: <span style='color:#2166ac'><b>blue</b></span> positive, "
                               "<span style='color:#d6604d'><b>red</b></span> negative weight; "
@@ -127,11 +121,6 @@ class PropertiesPanel(QWidget):
         e = self._edge
         if e and v != self.scene.network.edges.get(e):
             self._edit(f"Set weight {e[0]} → {e[1]}", lambda n, p: n.set_weight(*e, v), key=("weight", e))
-
-    def _on_loss(self, _i):
-        loss = self.loss.currentText()
-        if loss != self.scene.network.loss:
-            self._edit(f"Set loss to {loss}", lambda n, p: n.set_loss(loss))
 
 
 class _blocked:

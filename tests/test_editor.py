@@ -26,6 +26,7 @@ def window(qtbot, monkeypatch):
     w.resize(1100, 700)
     w.show()
     qtbot.waitExposed(w)
+    w.view.auto_fit = False  # no refits on later resizes
     w.view.resetTransform()  # zoom 1: one view pixel is one scene unit
     w.view.centerOn(column_x(1), 0)
     # closing at teardown must not stop at the unsaved-changes question (tests that ask patch it again)

@@ -18,9 +18,9 @@ def _colours(img: QImage) -> set[str]:
 
 def test_screenshot_writes_a_png_of_the_requested_size_showing_the_network(tmp_path, qapp):
     out = tmp_path / "w.png"
-    assert main(["screenshot", str(example_paths()["circles"]), "-o", str(out), "--size", "900x600"]) == 0
+    assert main(["screenshot", str(example_paths()["circles"]), "-o", str(out), "--size", "1280x800"]) == 0
     img = QImage(str(out))
-    assert (img.width(), img.height()) == (900, 600)
+    assert (img.width(), img.height()) == (1280, 800)
     colours = _colours(img)
     assert "#2166ac" in colours and "#d6604d" in colours  # positive and negative edges are drawn
     assert "#fde3c8" in colours and "#d9e6f2" in colours  # output and input neurons

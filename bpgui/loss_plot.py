@@ -1,0 +1,240 @@
+"""The loss curve: train and test loss against step, on a log or linear scale, with the values at the step under
+the mouse."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
+
+from .core.training_run import TrainingSnapshot
+
+TRAIN_COLOR = "#08306b"
+TEST_COLOR = "#e08214"
+TEXT_COLOR = "#252525"
+#: on the log scale, losses below this (e.g. exactly 0) are drawn at it
+LOG_FLOOR = 1e-12
+#: pixels between a hovered point and its text
+HOVER_GAP = 6
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """Dark axes, ticks and labels for a plot on a white background (no grid: it costs more to paint than the
+    rest of the plot together)."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(TEXT_COLOR)
+        axis.setTextPen(TEXT_COLOR)
+        axis.enableAutoSIPrefix(False)
+
+
+class LossAxis(pg.AxisItem):
+    """The loss axis. On the log scale its ticks within a decade come in two levels, 2× and 5× before the other
+    multiples, so that crowded labels are dropped a level at a time (pyqtgraph puts all nine in one level, whose
+    labels overlap in a small plot)."""
+
+    def logTickValues(self, minVal, maxVal, size, stdTicks):
+        ticks = [(spacing, values) for spacing, values in stdTicks if spacing >= 1.0]  # whole decades
+        if len(ticks) < 3:
+            decades = np.arange(np.floor(minVal), np.ceil(maxVal))[:, None]
+            for multiples in ((2, 5) if ticks else (1, 2, 5), (3, 4, 6, 7, 8, 9)):
+                values = (decades + np.log10(multiples)).ravel()
+                ticks.append((None, values[(values > minVal) & (values < maxVal)].tolist()))
+        return ticks
+
+
+class LossPlot(QWidget):
+    """Train loss (solid) and test loss (dashed) against step. Hovering shows the values at the nearest step."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": LossAxis("left")})
+        self.plot_item = self.plot_widget.getPlotItem()
+        # pyqtgraph's own "Plot Options" menu has a log switch of its own; the checkbox below is the one switch
+        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=True)
+        style_plot(self.plot_item)
+        self.plot_item.setLabel("bottom", "step")
+        self.plot_item.setLabel("left", "loss E")
+        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR,
+                                               brush=(255, 255, 255, 210), pen="#bdbdbd")
+        self.train_curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
+        self.test_curve = self.plot_item.plot(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine), name="test")
+        self.hover_marker = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
+        self.hover_marker.setZValue(20)
+        self.hover_text = pg.TextItem(color=TEXT_COLOR, fill=(255, 255, 255, 225), border="#969696")
+        self.hover_text.setZValue(21)
+        for item in (self.hover_marker, self.hover_text):
+            self.plot_item.addItem(item, ignoreBounds=True)
+            item.hide()
+        self.log_check = QCheckBox("log scale")
+        self.log_check.setToolTip("Show the loss on a logarithmic axis")
+        self.log_check.toggled.connect(self._apply_log)
+
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 0, 6, 0)
+        controls.addStretch(1)
+        controls.addWidget(self.log_check)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addWidget(self.plot_widget, 1)
+        layout.addLayout(controls)
+
+        # the history on show, as the snapshot gave it (unclipped)
+        self._steps = np.zeros(0, dtype=np.int64)
+        self._train = np.zeros(0)
+        self._test = np.zeros(0)
+        self._test_in_legend = True
+        self._mouse: QPointF | None = None  # scene position of the mouse while it is over the plot area
+        self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        # a resting mouse points at another step when the axes rescale
+        self.plot_item.vb.sigRangeChanged.connect(lambda *_: self._update_hover())
+        self.plot_item.vb.sigResized.connect(lambda *_: self._update_hover())  # e.g. wider tick labels
+        # The axes follow the data in coarse steps (nice step counts, whole decades), not every frame: a new range
+        # means new ticks, which cost more to paint than the curves. Zooming or panning by hand stops the
+        # following; the plot's "A" button starts it again.
+        self._follow = True
+        self._range: tuple | None = None
+        self.plot_item.vb.sigRangeChangedManually.connect(self._stop_following)
+        self.plot_item.autoBtn.clicked.connect(self._start_following)
+        self.log_check.setChecked(True)
+
+    # ------------------------------------------------------------------ public
+    def is_log(self) -> bool:
+        return self.log_check.isChecked()
+
+    def set_log(self, on: bool) -> None:
+        """Logarithmic (True) or linear loss axis."""
+        self.log_check.setChecked(on)
+
+    def update_snapshot(self, snap: TrainingSnapshot) -> None:
+        """Show the snapshot's loss history; does nothing if it is the history already on show."""
+        steps, train, test = snap.history_steps, snap.history_train, snap.history_test
+        if (np.array_equal(steps, self._steps) and np.array_equal(train, self._train, equal_nan=True)
+                and np.array_equal(test, self._test, equal_nan=True)):
+            return
+        self._steps, self._train, self._test = steps, train, test
+        self._redraw()
+
+    def clear(self) -> None:
+        """No history: empty curves, no hover text."""
+        self._steps, self._train, self._test = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        self._redraw()
+
+    # ------------------------------------------------------------------ drawing
+    def _shown(self, loss: np.ndarray) -> np.ndarray:
+        """Loss values as the curves take them: clipped to LOG_FLOOR on the log scale (NaN stays NaN)."""
+        return np.maximum(loss, LOG_FLOOR) if self.is_log() else loss
+
+    def _redraw(self) -> None:
+        self.train_curve.setData(self._steps, self._shown(self._train))
+        has_test = bool(np.isfinite(self._test).any())
+        if has_test:
+            self.test_curve.setData(self._steps, self._shown(self._test))
+        else:
+            self.test_curve.setData([], [])
+        if has_test != self._test_in_legend:
+            if has_test:
+                self.legend.addItem(self.test_curve, "test")
+            else:
+                self.legend.removeItem(self.test_curve)
+            self._test_in_legend = has_test
+        self._fit_range()
+        self._update_hover()
+
+    def _fit_range(self) -> None:
+        if not self._follow:
+            return
+        self.plot_item.disableAutoRange()
+        log = self.is_log()
+        steps = self._steps
+        values = np.concatenate([self._train, self._test])
+        values = values[np.isfinite(values)]
+        if log:
+            values = values[values > 0]
+        if len(steps) == 0 or len(values) == 0:  # nothing to fit to: a plain range rather than pyqtgraph's 1 to 10
+            x_hi, y = 100, ((-2.0, 0.0) if log else (0.0, 1.0))
+        else:
+            x_hi = self._range[0] if self._range else 0
+            if not (steps[-1] <= x_hi < 8 * max(steps[-1], 10)):  # grown out of the range, or far inside it
+                x_hi = _nice_ceiling(max(10.0, 1.25 * steps[-1]))
+            if log:
+                lo, hi = np.floor(np.log10(values.min())), np.ceil(np.log10(values.max()))
+                y = (float(lo), float(hi if hi > lo else lo + 1))
+            else:
+                top = _nice_ceiling(1.1 * values.max()) if values.max() > 0 else 1.0
+                y = (min(0.0, float(values.min())), top)
+        if (x_hi, y) != self._range:
+            self._range = (x_hi, y)
+            self.plot_item.setRange(xRange=(0, x_hi), yRange=y, padding=0.02)
+
+    def _stop_following(self, *_) -> None:
+        self._follow = False
+
+    def _start_following(self) -> None:
+        self._follow = True
+        self._range = None
+        self._fit_range()
+
+    def _apply_log(self, on: bool) -> None:
+        self.plot_item.setLogMode(y=on)
+        self._range = None
+        self._redraw()
+
+    # ------------------------------------------------------------------ hover
+    def _mouse_moved(self, scene_pos: QPointF) -> None:
+        inside = self.plot_item.vb.sceneBoundingRect().contains(scene_pos)
+        self._mouse = scene_pos if inside else None
+        self._update_hover()
+
+    def leaveEvent(self, event):
+        self._mouse = None
+        self._update_hover()
+        super().leaveEvent(event)
+
+    def _view_y(self, loss: float) -> float:
+        """Where a loss value sits on the view's y axis (log10 of it on the log scale)."""
+        return float(np.log10(max(loss, LOG_FLOOR))) if self.is_log() else loss
+
+    def _update_hover(self) -> None:
+        """Text and markers for the recorded step nearest the mouse, or nothing when the mouse is elsewhere."""
+        steps = self._steps
+        if self._mouse is None or len(steps) == 0:
+            self.hover_text.setVisible(False)
+            self.hover_marker.hide()
+            self.legend.show()
+            return
+        vb = self.plot_item.vb
+        x = vb.mapSceneToView(self._mouse).x()
+        j = int(np.searchsorted(steps, x))  # the first step at or right of the mouse
+        i = j if j < len(steps) and (j == 0 or steps[j] - x < x - steps[j - 1]) else j - 1
+        step, train, test = int(steps[i]), float(self._train[i]), float(self._test[i])
+        text = f"step {step:,} · train {train:.4g}" + ("" if np.isnan(test) else f" · test {test:.4g}")
+        marked = [(loss, color) for loss, color in ((train, TRAIN_COLOR), (test, TEST_COLOR)) if np.isfinite(loss)]
+        ys = [self._view_y(loss) for loss, _ in marked]
+        self.hover_marker.setData([step] * len(ys), ys, brush=[color for _, color in marked])
+        self.hover_marker.setVisible(bool(ys))
+        self.hover_text.setText(text)
+        y0, y1 = vb.viewRange()[1]
+        y = ys[0] if ys else (y0 + y1) / 2
+        # a little below the point in the top half, above it in the bottom half; starting at the point, but shifted
+        # left as far as needed to stay inside the plot
+        point = vb.mapViewToScene(QPointF(step, y)).x()
+        box = self.hover_text.boundingRect()
+        area = vb.sceneBoundingRect()
+        left = max(area.left(), min(point, area.right() - box.width()))
+        gap = HOVER_GAP / box.height()
+        self.hover_text.setAnchor(((point - left) / box.width(), -gap if y > (y0 + y1) / 2 else 1 + gap))
+        self.hover_text.setPos(step, y)
+        self.hover_text.setVisible(True)  # not show(): TextItem.setVisible fits the text to the view's scale
+        self.legend.hide()  # the text names the curves; the legend would cover it in a small plot
+
+
+def _nice_ceiling(x: float) -> float:
+    """The smallest of 1, 2, 2.5, 5 times a power of ten that is at least ``x``."""
+    e = 10.0 ** np.floor(np.log10(x))
+    for m in (1.0, 2.0, 2.5, 5.0, 10.0):
+        if m * e >= x:
+            return m * e
+    return 10 * e

@@ -1,0 +1,148 @@
+"""What the network computes over its input space: a heatmap of its output with the decision contour over the
+data points (2-D inputs), or its output curve over the data (1-D inputs)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+
+from .core.datasets import Dataset
+from .core.training_run import TrainingSnapshot, output_range, shown_output
+from .loss_plot import TEXT_COLOR, style_plot
+
+#: point colours of class 0 and class 1 (fill of training points, ring of test points)
+CLASS_FILL = ("#e08214", "#2166ac")
+CLASS_RING = ("#b35806", "#053061")
+#: the heatmap: output at the low level → light orange, midpoint → white, high level → light blue
+OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
+POINT_GREY = "#737373"
+CURVE_COLOR = "#2166ac"
+NO_OUTPUTS = "outputs shown for 1-D and 2-D inputs"
+
+
+class OutputPlot(QWidget):
+    """The network's output over its inputs, drawn from training snapshots, with the data on top."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot_widget = pg.GraphicsLayoutWidget()
+        self.plot_widget.setBackground("w")
+        self.plot_item = self.plot_widget.addPlot(row=0, col=0)
+        style_plot(self.plot_item)
+        # below the plot, in one row, so that it never covers data
+        self.legend = pg.LegendItem(labelTextColor=TEXT_COLOR, colCount=3, frame=False)
+        self.legend.layout.setContentsMargins(0, 0, 0, 0)
+        self.plot_widget.addItem(self.legend, row=1, col=0)
+        self.plot_widget.ci.layout.setRowStretchFactor(0, 1)
+        self.heatmap = pg.ImageItem(axisOrder="row-major")
+        self.heatmap.setColorMap(OUTPUT_COLORS)
+        self.heatmap.setZValue(-10)
+        # the decision contour, computed with the snapshot in the training thread: line segments
+        self.boundary = pg.PlotCurveItem(pen=pg.mkPen(TEXT_COLOR, width=1.5), connect="pairs")
+        self.boundary.setZValue(1)
+        self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2.5))
+        self.curve.setZValue(5)
+        # default brush and pen are the legend's samples; 2-D data get per-point class colours
+        self.train_points = pg.ScatterPlotItem(size=8, brush=POINT_GREY, pen=pg.mkPen("w", width=1))
+        self.test_points = pg.ScatterPlotItem(size=8, brush=None, pen=pg.mkPen(POINT_GREY, width=2))
+        self.train_points.setZValue(10)
+        self.test_points.setZValue(11)
+        for item in (self.heatmap, self.boundary, self.curve, self.train_points, self.test_points):
+            self.plot_item.addItem(item)
+        self.heatmap.hide()
+
+        self.message = QLabel(NO_OUTPUTS)
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white;")
+        self._pages = QStackedLayout(self)
+        self._pages.addWidget(self.plot_widget)
+        self._pages.addWidget(self.message)
+
+        self._levels = (0.0, 1.0)  # output values at the two ends of the colour map
+
+    # ------------------------------------------------------------------ data
+    def set_dataset(self, dataset: Dataset | None, loss_name: str, input_names: Sequence[str] | None = None) -> None:
+        """Draw the data points (once per data set) and fix the colour levels for the network's outputs."""
+        self.heatmap.hide()
+        self.curve.setData([], [])
+        self.legend.clear()
+        self.train_points.setData([])
+        self.test_points.setData([])
+        shown = dataset is not None and dataset.n_inputs in (1, 2)
+        self._pages.setCurrentWidget(self.plot_widget if shown or dataset is None else self.message)
+        if not shown:
+            return
+        n_inputs = dataset.n_inputs
+        names = list(input_names or [f"input {i + 1}" for i in range(n_inputs)])
+        has_test = len(dataset.x_test) > 0
+        self._levels = output_range(loss_name, dataset)
+        middle = sum(output_range("half_sse", dataset)) / 2  # classes split at the targets' middle
+
+        if n_inputs == 2:
+            self.plot_item.setLabel("bottom", names[0])
+            self.plot_item.setLabel("left", names[1])
+            self.plot_item.setAspectLocked(True)
+            classes_train = self._classes(dataset.t_train, middle)
+            self.train_points.setData(pos=dataset.x_train, brush=[CLASS_FILL[c] for c in classes_train])
+            if has_test:
+                classes_test = self._classes(dataset.t_test, middle)
+                self.test_points.setData(pos=dataset.x_test, pen=[pg.mkPen(CLASS_RING[c], width=2)
+                                                                  for c in classes_test])
+        else:
+            self.plot_item.setLabel("bottom", names[0])
+            self.plot_item.setLabel("left", "output")
+            self.plot_item.setAspectLocked(False)
+            self.train_points.setData(dataset.x_train[:, 0], dataset.t_train[:, 0])
+            if has_test:
+                self.test_points.setData(dataset.x_test[:, 0], dataset.t_test[:, 0])
+        self.legend.addItem(self.train_points, "train")
+        if has_test:
+            self.legend.addItem(self.test_points, "test")
+        if n_inputs == 1:
+            self.legend.addItem(self.curve, "network")
+        self.plot_item.enableAutoRange()
+
+    @staticmethod
+    def _classes(targets: np.ndarray, middle: float) -> np.ndarray:
+        """Class 0 or 1 of each target row: the larger of two one-hot columns, else the label ≥ the midpoint."""
+        if targets.shape[1] == 2:
+            return targets.argmax(axis=1)
+        return (targets[:, 0] >= middle).astype(int)
+
+    # ------------------------------------------------------------------ outputs
+    def update_snapshot(self, snap: TrainingSnapshot) -> None:
+        """Show the snapshot's outputs: a heatmap and contour over a grid, or a curve over a line."""
+        outputs = snap.grid_outputs
+        if outputs is None:
+            self.heatmap.hide()
+            self.boundary.setData([], [])
+            self.curve.setData([], [])
+            fine = snap.diverged is None and snap.problem is None and snap.finite
+            if fine:  # the run trains but has no 1-D or 2-D input space to show
+                self._pages.setCurrentWidget(self.message)
+            return
+        self._pages.setCurrentWidget(self.plot_widget)
+        gx, gy = snap.grid_x, snap.grid_y
+        if gy is None:
+            self.curve.setData(gx, outputs[:, 0])
+            self.heatmap.hide()
+            self.boundary.setData([], [])
+            return
+        image = outputs[:, :, shown_output(outputs.shape[2])]
+        self.heatmap.setImage(image, levels=self._levels, autoLevels=False)
+        self.heatmap.setRect(grid_rect(gx, gy))
+        seg = snap.boundary if snap.boundary is not None else np.zeros((0, 2, 2))
+        self.boundary.setData(seg[:, :, 0].ravel(), seg[:, :, 1].ravel())
+        self.heatmap.show()
+        self.curve.setData([], [])
+
+
+def grid_rect(gx: np.ndarray, gy: np.ndarray) -> QRectF:
+    """The rectangle whose cells (one per grid point) are centred on the grid points."""
+    dx = (gx[-1] - gx[0]) / (len(gx) - 1)
+    dy = (gy[-1] - gy[0]) / (len(gy) - 1)
+    return QRectF(gx[0] - dx / 2, gy[0] - dy / 2, dx * len(gx), dy * len(gy))

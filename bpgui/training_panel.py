@@ -1,0 +1,367 @@
+"""The training panel: the run's buttons, its settings (learning rate, optimizer and its hyperparameters, batch
+size, frozen biases, speed cap, seed, loss) and the data (generator, points, noise, test fraction, regenerate).
+
+Every change is an undoable edit of the document (:meth:`DocumentModel.edit_settings`, or :meth:`edit` for the
+loss), so it is saved with the document and reaches a running training thread at its next step.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QDoubleSpinBox,
+    QFormLayout,
+    QGroupBox,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSlider,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from .core.datasets import GENERATOR_NAMES, MAX_POINTS, generator_shape
+from .core.document import MAX_LEARNING_RATE, DocumentError, GeneratorData, TableData
+from .core.losses import LOSS_NAMES, LOSSES
+from .core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
+from .document_model import DocumentModel
+
+#: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX in steps of 10^(1/LR_TICKS)
+LR_MIN, LR_MAX, LR_TICKS = -5, 1, 20
+
+OPTIMIZER_TIPS = {
+    "sgd": "plain gradient descent: p ← p − η·∂E/∂p",
+    "momentum": "gradient descent with momentum: a running sum of past gradients keeps the steps going",
+    "nesterov": "momentum that looks ahead along its own velocity",
+    "adagrad": "divides each step by the root of that parameter's summed squared gradients",
+    "rmsprop": "divides each step by a running mean of that parameter's squared gradients",
+    "adam": "momentum plus per-parameter step sizes (running means of g and g²)",
+}
+HYPER_TIPS = {
+    "momentum": "μ: how much of the previous velocity each step keeps",
+    "rho": "ρ: decay of the running mean of squared gradients",
+    "beta1": "β₁: decay of the running mean of gradients",
+    "beta2": "β₂: decay of the running mean of squared gradients",
+    "eps": "ε: added to the denominator so a zero gradient history cannot divide by zero",
+}
+
+
+class SciSpinBox(QDoubleSpinBox):
+    """A spin box that shows its value as short as it can (1e-08, not 0.000000010000)."""
+
+    def textFromValue(self, value: float) -> str:
+        return f"{value:g}"
+
+    def valueFromText(self, text: str) -> float:
+        try:
+            return float(text)
+        except ValueError:
+            return self.value()
+
+    def validate(self, text, pos):
+        from PySide6.QtGui import QValidator
+
+        try:
+            float(text)
+        except ValueError:
+            return QValidator.Intermediate, text, pos
+        return QValidator.Acceptable, text, pos
+
+
+class TrainingPanel(QWidget):
+    #: a message for the status bar
+    sigStatus = Signal(str)
+
+    def __init__(self, model: DocumentModel, actions, parent=None):
+        super().__init__(parent)
+        self.model: DocumentModel | None = None
+        lay = QVBoxLayout(self)
+        buttons = QHBoxLayout()
+        for act in actions:
+            b = QToolButton()
+            b.setDefaultAction(act)
+            b.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
+            buttons.addWidget(b)
+        buttons.addStretch(1)
+        lay.addLayout(buttons)
+
+        form = QFormLayout()
+        form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.lr_slider = QSlider(Qt.Horizontal)
+        self.lr_slider.setRange(LR_MIN * LR_TICKS, LR_MAX * LR_TICKS)
+        self.lr_slider.setToolTip("the learning rate η, on a log scale (each notch ×1.12)")
+        self.lr_edit = QLineEdit()
+        self.lr_edit.setMaximumWidth(80)
+        self.lr_edit.setToolTip(f"the learning rate η exactly: a number above 0 and at most {MAX_LEARNING_RATE:g}")
+        row = QHBoxLayout()
+        row.addWidget(self.lr_slider, 1)
+        row.addWidget(self.lr_edit)
+        form.addRow("learning rate", row)
+        self.optimizer = QComboBox()
+        for name in OPTIMIZER_NAMES:
+            self.optimizer.addItem(name)
+            self.optimizer.setItemData(self.optimizer.count() - 1, OPTIMIZER_TIPS[name], Qt.ToolTipRole)
+        self.optimizer.setToolTip("how the gradient becomes a step")
+        form.addRow("optimizer", self.optimizer)
+        self.hyper: dict[str, QDoubleSpinBox] = {}
+        for key in dict.fromkeys(k for h in HYPERPARAMETERS.values() for k in h):
+            lo, hi, _ = HYPERPARAMETER_RANGES[key]
+            s = SciSpinBox()
+            s.setKeyboardTracking(False)
+            s.setToolTip(HYPER_TIPS[key])
+            if key == "eps":
+                s.setDecimals(12)
+                s.setRange(1e-12, 0.1)
+                s.setSingleStep(1e-8)
+            else:
+                s.setDecimals(4)
+                s.setRange(lo, hi - 1e-4)
+                s.setSingleStep(0.01)
+            self.hyper[key] = s
+            form.addRow(key, s)
+        self.batch = QSpinBox()
+        self.batch.setRange(0, MAX_POINTS)
+        self.batch.setSpecialValueText("full batch")
+        self.batch.setKeyboardTracking(False)
+        self.batch.setToolTip("samples per step: the whole training set (full batch) or a minibatch of this size")
+        form.addRow("batch size", self.batch)
+        self.freeze_biases = QCheckBox("freeze biases")
+        self.freeze_biases.setToolTip("train the weights only; every bias keeps its value")
+        form.addRow("", self.freeze_biases)
+        self.speed = QSpinBox()
+        self.speed.setRange(0, 1_000_000)
+        self.speed.setSpecialValueText("unlimited")
+        self.speed.setSuffix(" steps/s")
+        self.speed.setKeyboardTracking(False)
+        self.speed.setToolTip("slow training down to watch each step (unlimited: as fast as it goes)")
+        form.addRow("speed", self.speed)
+        self.seed = QSpinBox()
+        self.seed.setRange(0, 2**31 - 1)
+        self.seed.setKeyboardTracking(False)
+        self.seed.setToolTip("the seed of Reset's random weights and of the minibatch order")
+        form.addRow("seed", self.seed)
+        self.loss = QComboBox()
+        self.loss.addItems(LOSS_NAMES)
+        self.loss.setToolTip("the loss E the network is trained to reduce")
+        form.addRow("loss", self.loss)
+        self.form = form
+        lay.addLayout(form)
+
+        box = QGroupBox("Data")
+        dform = QFormLayout(box)
+        dform.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
+        self.dataset = QComboBox()
+        self.dataset.setToolTip("the training data: a generator, or the table stored in the file")
+        dform.addRow("dataset", self.dataset)
+        self.points = QSpinBox()
+        self.points.setRange(1, MAX_POINTS)
+        self.points.setKeyboardTracking(False)
+        self.points.setToolTip("how many points the generator draws (training and test together)")
+        dform.addRow("points", self.points)
+        self.noise = QDoubleSpinBox()
+        self.noise.setRange(0.0, 10.0)
+        self.noise.setDecimals(3)
+        self.noise.setSingleStep(0.01)
+        self.noise.setKeyboardTracking(False)
+        self.noise.setToolTip("standard deviation of the Gaussian noise added to the inputs")
+        dform.addRow("noise", self.noise)
+        self.test_fraction = QDoubleSpinBox()
+        self.test_fraction.setRange(0.0, 0.9)
+        self.test_fraction.setDecimals(2)
+        self.test_fraction.setSingleStep(0.05)
+        self.test_fraction.setKeyboardTracking(False)
+        self.test_fraction.setToolTip("the share of points held out as a test set (never trained on)")
+        dform.addRow("test fraction", self.test_fraction)
+        self.regenerate = QPushButton("Regenerate")
+        self.regenerate.setToolTip("draw new points (the next data seed)")
+        self.data_info = QLabel()
+        self.data_info.setWordWrap(True)
+        row = QHBoxLayout()
+        row.addWidget(self.regenerate)
+        row.addWidget(self.data_info, 1)
+        dform.addRow(row)
+        lay.addWidget(box)
+        lay.addStretch(1)
+
+        self.lr_slider.valueChanged.connect(self._on_lr_slider)
+        self.lr_edit.editingFinished.connect(self._on_lr_edit)
+        self.optimizer.activated.connect(self._on_optimizer)
+        for key, s in self.hyper.items():
+            s.valueChanged.connect(lambda v, k=key: self._on_hyper(k, v))
+        self.batch.valueChanged.connect(self._on_batch)
+        self.freeze_biases.toggled.connect(self._on_freeze)
+        self.speed.valueChanged.connect(self._on_speed)
+        self.seed.valueChanged.connect(self._on_seed)
+        self.loss.activated.connect(self._on_loss)
+        self.dataset.activated.connect(self._on_dataset)
+        self.points.valueChanged.connect(lambda v: self._on_generator(n=v))
+        self.noise.valueChanged.connect(lambda v: self._on_generator(noise=v))
+        self.test_fraction.valueChanged.connect(lambda v: self._on_generator(test_fraction=v))
+        self.regenerate.clicked.connect(self._on_regenerate)
+        self.set_model(model)
+
+    # ------------------------------------------------------------------ model → widgets
+    def set_model(self, model: DocumentModel) -> None:
+        if self.model is not None:
+            self.model.sigSettingsChanged.disconnect(self.refresh)
+            self.model.sigNetworkChanged.disconnect(self._on_network_change)
+        self.model = model
+        model.sigSettingsChanged.connect(self.refresh)
+        model.sigNetworkChanged.connect(self._on_network_change)
+        self.refresh()
+
+    def _on_network_change(self, structural: bool) -> None:
+        if structural:
+            self.refresh()
+
+    def refresh(self) -> None:
+        doc = self.model.doc
+        t, d = doc.training, doc.data
+        widgets = [self.lr_slider, self.lr_edit, self.optimizer, self.batch, self.freeze_biases, self.speed,
+                   self.seed, self.loss, self.dataset, self.points, self.noise, self.test_fraction,
+                   *self.hyper.values()]
+        for w in widgets:
+            w.blockSignals(True)
+        try:
+            self._show_lr(t.learning_rate)
+            self.optimizer.setCurrentText(t.optimizer)
+            used = t.hyper_for_optimizer()
+            for key, s in self.hyper.items():
+                self.form.setRowVisible(s, key in used)
+                if key in used:
+                    s.setValue(used[key])
+            self.batch.setValue(t.batch_size or 0)
+            self.freeze_biases.setChecked(not t.train_biases)
+            self.speed.setValue(int(t.steps_per_second or 0))
+            self.seed.setValue(min(t.seed, self.seed.maximum()))
+            self.loss.setCurrentText(self.model.network.loss)
+            formula = LOSSES[self.model.network.loss].formula
+            self.loss.setToolTip(f"the loss E the network is trained to reduce: {formula}")
+            self._fill_datasets()
+            generated = isinstance(d, GeneratorData)
+            for w in (self.points, self.noise, self.test_fraction, self.regenerate):
+                w.setEnabled(generated)
+            if generated:
+                self.points.setValue(d.n)
+                self.noise.setValue(d.noise)
+                self.test_fraction.setValue(d.test_fraction)
+        finally:
+            for w in widgets:
+                w.blockSignals(False)
+        self._show_data_info()
+
+    def _show_lr(self, lr: float) -> None:
+        self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
+        self.lr_edit.setText(f"{lr:g}")
+        self.lr_edit.setStyleSheet("")
+
+    def _fill_datasets(self) -> None:
+        d = self.model.doc.data
+        n_in = len(self.model.network.inputs)
+        self.dataset.clear()
+        if isinstance(d, TableData):
+            self.dataset.addItem(f"table ({len(d.inputs)} rows, from the file)", None)
+        for name in GENERATOR_NAMES:
+            width, kind = generator_shape(name)
+            self.dataset.addItem(f"{name} ({width}-D {kind})", name)
+            i = self.dataset.count() - 1
+            if width != n_in:
+                self.dataset.setItemData(i, f"makes {width}-D inputs; the network has {n_in} input neurons",
+                                         Qt.ToolTipRole)
+        self.dataset.setCurrentIndex(0 if isinstance(d, TableData) else self.dataset.findData(d.generator))
+
+    def _show_data_info(self) -> None:
+        try:
+            ds = self.model.doc.dataset()
+        except DocumentError as e:
+            self.data_info.setText(f"<span style='color:#b2182b'>{e}</span>")
+            return
+        self.data_info.setText(f"{len(ds.x_train)} training, {len(ds.x_test)} test points")
+
+    # ------------------------------------------------------------------ widgets → model
+    def _edit_training(self, text: str, merge_key=None, **changes) -> None:
+        cfg = replace(self.model.doc.training.copy(), **changes)
+        self._report(self.model.edit_settings(text, training=cfg, merge_key=merge_key))
+
+    def _report(self, error: str | None) -> None:
+        if error:
+            self.sigStatus.emit(error)
+            self.refresh()
+
+    def _on_lr_slider(self, v: int) -> None:
+        lr = float(f"{10 ** (v / LR_TICKS):.3g}")
+        self.lr_edit.setText(f"{lr:g}")
+        self._edit_training(f"Set learning rate to {lr:g}", merge_key=("learning_rate",), learning_rate=lr)
+
+    def _on_lr_edit(self) -> None:
+        text = self.lr_edit.text().strip()
+        try:
+            lr = float(text)
+        except ValueError:
+            lr = math.nan
+        if not (math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
+            self.lr_edit.setStyleSheet("background: #fddbc7")
+            self.sigStatus.emit(f"the learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}, "
+                                f"not '{text}'")
+            return
+        self.lr_slider.blockSignals(True)
+        self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
+        self.lr_slider.blockSignals(False)
+        self.lr_edit.setStyleSheet("")
+        self._edit_training(f"Set learning rate to {lr:g}", learning_rate=lr)
+
+    def _on_optimizer(self, _i) -> None:
+        name = self.optimizer.currentText()
+        if name != self.model.doc.training.optimizer:
+            self._edit_training(f"Use the {name} optimizer", optimizer=name)
+
+    def _on_hyper(self, key: str, v: float) -> None:
+        hyper = {**self.model.doc.training.hyperparameters, key: v}
+        self._edit_training(f"Set {key} to {v:g}", merge_key=("hyper", key), hyperparameters=hyper)
+
+    def _on_batch(self, v: int) -> None:
+        self._edit_training("Use full batches" if v == 0 else f"Use minibatches of {v}", merge_key=("batch",),
+                            batch_size=v or None)
+
+    def _on_freeze(self, on: bool) -> None:
+        self._edit_training("Freeze biases" if on else "Train biases", train_biases=not on)
+
+    def _on_speed(self, v: int) -> None:
+        self._edit_training("Unlimited speed" if v == 0 else f"Limit speed to {v} steps/s", merge_key=("speed",),
+                            steps_per_second=float(v) if v else None)
+
+    def _on_seed(self, v: int) -> None:
+        self._edit_training(f"Set seed to {v}", merge_key=("seed",), seed=v)
+
+    def _on_loss(self, _i) -> None:
+        loss = self.loss.currentText()
+        if loss != self.model.network.loss:
+            self._report(self.model.edit(f"Set loss to {loss}", lambda n, p: n.set_loss(loss)))
+
+    def _on_dataset(self, _i) -> None:
+        name = self.dataset.currentData()
+        d = self.model.doc.data
+        if name is None or (isinstance(d, GeneratorData) and d.generator == name):
+            return
+        base = d if isinstance(d, GeneratorData) else GeneratorData(name, 200, 0.05, 0.2, 0)
+        self._report(self.model.edit_settings(f"Use the {name} data", data=replace(base, generator=name)))
+
+    def _on_generator(self, **changes) -> None:
+        d = self.model.doc.data
+        if isinstance(d, GeneratorData):
+            what = ", ".join(f"{k.replace('_', ' ')} {v:g}" for k, v in changes.items())
+            self._report(self.model.edit_settings(f"Set data {what}", data=replace(d, **changes),
+                                                  merge_key=("data",) + tuple(changes)))
+
+    def _on_regenerate(self) -> None:
+        d = self.model.doc.data
+        if isinstance(d, GeneratorData):
+            self._report(self.model.edit_settings("Regenerate the data", data=replace(d, seed=d.seed + 1)))

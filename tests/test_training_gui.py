@@ -1,0 +1,347 @@
+"""Live training in the window: the worker thread, its controls, and what the views get from it."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+from PySide6.QtCore import QPoint, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMessageBox
+
+from bpgui.core.document import load_document
+from bpgui.core.training import Trainer
+from bpgui.document_model import DocumentModel
+from bpgui.editor_scene import column_x
+from bpgui.main_window import MainWindow
+from bpgui.resources import example_paths
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    model = DocumentModel(load_document(example_paths()["xor"]))
+    model.display_name = "xor"
+    w = MainWindow(model)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
+    qtbot.waitUntil(lambda: w.training.latest is not None)
+    yield w
+    w.training.shutdown()
+
+
+def wait_step(qtbot, w, at_least: int, timeout=10_000):
+    qtbot.waitUntil(lambda: w.training.latest is not None and w.training.latest.step >= at_least, timeout=timeout)
+
+
+def pause(qtbot, w):
+    w.training.pause()
+    qtbot.waitUntil(lambda: not w.training.latest.playing and not w.training.playing)
+
+
+def set_lr(qtbot, w, text: str):
+    edit = w.training_panel.lr_edit
+    edit.selectAll()
+    QTest.keyClicks(edit, text)
+    QTest.keyClick(edit, Qt.Key_Return)
+
+
+def test_play_produces_snapshots_and_a_falling_loss(qtbot, window):
+    w = window
+    start = w.model.network.parameters()
+    w.act_play.trigger()
+    wait_step(qtbot, w, 300)
+    pause(qtbot, w)
+    snap = w.training.latest
+    assert w.training.snapshots >= 3
+    assert snap.history_steps[0] == 0 and np.all(np.diff(snap.history_steps) > 0)
+    assert snap.history_train[-1] < 0.5 * snap.history_train[0]
+    # the document holds exactly the snapshot's weights, and they match a headless run of as many steps
+    assert w.model.network.parameters() == snap.parameters
+    doc = load_document(example_paths()["xor"])
+    t = Trainer.from_document(doc)
+    t.train(snap.step)
+    ref = t.engine.parameter_values()
+    assert all(math.isclose(ref[k], v, rel_tol=1e-9, abs_tol=1e-12) for k, v in snap.parameters.items())
+    assert snap.parameters != start
+    # the canvas draws the trained weights
+    for (a, b), item in w.scene.edge_items.items():
+        assert item.weight == snap.parameters[f"{a}->{b}"]
+    assert f"step {snap.step:,}" in w.run_status.text()
+
+
+def test_pause_stops_the_step_count(qtbot, window):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 50)
+    pause(qtbot, w)
+    stopped = w.training.latest.step
+    qtbot.wait(300)
+    assert w.training.latest.step == stopped
+    w.training.step()  # the worker is still alive and answers
+    qtbot.waitUntil(lambda: w.training.latest.step == stopped + 1)
+
+
+def test_step_advances_exactly_one_step(qtbot, window):
+    w = window
+    for k in range(1, 4):
+        w.act_step.trigger()
+        qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
+    qtbot.wait(100)
+    assert w.training.latest.step == 3 and not w.training.latest.playing
+    assert list(w.training.latest.history_steps) == [0, 1, 2]
+    t = Trainer.from_document(load_document(example_paths()["xor"]))
+    t.train(3)
+    assert w.training.latest.parameters == pytest.approx(t.engine.parameter_values(), rel=1e-12)
+
+
+def test_step_epoch_with_minibatches(qtbot, window):
+    w = window
+    w.training_panel.dataset.setCurrentIndex(w.training_panel.dataset.findData("circles"))
+    w.training_panel.dataset.activated.emit(w.training_panel.dataset.currentIndex())
+    w.training_panel.batch.setValue(32)
+    qtbot.waitUntil(lambda: w.training.latest.problem is None)
+    n_train = len(w.model.doc.dataset().x_train)
+    w.act_epoch.trigger()
+    qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
+    assert w.training.latest.step == -(-n_train // 32)
+
+
+def test_a_structural_edit_while_training_is_in_the_next_snapshot(qtbot, window):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 20)
+    assert w.model.edit("Add h3", lambda n, p: (n.add_neuron("h3", 1, "tanh"), n.add_edge("x1", "h3", 0.25),
+                                                 n.add_edge("h3", "y1", -0.5))) is None
+    gen = w.training.generation
+    qtbot.waitUntil(lambda: w.training.latest.generation == gen)
+    snap = w.training.latest
+    assert "x1->h3" in snap.names and "h3.bias" in snap.names
+    assert snap.playing  # the run went on
+    step_at_edit = snap.step
+    wait_step(qtbot, w, step_at_edit + 20)
+    pause(qtbot, w)
+    assert w.model.network.edges[("x1", "h3")] == w.training.latest.parameters["x1->h3"] != 0.25
+
+
+def test_a_weight_drag_while_training_reaches_the_run(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1e-9")  # the run barely moves the weights: what we read back is the drag
+    w.training.play()
+    wait_step(qtbot, w, 10)
+    w.view.auto_fit = False
+    w.view.resetTransform()
+    w.view.centerOn(column_x(1), 0)
+    item = w.scene.edge_items[("h1", "y1")]
+    w0 = item.weight
+    mid = item.path().pointAtPercent(0.5)
+    vp = w.view.viewport()
+    a = w.view.mapFromScene(mid)
+    QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, a)
+    for i in range(1, 7):
+        QTest.mouseMove(vp, a - QPoint(0, 10 * i))
+        qtbot.wait(20)  # snapshots arrive meanwhile; they must not move the dragged edge
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, a - QPoint(0, 60))
+    dragged = w.model.network.edges[("h1", "y1")]
+    assert dragged == pytest.approx(w0 + 0.6, abs=0.02)
+    gen = w.training.generation
+    qtbot.waitUntil(lambda: w.training.latest.generation == gen and w.training.latest.step > 0)
+    wait_step(qtbot, w, w.training.latest.step + 5)
+    assert w.training.latest.parameters["h1->y1"] == pytest.approx(dragged, abs=1e-6)
+    assert w.training.latest.playing
+    pause(qtbot, w)
+
+
+def test_a_huge_learning_rate_diverges_pauses_and_restores_finite_weights(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1000")
+    assert w.model.doc.training.learning_rate == 1000
+    w.act_play.trigger()
+    qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
+    assert w.banner.isVisible()
+    text = w.banner.text.text()
+    assert "diverged" in text and "learning rate 1000" in text and "smaller" in text
+    assert w.act_restore.isEnabled()
+    stopped = w.training.latest.step
+    qtbot.wait(200)
+    assert w.training.latest.step == stopped  # paused by itself
+    QTest.mouseClick(w.banner.restore, Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.diverged is None)
+    snap = w.training.latest
+    assert snap.finite and math.isfinite(snap.train_loss)
+    assert snap.train_loss < 100 * snap.history_train[0]
+    assert all(math.isfinite(v) for v in w.model.network.parameters().values())
+    assert not w.banner.isVisible()
+
+
+def test_closing_while_training_stops_the_thread(qtbot, window, qtlog):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 20)
+    thread = w.training.thread
+    assert thread.isRunning()
+    assert w.close()
+    assert thread.isFinished() and not thread.isRunning()
+    assert not [r for r in qtlog.records if "QThread" in r.message]
+
+
+def test_training_is_one_undo_step(qtbot, window):
+    w = window
+    start = w.model.network.copy()
+    w.training.play()
+    wait_step(qtbot, w, 100)
+    assert w.isWindowModified()
+    pause(qtbot, w)
+    qtbot.waitUntil(lambda: w.model.undo_stack.canUndo())
+    assert w.model.undo_stack.undoText().startswith("Train (steps 1–")
+    trained = w.model.network.copy()
+    w.act_undo.trigger()
+    assert w.model.network.same_as(start)
+    gen = w.training.generation
+    qtbot.waitUntil(lambda: w.training.latest.generation == gen)
+    assert w.training.latest.parameters == start.parameters()  # the run took the undo in
+    w.act_redo.trigger()
+    assert w.model.network.same_as(trained)
+
+
+def test_space_on_the_canvas_plays_and_pauses_but_space_drag_pans(qtbot, window):
+    w = window
+    w.view.setFocus()
+    QTest.keyClick(w.view, Qt.Key_Space)
+    qtbot.waitUntil(lambda: w.training.latest.playing and w.training.latest.step > 0)
+    QTest.keyClick(w.view, Qt.Key_Space)
+    qtbot.waitUntil(lambda: not w.training.latest.playing)
+    steps = w.training.latest.step
+    vp = w.view.viewport()
+    QTest.keyPress(w.view, Qt.Key_Space)
+    h0 = w.view.horizontalScrollBar().value()
+    QTest.mousePress(vp, Qt.LeftButton, Qt.NoModifier, QPoint(300, 300))
+    QTest.mouseMove(vp, QPoint(250, 300))
+    QTest.mouseRelease(vp, Qt.LeftButton, Qt.NoModifier, QPoint(250, 300))
+    QTest.keyRelease(w.view, Qt.Key_Space)
+    qtbot.wait(150)
+    assert not w.training.playing and w.training.latest.step == steps
+    assert w.view.horizontalScrollBar().value() != h0 or w.view.horizontalScrollBar().maximum() == 0
+
+
+def test_speed_cap_limits_steps_per_second(qtbot, window):
+    w = window
+    w.training_panel.speed.setValue(20)
+    assert w.model.doc.training.steps_per_second == 20
+    w.training.play()
+    qtbot.wait(1000)
+    pause(qtbot, w)
+    assert 10 <= w.training.latest.step <= 30
+
+
+def test_settings_changes_reach_the_run_and_are_saved(qtbot, window, tmp_path):
+    w = window
+    p = w.training_panel
+    p.optimizer.setCurrentText("adam")
+    p.optimizer.activated.emit(p.optimizer.currentIndex())
+    p.hyper["beta1"].setValue(0.8)
+    set_lr(qtbot, w, "0.02")
+    p.batch.setValue(2)
+    p.freeze_biases.setChecked(True)
+    p.seed.setValue(7)
+    cfg = w.model.doc.training
+    assert (cfg.optimizer, cfg.learning_rate, cfg.batch_size, cfg.train_biases, cfg.seed) == ("adam", 0.02, 2,
+                                                                                               False, 7)
+    assert cfg.hyper_for_optimizer()["beta1"] == 0.8
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+    run = w.training.worker.run
+    assert type(run.trainer.optimizer).__name__ == "Adam" and run.trainer.optimizer.beta1 == 0.8
+    assert run.trainer.batch_size == 2 and run.trainer.optimizer.learning_rate == 0.02
+    assert w.training.latest.parameters["y1.bias"] == load_document(example_paths()["xor"]).network.neuron(
+        "y1").bias  # frozen
+    path = tmp_path / "net.json"
+    w.model.save(path)
+    saved = load_document(path).training
+    assert saved == cfg
+
+
+def test_bad_settings_are_refused_with_a_message(qtbot, window):
+    w = window
+    p = w.training_panel
+    set_lr(qtbot, w, "-3")
+    assert w.model.doc.training.learning_rate == 0.5
+    assert "learning rate" in w.status.text()
+    i = p.dataset.findData("sine")
+    p.dataset.setCurrentIndex(i)
+    p.dataset.activated.emit(i)
+    assert "1-D inputs" in w.status.text() and "2 input" in w.status.text()
+    assert p.dataset.currentIndex() == 0  # back to the table
+    assert not w.model.undo_stack.canUndo()
+
+
+def test_a_network_the_data_does_not_fit_says_so_and_does_not_train(qtbot, window):
+    w = window
+    assert w.model.edit("Add x3", lambda n, p: n.add_neuron("x3", 0)) is None
+    qtbot.waitUntil(lambda: w.training.latest.problem is not None)
+    assert "3 inputs" in w.training.latest.problem or "3 input" in w.training.latest.problem
+    assert "Cannot train" in w.run_status.text()
+    w.training.play()
+    qtbot.wait(100)
+    assert not w.training.playing and w.training.latest.step == 0
+    w.act_undo.trigger()
+    qtbot.waitUntil(lambda: w.training.latest.problem is None)
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+
+
+def test_reset_gives_seeded_weights_and_step_zero(qtbot, window):
+    w = window
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+    w.act_reset.trigger()
+    qtbot.waitUntil(lambda: w.training.latest.step == 0 and len(w.training.latest.history_steps) == 0)
+    from bpgui.core.training_run import initial_parameters
+
+    expected = initial_parameters(w.model.network, w.model.doc.training.seed)
+    assert w.model.network.parameters() == expected
+    assert w.training.latest.parameters == expected
+    assert w.model.undo_stack.undoText() == "Reset weights"
+
+
+def test_opening_another_document_while_training(qtbot, window):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 20)
+    w.open_example(example_paths()["sine"], "sine")
+    qtbot.waitUntil(lambda: w.training.latest is not None and w.training.latest.grid_y is None
+                    and w.training.latest.step == 0)
+    assert not w.training.playing
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+    assert "x1->h1" in w.training.latest.names or len(w.training.latest.names) == len(
+        w.model.network.parameter_names())
+
+
+def test_snapshots_come_no_faster_than_the_screen(qtbot, window):
+    w = window
+    w.training.play()
+    qtbot.wait(200)
+    n0 = w.training.snapshots
+    qtbot.wait(1000)
+    n1 = w.training.snapshots
+    pause(qtbot, w)
+    assert n1 - n0 <= 65
+    assert n1 - n0 >= 5
+
+
+def test_a_window_deleted_while_training_stops_its_thread(qtbot):
+    from PySide6.QtCore import QEvent
+    from PySide6.QtWidgets import QApplication
+
+    w = MainWindow(DocumentModel(load_document(example_paths()["xor"])))
+    thread = w.training.thread
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.latest is not None and w.training.latest.step > 10)
+    w.deleteLater()  # no close event: the controller's destruction must stop the thread (else Qt aborts)
+    QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
+    qtbot.wait(10)
+    del thread
