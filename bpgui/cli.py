@@ -94,7 +94,9 @@ def _build_parser() -> _Parser:
     sh = sub.add_parser("screenshot", help="render the window on a document to a PNG, without a display")
     sh.add_argument("file", nargs="?", help="a network document (.json); default: the bundled xor example")
     sh.add_argument("-o", "--output", required=True, help="the image to write (.png)")
-    sh.add_argument("--size", type=_size, default=(1100, 700), help="window size WxH in pixels (default 1100x700)")
+    sh.add_argument("--size", type=_size, default=(1280, 800), help="window size WxH in pixels (default 1280x800)")
+    sh.add_argument("--steps", type=_int_range(0, 10_000_000), default=0,
+                    help="train this many steps first (seeded by the document, so the image is reproducible)")
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
 
     sub.add_parser("examples", help="list the bundled example networks")
@@ -289,6 +291,11 @@ def cmd_screenshot(args) -> int:
     window.resize(*args.size)
     window.show()
     window.wait_for_snapshot()
+    if args.steps:
+        window.training.train_steps(args.steps)
+        if not window.wait_for_snapshot(lambda snap: snap.step >= args.steps or snap.diverged or snap.problem,
+                                        timeout=600):
+            raise CLIError(f"training {args.steps} steps did not finish in 10 minutes")
     app.processEvents()
     window.view.fit()
     if args.weight_labels:

@@ -415,15 +415,20 @@ class MainWindow(QMainWindow):
         if self.isVisible():
             self.run_status.repaint()
 
-    def wait_for_snapshot(self, timeout: float = 10.0) -> bool:
-        """Process events until the training thread's first snapshot of this document is drawn (headless use)."""
+    def wait_for_snapshot(self, done=None, timeout: float = 10.0) -> bool:
+        """Process events until a snapshot of this document for which ``done(snapshot)`` holds (by default: any)
+        has been drawn, or ``timeout`` seconds passed (headless use)."""
         from PySide6.QtCore import QDeadlineTimer, QEventLoop
         from PySide6.QtWidgets import QApplication
 
+        def ready() -> bool:
+            snap = self.training.latest
+            return snap is not None and (done is None or bool(done(snap)))
+
         deadline = QDeadlineTimer(int(timeout * 1000))
-        while self.training.latest is None and not deadline.hasExpired():
+        while not ready() and not deadline.hasExpired():
             QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
-        return self.training.latest is not None
+        return ready()
 
     def _on_playing_changed(self, playing: bool) -> None:
         icon = self.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay)

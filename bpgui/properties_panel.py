@@ -49,6 +49,7 @@ class PropertiesPanel(QWidget):
         self.weight.valueChanged.connect(self._on_weight)
         self._nid = None
         self._edge = None
+        self._shown: dict = {}  # spin box -> the neuron or edge whose value it shows
         scene.selectionChanged.connect(self.refresh)
         self.connect_model()
 
@@ -76,7 +77,8 @@ class PropertiesPanel(QWidget):
             if n.layer > 0:
                 with _blocked(self.activation, self.bias):
                     self.activation.setCurrentText(n.activation)
-                    self.bias.setValue(n.bias)
+                    if self._may_overwrite(self.bias, n.id):
+                        self.bias.setValue(n.bias)
                 self._show_rows(self.activation, self.bias)
                 self.info.setText(f"{ACTIVATIONS[n.activation].formula}<br>net = Σ w·in + bias<br>"
                                   f"{len(net.incoming(n.id))} incoming and {len(net.outgoing(n.id))} outgoing edges")
@@ -87,7 +89,8 @@ class PropertiesPanel(QWidget):
             a, b = self._edge
             self.title.setText(f"<h3>edge {a} → {b}</h3>parameter <tt>{a}-&gt;{b}</tt>")
             with _blocked(self.weight):
-                self.weight.setValue(net.edges[self._edge])
+                if self._may_overwrite(self.weight, self._edge):
+                    self.weight.setValue(net.edges[self._edge])
             self._show_rows(self.weight)
             self.info.setText("drag the edge up or down on the canvas to change the weight")
         else:
@@ -100,6 +103,12 @@ class PropertiesPanel(QWidget):
                               "Edges: <span style='color:#2166ac'><b>blue</b></span> positive, "
                               "<span style='color:#d6604d'><b>red</b></span> negative weight; "
                               "the thicker, the larger |w|.")
+
+    def _may_overwrite(self, spin: QDoubleSpinBox, item) -> bool:
+        """Not while the user types into the box for the same item (training moves the values meanwhile)."""
+        same = self._shown.get(spin) == item
+        self._shown[spin] = item
+        return not (same and spin.hasFocus())
 
     def _edit(self, text, change, key=None):
         error = self.scene.model.edit(text, change, merge_key=key)

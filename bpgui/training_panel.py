@@ -157,6 +157,7 @@ class TrainingPanel(QWidget):
 
         box = QGroupBox("Data")
         dform = QFormLayout(box)
+        self.data_form = dform
         dform.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.dataset = QComboBox()
         self.dataset.setToolTip("the training data: a generator, or the table stored in the file")
@@ -247,8 +248,9 @@ class TrainingPanel(QWidget):
             self.loss.setToolTip(f"the loss E the network is trained to reduce: {formula}")
             self._fill_datasets()
             generated = isinstance(d, GeneratorData)
-            for w in (self.points, self.noise, self.test_fraction, self.regenerate):
-                w.setEnabled(generated)
+            for w in (self.points, self.noise, self.test_fraction):
+                self.data_form.setRowVisible(w, generated)
+            self.regenerate.setVisible(generated)
             if generated:
                 self.points.setValue(d.n)
                 self.noise.setValue(d.noise)

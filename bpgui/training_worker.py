@@ -111,6 +111,13 @@ class TrainingWorker(QObject):
             self.run.run(1)
         self._publish(force=True)
 
+    def _do_steps(self, n: int) -> None:
+        self._do_pause_quietly()
+        if self.run is not None:
+            self.run.resume()
+            self.run.run(n)
+        self._publish(force=True)
+
     def _do_epoch(self) -> None:
         self._do_pause_quietly()
         if self.run is not None:
@@ -297,6 +304,11 @@ class TrainingController(QObject):
     def step(self) -> None:
         self._set_diverged("")
         self._send("step")
+
+    def train_steps(self, n: int) -> None:
+        """Train ``n`` steps at once, then publish (headless screenshots)."""
+        self._set_diverged("")
+        self._send("steps", n)
 
     def step_epoch(self) -> None:
         self._set_diverged("")

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Regenerates the README's screenshots with bpgui's own screenshot command.
+# Regenerates the README's screenshots with bpgui's own screenshot command (no display needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-bpgui screenshot -o docs/window.png --size 1100x700
+examples=$(bpgui examples)
+circles=$(echo "$examples" | awk '$1 == "circles" {print $2}')
+bpgui screenshot "$circles" -o docs/window.png --size 1280x800 --steps 150

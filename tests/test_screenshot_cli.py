@@ -28,7 +28,7 @@ def test_screenshot_writes_a_png_of_the_requested_size_showing_the_network(tmp_p
 
 def test_screenshot_is_reproducible_and_bad_input_fails_cleanly(tmp_path):
     a, b = tmp_path / "a.png", tmp_path / "b.png"
-    cmd = [sys.executable, "-m", "bpgui", "screenshot", str(example_paths()["xor"])]
+    cmd = [sys.executable, "-m", "bpgui", "screenshot", str(example_paths()["xor"]), "--steps", "200"]
     for out in (a, b):
         r = subprocess.run(cmd + ["-o", str(out)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
@@ -44,3 +44,14 @@ def test_screenshot_is_reproducible_and_bad_input_fails_cleanly(tmp_path):
     r = subprocess.run(cmd + ["-o", str(tmp_path / "nofolder" / "x.png")], capture_output=True, text=True,
                        timeout=60)
     assert r.returncode == 2 and r.stderr.startswith("bpgui: error: ")
+
+
+def test_screenshot_after_training_shows_the_trained_run(tmp_path, qapp):
+    out = tmp_path / "t.png"
+    assert main(["screenshot", str(example_paths()["xor"]), "-o", str(out), "--steps", "300"]) == 0
+    img = QImage(str(out))
+    colours = _colours(img)
+    # the output heatmap has both class colours once XOR is learnt (light orange and light blue ends of the map)
+    orange = any(QColor(c).red() > 220 and 140 < QColor(c).green() < 190 and QColor(c).blue() < 120 for c in colours)
+    blue = any(QColor(c).blue() > 180 and QColor(c).red() < 140 for c in colours)
+    assert orange and blue

@@ -345,3 +345,26 @@ def test_a_window_deleted_while_training_stops_its_thread(qtbot):
     QApplication.sendPostedEvents(None, QEvent.DeferredDelete)
     qtbot.wait(10)
     del thread
+
+
+def test_typing_a_weight_while_training_is_not_overwritten(qtbot, window):
+    w = window
+    w.scene.edge_items[("h1", "y1")].setSelected(True)
+    spin = w.panel.weight
+    assert spin.isVisible()
+    spin.setFocus()
+    qtbot.waitUntil(spin.hasFocus)
+    spin.lineEdit().selectAll()
+    QTest.keyClicks(spin.lineEdit(), "2.5")
+    w.training.play()
+    wait_step(qtbot, w, 100)  # many snapshots redraw the panel meanwhile
+    assert spin.lineEdit().text() == "2.5"
+    QTest.keyClick(spin.lineEdit(), Qt.Key_Return)
+    gen = w.training.generation
+    assert w.model.undo_stack.undoText() == "Set weight h1 → y1"
+    qtbot.waitUntil(lambda: w.training.latest.generation >= gen)
+    pause(qtbot, w)
+    undo_text = w.model.undo_stack.undoText()
+    assert undo_text.startswith("Train")  # training after the edit went on from the typed value
+    w.act_undo.trigger()
+    assert w.model.network.edges[("h1", "y1")] == 2.5

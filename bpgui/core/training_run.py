@@ -342,16 +342,18 @@ class TrainingRun:
         isfinite = math.isfinite
         clock = time.perf_counter
         done = 0
+        s = self.step_count
         while done < steps:
-            s = self.step_count
-            record = history.wants(s)
+            record = s % history.stride == 0 and history.wants(s)
             train_full = test = None
             if record:
                 if not full:
                     train_full = eng.loss_value(d.x_train, d.t_train)
                 if has_test:
                     test = eng.loss_value(d.x_test, d.t_test)
-            np.copyto(self._candidate, params)
+            checkpoint = (done & 7) == 0  # every 8th step: keep the parameters, promoted if their loss is sane
+            if checkpoint:
+                np.copyto(self._candidate, params)
             e = t.step()
             done += 1
             # a blow-up is judged on the training set's loss: one minibatch's loss can be far above another's
@@ -360,17 +362,23 @@ class TrainingRun:
                 self._start_loss = judged
                 self._limit = BLOWUP * max(judged, 0.01)
             sane = isfinite(e) and (judged is None or self._limit is None or judged <= self._limit)
-            if sane:
+            if checkpoint and sane:
                 self._good, self._candidate = self._candidate, self._good
             if record:
                 history.add(s, e if full else train_full, test)
-            if not sane or not np.isfinite(params).all():
+            if not sane:
                 self.diverged = _divergence_message(e if judged is None else judged, self._start_loss, s,
                                                     self._config.learning_rate)
-                break
-            if (done & 7) == 0 and ((deadline is not None and clock() >= deadline)
-                                    or (keep_going is not None and not keep_going())):
-                break
+                return done
+            s += 1
+            if (done & 7) == 0:
+                # non-finite weights make the next loss non-finite; checking them every 8 steps is enough
+                if not np.isfinite(params).all():
+                    break
+                if (deadline is not None and clock() >= deadline) or (keep_going is not None and not keep_going()):
+                    return done
+        if done and not np.isfinite(params).all():
+            self.diverged = _divergence_message(e, self._start_loss, s - 1, self._config.learning_rate)
         return done
 
     def run_epoch(self) -> int:
