@@ -16,7 +16,7 @@ from pathlib import Path
 
 from . import __version__
 
-SUBCOMMANDS = ("inspect", "train", "screenshot", "examples")
+SUBCOMMANDS = ("inspect", "train", "screenshot", "surface", "examples")
 
 
 class CLIError(Exception):
@@ -66,10 +66,18 @@ def _size(text: str) -> tuple[int, int]:
     return w, h
 
 
+def _number(text: str) -> float:
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+
+
 def _build_parser() -> _Parser:
     from .core.datasets import MAX_POINTS
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.optimizers import OPTIMIZER_NAMES
+    from .core.surface import DEFAULT_SPAN, MAX_GRID
 
     p = _Parser(prog="bpgui", description="A desktop sandbox for gradient descent and backpropagation.")
     p.add_argument("--version", action="version", version=f"bpgui {__version__}")
@@ -98,6 +106,18 @@ def _build_parser() -> _Parser:
     sh.add_argument("--steps", type=_int_range(0, 10_000_000), default=0,
                     help="train this many steps first (seeded by the document, so the image is reproducible)")
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
+
+    su = sub.add_parser("surface", help="the error surface: the training loss over a grid of two parameters")
+    su.add_argument("file", help="a network document (.json)")
+    su.add_argument("--x", required=True, metavar="PARAM", help="the parameter along x, e.g. 'x1->h1' or 'h1.bias'")
+    su.add_argument("--y", required=True, metavar="PARAM", help="the parameter along y")
+    su.add_argument("--grid", type=_int_range(2, MAX_GRID), default=64, help="values per axis (default 64)")
+    su.add_argument("--span", type=_number,
+                    help=f"half-width of the window around the current values (default {DEFAULT_SPAN:g})")
+    su.add_argument("--x-range", type=_number, nargs=2, metavar=("A", "B"), help="x from A to B (with --y-range)")
+    su.add_argument("--y-range", type=_number, nargs=2, metavar=("A", "B"), help="y from A to B (with --x-range)")
+    su.add_argument("-o", "--output", required=True,
+                    help="the arrays to write (.npz): x, y and loss, with loss[i, j] = E at (x[j], y[i])")
 
     sub.add_parser("examples", help="list the bundled example networks")
     return p
@@ -296,6 +316,7 @@ def cmd_screenshot(args) -> int:
         if not window.wait_for_snapshot(lambda snap: snap.step >= args.steps or snap.diverged or snap.problem,
                                         timeout=600):
             raise CLIError(f"training {args.steps} steps did not finish in 10 minutes")
+    window.wait_for_views()
     app.processEvents()
     window.view.fit()
     if args.weight_labels:
@@ -312,6 +333,43 @@ def cmd_screenshot(args) -> int:
     except OSError as e:
         raise CLIError(f"{args.output}: cannot write ({e.strerror or e})") from None
     print(f"wrote {args.output} ({image.width()}x{image.height()})")
+    return 0
+
+
+def cmd_surface(args) -> int:
+    import io
+
+    import numpy as np
+
+    from .core.document import atomic_write_bytes
+    from .core.surface import DEFAULT_SPAN, surface
+
+    if args.span is not None and (args.x_range or args.y_range):
+        raise CLIError("use either --span or --x-range and --y-range, not both")
+    if (args.x_range is None) != (args.y_range is None):
+        raise CLIError("--x-range and --y-range go together")
+    out = _output_path(args.output)
+    if out.suffix.lower() != ".npz":
+        raise CLIError(f"{args.output}: only .npz is supported")
+    doc = _load(args.file)
+    data = doc.dataset()
+    try:
+        s = surface(doc.network, data.x_train, data.t_train, args.x, args.y, grid=args.grid,
+                    span=DEFAULT_SPAN if args.span is None else args.span, x_range=args.x_range,
+                    y_range=args.y_range, dtype=np.float64)
+    except ValueError as e:  # a bad parameter name, span or range
+        raise CLIError(str(e)) from None
+    buf = io.BytesIO()
+    np.savez(buf, x=s.x, y=s.y, loss=s.loss)
+    try:
+        atomic_write_bytes(out, buf.getvalue())
+    except OSError as e:
+        raise CLIError(f"{args.output}: cannot write ({e.strerror or e})") from None
+    finite = s.loss[np.isfinite(s.loss)]
+    summary = f"E {finite.min():.3g}..{finite.max():.3g}" if finite.size else "E not finite"
+    if 0 < finite.size < s.loss.size:
+        summary += f", not finite at {s.loss.size - finite.size} points"
+    print(f"wrote {args.output} ({args.grid}x{args.grid} surface of {args.x} and {args.y}, {summary})")
     return 0
 
 
@@ -347,7 +405,7 @@ def main(argv: list[str] | None = None) -> int:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
             return {"inspect": cmd_inspect, "train": cmd_train, "screenshot": cmd_screenshot,
-                    "examples": cmd_examples}[args.command](args)
+                    "surface": cmd_surface, "examples": cmd_examples}[args.command](args)
         opener = _Parser(prog="bpgui", add_help=False)
         opener.add_argument("file", nargs="?")
         args = opener.parse_args(argv)

@@ -51,13 +51,25 @@ class Snapshot:
                 and self.training == other.training and self.data == other.data)
 
 
-class SnapshotCommand(QUndoCommand):
-    """Undo/redo by restoring whole snapshots. ``merge_key`` lets a live drag collapse into one step."""
+#: what a command restores: a network edit, a settings edit, or training (the weights only). Training goes on
+#: while the user edits settings, so undoing a learning-rate change must not also roll the weights back.
+EDIT, SETTINGS, TRAINING = ("network", "positions"), ("settings",), ("network",)
 
-    def __init__(self, model: DocumentModel, text: str, before: Snapshot, after: Snapshot, merge_key=None):
+
+def train_text(steps: tuple[int, int]) -> str:
+    a, b = steps
+    return f"Train (steps {a + 1:,}–{b:,})" if b - a != 1 else f"Train (step {b:,})"
+
+
+class SnapshotCommand(QUndoCommand):
+    """Undo/redo by restoring snapshots (the ``scope`` part of them). ``merge_key`` lets a live drag collapse into
+    one step."""
+
+    def __init__(self, model: DocumentModel, text: str, before: Snapshot, after: Snapshot, merge_key=None,
+                 scope=EDIT, steps: tuple[int, int] | None = None):
         super().__init__(text)
         self.model, self.before, self.after, self.merge_key = model, before, after, merge_key
-        self._first = True
+        self.scope, self.steps = scope, steps
 
     def id(self) -> int:
         return 1 if self.merge_key is not None else -1
@@ -66,17 +78,18 @@ class SnapshotCommand(QUndoCommand):
         if not isinstance(other, SnapshotCommand) or other.merge_key != self.merge_key:
             return False
         self.after = other.after
-        if isinstance(self.merge_key, tuple) and self.merge_key[:1] == ("train",):
-            self.setText(other.text())
+        if self.steps is not None and other.steps is not None:  # consecutive training: one range
+            self.steps = (self.steps[0], other.steps[1])
+            self.setText(train_text(self.steps))
         if self.after.same_as(self.before):
             self.setObsolete(True)  # e.g. a spin box stepped up and back down: no step left to undo
         return True
 
     def redo(self):
-        self.model.restore(self.after)
+        self.model.restore(self.after, self.scope)
 
     def undo(self):
-        self.model.restore(self.before)
+        self.model.restore(self.before, self.scope)
 
 
 class DocumentModel(QObject):
@@ -100,6 +113,7 @@ class DocumentModel(QObject):
         self.training_steps = (0, 0)  # the step range of the last training written in
         self.applying_training = False  # True while training's own write-back is changing the network
         self.live_change = False  # a gesture is changing the network live (training must not write back)
+        self.last_change = None
         doc.network.subscribe(self._on_network_change)
 
     # ------------------------------------------------------------------ reading
@@ -133,9 +147,9 @@ class DocumentModel(QObject):
 
     def edit_settings(self, text: str, training: TrainingConfig | None = None,
                       data: TableData | GeneratorData | None = None, merge_key=None) -> str | None:
-        """Replace the training settings and/or the data settings as one undoable step. Returns None, or the
-        reason they cannot be used (then nothing changed)."""
-        self.flush_training()
+        """Replace the training settings and/or the data settings as one undoable step (that restores only
+        them: training may go on meanwhile). Returns None, or the reason they cannot be used (then nothing
+        changed)."""
         before = self.snapshot()
         trial = self.snapshot()
         if training is not None:
@@ -151,7 +165,7 @@ class DocumentModel(QObject):
             return str(e)
         if trial.same_as(before):
             return None
-        self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key))
+        self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key, scope=SETTINGS))
         return None
 
     def begin_live_change(self) -> Snapshot:
@@ -159,6 +173,9 @@ class DocumentModel(QObject):
         self.flush_training()
         self.live_change = True
         return self.snapshot()
+
+    def cancel_live_change(self) -> None:
+        self.live_change = False
 
     def commit_live_change(self, text: str, before: Snapshot) -> None:
         """Record a change already made live (e.g. a weight drag) as one undoable step from ``before``."""
@@ -198,9 +215,9 @@ class DocumentModel(QObject):
             return
         after = self.snapshot()
         if not after.same_as(before):
-            a, b = self.training_steps
-            text = f"Train (steps {a + 1:,}–{b:,})" if b - a != 1 else f"Train (step {b:,})"
-            self.undo_stack.push(SnapshotCommand(self, text, before, after, merge_key=("train",)))
+            steps = self.training_steps
+            self.undo_stack.push(SnapshotCommand(self, train_text(steps), before, after, merge_key=("train",),
+                                                 scope=TRAINING, steps=steps))
         self.sigTrainingPending.emit()
 
     def undo(self) -> None:
@@ -211,24 +228,25 @@ class DocumentModel(QObject):
         self.flush_training()
         self.undo_stack.redo()
 
-    def restore(self, snap: Snapshot) -> None:
+    def restore(self, snap: Snapshot, scope=EDIT + SETTINGS) -> None:
         net = self.network
-        structural = not _same_structure(net, snap.network)
-        if structural:
-            net.assign(snap.network)
-        else:
-            changed = {k: v for k, v in snap.network.parameters().items() if net.get_parameter(k) != v}
-            if changed:
-                net.set_parameters(changed)
-        if snap.positions != self.positions:
+        if "network" in scope:
+            if not _same_structure(net, snap.network):
+                net.assign(snap.network)
+            else:
+                changed = {k: v for k, v in snap.network.parameters().items() if net.get_parameter(k) != v}
+                if changed:
+                    net.set_parameters(changed)
+        if "positions" in scope and snap.positions != self.positions:
             self.positions = dict(snap.positions)
             self.sigPositionsChanged.emit()
-        if snap.training != self.doc.training or snap.data != self.doc.data:
+        if "settings" in scope and (snap.training != self.doc.training or snap.data != self.doc.data):
             self.doc.training = snap.training.copy()
             self.doc.data = replace(snap.data)
             self.sigSettingsChanged.emit()
 
     def _on_network_change(self, change) -> None:
+        self.last_change = change  # what changed, for listeners that need more than "structural or not"
         self.sigNetworkChanged.emit(change.structural)
 
     # ------------------------------------------------------------------ files

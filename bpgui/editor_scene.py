@@ -59,6 +59,9 @@ OUTLINE = QColor("#4d4d4d")
 SELECTED = QColor("#f2a900")
 VALID = QColor("#1a9850")
 INVALID = QColor("#d73027")
+AXIS_HALO = QColor(253, 174, 97, 110)  # the surface's chosen parameters
+GRAD_UP = QColor("#7b3294")  # ∂E/∂w > 0: descent lowers the weight
+GRAD_DOWN = QColor("#008837")  # ∂E/∂w < 0: descent raises the weight
 
 GLYPHS = {"linear": "lin", "sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU",
           "softplus": "s+", "gaussian": "gauss"}
@@ -116,6 +119,9 @@ class EdgeItem(QGraphicsPathItem):
         self.label.setBrush(QColor("#333333"))
         self.label.setVisible(False)
         self._p1 = self._p2 = QPointF()
+        self.axis: str | None = None  # "x" or "y" when the surface shows this weight
+        self.gradient: float | None = None  # ∂E/∂w, when the gradient overlay is on
+        self.gradient_scale = 1.0  # the largest |∂E/∂w| of the network (full width)
         self.set_weight(weight)
 
     @property
@@ -137,11 +143,56 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_weight(self, w: float) -> None:
         self.weight = w
-        self.setPen(weight_pen(w, self.isSelected()))
-        self.label.setText(f"{w:+.2f}")
+        self.setPen(self._pen(self.isSelected()))
+        self.label.setText(self._label_text())
         self._place_label()
         self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {w:.6g}<br>"
                         "<i>drag up or down to change the weight; double-click to type it</i>")
+
+    def _pen(self, selected: bool) -> QPen:
+        if self.gradient is None:
+            return weight_pen(self.weight, selected)
+        g = self.gradient
+        width = 1.0 + 6.0 * min(abs(g) / self.gradient_scale, 1.0) if self.gradient_scale > 0 else 1.0
+        pen = QPen(SELECTED if selected else (GRAD_UP if g > 0 else GRAD_DOWN), width)
+        pen.setCapStyle(Qt.RoundCap)
+        return pen
+
+    def _label_text(self) -> str:
+        return f"{self.weight:+.2f}" if self.gradient is None else f"∂E/∂w {self.gradient:+.3g}"
+
+    def set_gradient(self, g: float | None, scale: float = 1.0) -> None:
+        """Draw ∂E/∂w instead of w (None: back to the weight)."""
+        self.gradient, self.gradient_scale = g, scale
+        self.setPen(self._pen(self.isSelected()))
+        self.label.setText(self._label_text())
+        self._place_label()
+
+    def set_axis(self, axis: str | None) -> None:
+        self.axis = axis
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return super().boundingRect().adjusted(-12, -12, 12, 12)
+
+    def paint(self, painter, option, widget=None):
+        if self.axis:  # a wide soft halo and the axis letter: this weight is on the surface
+            painter.setRenderHint(QPainter.Antialiasing)
+            halo = QPen(AXIS_HALO, self.pen().widthF() + 12)
+            halo.setCapStyle(Qt.RoundCap)
+            painter.setPen(halo)
+            painter.drawPath(self.path())
+        super().paint(painter, option, widget)
+        if self.axis:
+            mid = self._p1 * 0.35 + self._p2 * 0.65
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor("#d95f02"))
+            painter.drawEllipse(mid, 8, 8)
+            painter.setPen(QColor("#ffffff"))
+            f = QFont("DejaVu Sans", 8)
+            f.setBold(True)
+            painter.setFont(f)
+            painter.drawText(QRectF(mid.x() - 8, mid.y() - 8, 16, 16), Qt.AlignCenter, self.axis)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
@@ -150,7 +201,7 @@ class EdgeItem(QGraphicsPathItem):
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemSelectedHasChanged:
-            self.setPen(weight_pen(self.weight, bool(value)))
+            self.setPen(self._pen(bool(value)))
         return super().itemChange(change, value)
 
 
@@ -175,6 +226,7 @@ class NeuronItem(QGraphicsObject):
         self.activation: str | None = None
         self.bias = 0.0
         self.highlight: QColor | None = None
+        self.axis: str | None = None  # "x" or "y" when the surface shows this neuron's bias
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setCursor(Qt.OpenHandCursor)
@@ -217,9 +269,16 @@ class NeuronItem(QGraphicsObject):
             painter.setFont(QFont("DejaVu Sans", 7))
             painter.setPen(QColor("#555555"))
             painter.drawText(QRectF(-RADIUS, 0, 2 * RADIUS, RADIUS - 4), Qt.AlignCenter, GLYPHS[self.activation])
-            painter.setPen(QColor("#333333"))
-            painter.drawText(QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 14), Qt.AlignCenter,
-                             f"b {self.bias:+.2f}")
+            bias_box = QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 14)
+            if self.axis:  # the bias is on the surface: its label on an orange tag with the axis letter
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(QColor("#d95f02"))
+                painter.drawRoundedRect(bias_box, 4, 4)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(bias_box, Qt.AlignCenter, f"{self.axis}: b {self.bias:+.2f}")
+            else:
+                painter.setPen(QColor("#333333"))
+                painter.drawText(bias_box, Qt.AlignCenter, f"b {self.bias:+.2f}")
         else:
             painter.drawText(QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS), Qt.AlignCenter, self.nid)
 
@@ -232,6 +291,8 @@ class NeuronItem(QGraphicsObject):
 class NetworkScene(QGraphicsScene):
     #: a message for the status bar
     sigStatus = Signal(str)
+    #: "show this parameter on the surface's axis": (parameter name, "x" or "y")
+    sigSurfaceAxis = Signal(str, str)
 
     def __init__(self, model: DocumentModel, parent=None):
         super().__init__(parent)
@@ -250,6 +311,8 @@ class NetworkScene(QGraphicsScene):
         self._w0 = 0.0
         self._moved = False
         self._syncing = False
+        self.surface_pair: tuple[str, str] | None = None
+        self.gradients: dict[str, float] | None = None  # the gradient overlay's ∂E/∂w, or None when it is off
         self.set_model(model)
 
     # ------------------------------------------------------------------ model → items
@@ -294,7 +357,47 @@ class NetworkScene(QGraphicsScene):
         self._syncing = False
         self._update_edges()
         self._update_scene_rect()
+        self._show_surface_pair()
+        self._show_gradients()
         self.update()
+
+    # ------------------------------------------------------------------ the surface's pair and the gradients
+    def set_surface_pair(self, pair: tuple[str, str] | None) -> None:
+        """Mark the two parameters the surface shows (an edge's halo and letter, or a bias tag)."""
+        self.surface_pair = pair
+        self._show_surface_pair()
+
+    def _show_surface_pair(self) -> None:
+        axes = dict(zip(self.surface_pair, ("x", "y"))) if self.surface_pair else {}
+        for e in self.edge_items.values():
+            if e.axis != axes.get(e.name):
+                e.set_axis(axes.get(e.name))
+        for nid, it in self.neuron_items.items():
+            axis = axes.get(f"{nid}.bias")
+            if it.axis != axis:
+                it.axis = axis
+                it.update()
+
+    def set_gradients(self, gradients: dict[str, float] | None) -> None:
+        """The gradient overlay: every edge drawn by ∂E/∂w (purple positive, green negative, width by size) and
+        labelled with it; None turns it off."""
+        self.gradients = gradients
+        self._show_gradients()
+
+    def _show_gradients(self) -> None:
+        g = self.gradients
+        if g is None:
+            for e in self.edge_items.values():
+                if e.gradient is not None:
+                    e.set_gradient(None)
+                    e.label.setVisible(self.show_weight_labels)
+            return
+        values = [abs(g[e.name]) for e in self.edge_items.values() if e.name in g and math.isfinite(g[e.name])]
+        scale = max(values, default=0.0)
+        for e in self.edge_items.values():
+            value = g.get(e.name)
+            e.set_gradient(value if value is not None and math.isfinite(value) else 0.0, scale)
+            e.label.setVisible(True)
 
     def _on_network_change(self, structural: bool) -> None:
         if structural or set(self.edge_items) != set(self.network.edges):
@@ -637,12 +740,15 @@ class NetworkScene(QGraphicsScene):
                     group.addAction(a)
                     sub.addAction(a)
                 menu.addAction("Set bias…", lambda: self.ask_bias(nid))
+                self._surface_actions(menu, f"{nid}.bias")
             menu.addAction("Rename…", lambda: self.ask_rename(nid))
             menu.addSeparator()
             menu.addAction(f"Delete {nid}", lambda: self._delete_one(neuron=nid))
         elif isinstance(item, EdgeItem):
             src, dst = item.src, item.dst
             menu.addAction("Set weight…", lambda: self.ask_weight(src, dst))
+            menu.addSeparator()
+            self._surface_actions(menu, weight_name(src, dst))
             menu.addSeparator()
             menu.addAction(f"Delete {src} → {dst}", lambda: self._delete_one(edge=(src, dst)))
         else:
@@ -655,6 +761,13 @@ class NetworkScene(QGraphicsScene):
                 menu.addAction(f"Remove layer {layer}", lambda: self.remove_layer(layer))
         menu.exec(ev.screenPos())
         ev.accept()
+
+    def _surface_actions(self, menu: QMenu, name: str) -> None:
+        for axis in ("x", "y"):
+            a = menu.addAction(f"Show {name} on the surface as {axis}",
+                               lambda axis=axis: self.sigSurfaceAxis.emit(name, axis))
+            a.setCheckable(True)
+            a.setChecked(bool(self.surface_pair) and self.surface_pair[0 if axis == "x" else 1] == name)
 
     def _delete_one(self, neuron: str | None = None, edge: tuple[str, str] | None = None) -> None:
         self.clearSelection()

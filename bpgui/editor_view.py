@@ -72,6 +72,12 @@ class NetworkView(QGraphicsView):
             return
         super().keyPressEvent(ev)
 
+    def focusOutEvent(self, ev):
+        self._space = False  # Space may be released elsewhere: do not stay in pan mode
+        if self._pan_from is None:
+            self.viewport().unsetCursor()
+        super().focusOutEvent(ev)
+
     def keyReleaseEvent(self, ev):
         if ev.key() == Qt.Key_Space and not ev.isAutoRepeat():
             self._space = False

@@ -4,6 +4,7 @@ save, unsaved-changes prompts, recent files) and the live training thread's."""
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import shiboken6
@@ -25,18 +26,27 @@ from PySide6.QtWidgets import (
 )
 
 from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
+from .core.explain import chain_rule
 from .core.network import Network
+from .direction_plot import DirectionPlot
 from .document_model import DocumentModel
 from .editor_scene import NetworkScene
 from .editor_view import NetworkView
+from .inspector_panel import InspectorPanel
 from .loss_plot import LossPlot
 from .output_plot import OutputPlot
 from .properties_panel import PropertiesPanel
 from .resources import example_paths, resource_path
+from .slice_plot import SlicePlot
+from .surface_3d import Surface3D
+from .surface_controller import SurfaceController
+from .surface_view import SurfaceView
 from .training_panel import TrainingPanel
 from .training_worker import TrainingController
 
 DEFAULT_EXAMPLE = "xor"
+#: while training, the chain-rule panel is recomputed at most this often (seconds)
+INSPECTOR_INTERVAL = 0.25
 MAX_RECENT = 8
 FILE_FILTER = "bpgui networks (*.json);;All files (*)"
 
@@ -93,12 +103,28 @@ class MainWindow(QMainWindow):
         training_dock = self._dock("Training", scroll, Qt.LeftDockWidgetArea)
         properties_dock = self._dock("Properties", self.panel, Qt.LeftDockWidgetArea)
         self.splitDockWidget(training_dock, properties_dock, Qt.Vertical)
+        self.inspector = InspectorPanel(self)
+        inspector_dock = self._dock("Chain Rule", self.inspector, Qt.LeftDockWidgetArea)
+        self.tabifyDockWidget(properties_dock, inspector_dock)
+        properties_dock.raise_()
+        self.surface_view = SurfaceView(self)
+        self.surface_3d = Surface3D(self)
         self.loss_plot = LossPlot(self)
         self.output_plot = OutputPlot(self)
-        out_dock = self._dock("Outputs", self.output_plot, Qt.RightDockWidgetArea)
+        self.slice_plot = SlicePlot(self)
+        self.direction_plot = DirectionPlot(self)
+        surface_dock = self._dock("Surface", self.surface_view, Qt.RightDockWidgetArea)
         loss_dock = self._dock("Loss", self.loss_plot, Qt.RightDockWidgetArea)
-        self.splitDockWidget(out_dock, loss_dock, Qt.Vertical)
-        self._layout_docks = (training_dock, properties_dock, out_dock)
+        self.splitDockWidget(surface_dock, loss_dock, Qt.Vertical)  # split first, then add tabs to each part
+        self.tabifyDockWidget(surface_dock, self._dock("Surface 3D", self.surface_3d, Qt.RightDockWidgetArea))
+        for title, w in (("Outputs", self.output_plot), ("Slice", self.slice_plot),
+                         ("Directions", self.direction_plot)):
+            self.tabifyDockWidget(loss_dock, self._dock(title, w, Qt.RightDockWidgetArea))
+        surface_dock.raise_()
+        loss_dock.raise_()
+        self.surface = SurfaceController(model, self.training, self.surface_view, self.slice_plot,
+                                         self.direction_plot, self)
+        self._layout_docks = (training_dock, properties_dock, surface_dock, loss_dock)
         self.status = QLabel()
         self.run_status = QLabel()
         self.run_status.setToolTip("the live run: steps taken, epochs (passes over the training set), the loss on "
@@ -113,6 +139,14 @@ class MainWindow(QMainWindow):
         self.training.sigDiverged.connect(self._on_diverged)
         self.training.sigError.connect(self._on_training_error)
         self.banner.restore.clicked.connect(self._restore_finite)
+        self.surface.sigStatus.connect(self.show_status)
+        self.surface.sigPairChanged.connect(self.scene.set_surface_pair)
+        self.scene.set_surface_pair(self.surface.pair)
+        self.scene.sigSurfaceAxis.connect(self._surface_axis)
+        self.scene.selectionChanged.connect(self._update_inspector)
+        self.inspector.sigSampleChanged.connect(self._on_inspector_sample)
+        self._inspector_sample: int | None = None
+        self._inspector_time = 0.0
         self._make_menus()
         self._connect_model()
         self._on_dataset_change()
@@ -123,11 +157,12 @@ class MainWindow(QMainWindow):
     def showEvent(self, ev):
         super().showEvent(ev)
         if self._layout_docks:  # first show: share the width between the docks and the canvas
-            training, properties, outputs = self._layout_docks
+            training, properties, surface, loss = self._layout_docks
             self._layout_docks = None
             w, h = self.width(), self.height()
-            self.resizeDocks([training, outputs], [max(300, int(0.26 * w)), max(280, int(0.32 * w))], Qt.Horizontal)
-            self.resizeDocks([training, properties], [int(0.66 * h), int(0.34 * h)], Qt.Vertical)
+            self.resizeDocks([training, surface], [max(300, int(0.26 * w)), max(300, int(0.36 * w))], Qt.Horizontal)
+            self.resizeDocks([training, properties], [int(0.62 * h), int(0.38 * h)], Qt.Vertical)
+            self.resizeDocks([surface, loss], [int(0.58 * h), int(0.42 * h)], Qt.Vertical)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
         dock = QDockWidget(title, self)
@@ -187,6 +222,10 @@ class MainWindow(QMainWindow):
         self.act_restore = self._action("Restore &Last Finite Weights", self._restore_finite, None,
                                         "after training diverged: go back to the last weights with a sane loss")
         self.act_restore.setEnabled(False)
+        self.act_gradients = self._action("&Gradient Overlay", self._toggle_gradients, "Ctrl+G",
+                                          "draw every edge by ∂E/∂w: purple positive (descent lowers the weight), "
+                                          "green negative (descent raises it), wider for larger |∂E/∂w|",
+                                          checkable=True)
 
     def _make_menus(self):
         mb = self.menuBar()
@@ -210,7 +249,7 @@ class MainWindow(QMainWindow):
         m = mb.addMenu("&View")
         m.addActions([self.act_fit, self.act_zoom_in, self.act_zoom_out])
         m.addSeparator()
-        m.addAction(self.act_labels)
+        m.addActions([self.act_labels, self.act_gradients])
         m.addSeparator()
         for dock in self.findChildren(QDockWidget):
             m.addAction(dock.toggleViewAction())
@@ -226,7 +265,7 @@ class MainWindow(QMainWindow):
         tb.addSeparator()
         tb.addActions([self.act_undo, self.act_redo, self.act_delete])
         tb.addSeparator()
-        tb.addActions([self.act_add_layer, self.act_fit, self.act_labels])
+        tb.addActions([self.act_add_layer, self.act_fit, self.act_labels, self.act_gradients])
         tb.addSeparator()
         tb.addActions([self.act_play, self.act_step, self.act_epoch, self.act_reset])
 
@@ -240,6 +279,7 @@ class MainWindow(QMainWindow):
         st.redoTextChanged.connect(self._update_undo_actions)
         self.model.sigPathChanged.connect(self._update_title)
         self.model.sigTrainingPending.connect(self._update_title)
+        self.model.sigTrainingPending.connect(self._update_undo_actions)
         self.model.sigSettingsChanged.connect(self._on_dataset_change)
         self.model.sigNetworkChanged.connect(self._on_structure_change)
         self._update_title()
@@ -249,9 +289,13 @@ class MainWindow(QMainWindow):
         st = self.model.undo_stack
         if not shiboken6.isValid(st) or not shiboken6.isValid(self.act_undo):
             return  # the stack says "cannot undo" while it is being destroyed with its window
-        self.act_undo.setEnabled(st.canUndo())
-        self.act_redo.setEnabled(st.canRedo())
-        self.act_undo.setText(f"&Undo {st.undoText()}" if st.canUndo() else "&Undo")
+        pending = self.model.training_before is not None  # training not yet recorded: undo records it first
+        self.act_undo.setEnabled(st.canUndo() or pending)
+        self.act_redo.setEnabled(st.canRedo() and not pending)
+        if pending:
+            self.act_undo.setText("&Undo Training")
+        else:
+            self.act_undo.setText(f"&Undo {st.undoText()}" if st.canUndo() else "&Undo")
         self.act_redo.setText(f"&Redo {st.redoText()}" if st.canRedo() else "&Redo")
 
     def _update_title(self, *_):
@@ -266,12 +310,14 @@ class MainWindow(QMainWindow):
                        old.undo_stack.undoTextChanged, old.undo_stack.redoTextChanged, old.sigPathChanged):
             signal.disconnect()
         old.sigTrainingPending.disconnect(self._update_title)
+        old.sigTrainingPending.disconnect(self._update_undo_actions)
         old.sigSettingsChanged.disconnect(self._on_dataset_change)
         old.sigNetworkChanged.disconnect(self._on_structure_change)
         self.scene.model.sigNetworkChanged.disconnect(self.panel.refresh)
         self.model = model
         model.setParent(self)
         self.training.set_model(model)
+        self.surface.set_model(model)
         self.scene.set_model(model)
         self.panel.connect_model()
         self.training_panel.set_model(model)
@@ -391,6 +437,7 @@ class MainWindow(QMainWindow):
     def closeEvent(self, ev):
         if self.maybe_save():
             self.training.shutdown()
+            self.surface.shutdown()
             ev.accept()
         else:
             ev.ignore()
@@ -399,6 +446,10 @@ class MainWindow(QMainWindow):
     def _on_snapshot(self, snap) -> None:
         self.loss_plot.update_snapshot(snap)
         self.output_plot.update_snapshot(snap)
+        if self.act_gradients.isChecked():
+            self._show_gradients(snap)
+        if not snap.playing or time.monotonic() - self._inspector_time > INSPECTOR_INTERVAL:
+            self._update_inspector()
         if snap.problem:
             self.run_status.setText(snap.problem)
         else:
@@ -430,7 +481,19 @@ class MainWindow(QMainWindow):
             QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
         return ready()
 
+    def wait_for_views(self, timeout: float = 60.0) -> bool:
+        """Process events until the views have drawn everything computed in the background (headless use)."""
+        from PySide6.QtCore import QDeadlineTimer, QEventLoop
+        from PySide6.QtWidgets import QApplication
+
+        deadline = QDeadlineTimer(int(timeout * 1000))
+        while not self.surface.settled and not deadline.hasExpired():
+            QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
+        return self.surface.settled
+
     def _on_playing_changed(self, playing: bool) -> None:
+        if playing and not self.training.diverged:
+            self.banner.hide()  # an old message (e.g. an internal error) is over once training runs again
         icon = self.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay)
         self.act_play.setIcon(icon)
         self.act_play.setText("&Pause" if playing else "&Play")
@@ -453,6 +516,64 @@ class MainWindow(QMainWindow):
         self.banner.hide()
         self.show_status("restored the last weights whose loss was finite: try a smaller learning rate")
 
+    # ------------------------------------------------------------------ the gradient views
+    def _surface_axis(self, name: str, axis: str) -> None:
+        pair = self.surface.pair or (None, None)
+        other = pair[1] if axis == "x" else pair[0]
+        if other == name or other is None:  # taking the other axis's parameter: swap them
+            other = pair[0] if axis == "x" else pair[1]
+        x, y = (name, other) if axis == "x" else (other, name)
+        if x and y:
+            self.surface.choose(x, y)
+
+    def _toggle_gradients(self, on: bool) -> None:
+        if on and self.training.latest is not None:
+            self._show_gradients(self.training.latest)
+        elif not on:
+            self.scene.set_gradients(None)
+
+    def _show_gradients(self, snap) -> None:
+        if snap.generation == self.training.generation and snap.finite:
+            self.scene.set_gradients(dict(zip(snap.names, snap.gradient.tolist())))
+
+    def _selected_parameter(self) -> str | None:
+        net = self.model.network  # the selection may still name items of a structure being rebuilt
+        neurons = [it.nid for it in self.scene.neuron_items.values() if it.isSelected() and it.nid in net.neurons]
+        edges = [it.name for it in self.scene.edge_items.values() if it.isSelected() and (it.src, it.dst) in net.edges]
+        if len(edges) == 1 and not neurons:
+            return edges[0]
+        if len(neurons) == 1 and not edges and net.neurons[neurons[0]].layer > 0:
+            return f"{neurons[0]}.bias"
+        return None
+
+    def _on_inspector_sample(self, sample) -> None:
+        self._inspector_sample = sample
+        self._update_inspector()
+
+    def _update_inspector(self) -> None:
+        """The chain rule of the selected parameter over the training set (or one sample of it)."""
+        self._inspector_time = time.monotonic()
+        name = self._selected_parameter()
+        try:
+            data = self.model.doc.dataset()
+        except DocumentError:
+            data = None
+        if name is None or data is None or not self.model.network.has_parameter(name):
+            self.inspector.set_rule(None, None, 0)
+            return
+        x, t = data.x_train, data.t_train
+        sample = self._inspector_sample
+        if sample is not None and 0 <= sample < len(x):
+            x, t = x[sample : sample + 1], t[sample : sample + 1]
+        else:
+            sample = None
+        try:
+            rule = chain_rule(self.model.network, x, t, name)
+        except Exception as e:  # noqa: BLE001 - a view must not break the window
+            self.show_status(f"cannot explain {name}: {e}")
+            return
+        self.inspector.set_rule(rule, sample, len(data.x_train))
+
     def _on_dataset_change(self) -> None:
         try:
             dataset = self.model.doc.dataset()
@@ -468,11 +589,19 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ small actions
     def undo(self):
         if not self.scene.busy:  # a drag in progress records its step when it ends
+            self._pause_for_history()
             self.model.undo()
 
     def redo(self):
         if not self.scene.busy:
+            self._pause_for_history()
             self.model.redo()
+
+    def _pause_for_history(self) -> None:
+        """Going back in the history pauses training: it would go on from a state the user is leaving."""
+        if self.training.playing:
+            self.training.pause()
+            self.show_status("training paused to undo")
 
     def _select_all(self):
         for it in list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values()):

@@ -8,9 +8,11 @@ loss), so it is saved with the document and reaches a running training thread at
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import replace
 
 from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QIntValidator, QValidator
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -67,13 +69,22 @@ class SciSpinBox(QDoubleSpinBox):
             return self.value()
 
     def validate(self, text, pos):
-        from PySide6.QtGui import QValidator
-
-        try:
-            float(text)
-        except ValueError:
+        """A number in the box's range is acceptable; anything else is not taken (no silent clamping)."""
+        v = parse_number(text)
+        if v is None or not self.minimum() <= v <= self.maximum():
             return QValidator.Intermediate, text, pos
         return QValidator.Acceptable, text, pos
+
+
+_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+
+
+def parse_number(text: str) -> float | None:
+    """A plain finite decimal number (no "nan", "inf" or Python's "1_0"), or None."""
+    if not _NUMBER.match(text):
+        return None
+    v = float(text)
+    return v if math.isfinite(v) else None
 
 
 class TrainingPanel(QWidget):
@@ -136,17 +147,17 @@ class TrainingPanel(QWidget):
         self.freeze_biases = QCheckBox("freeze biases")
         self.freeze_biases.setToolTip("train the weights only; every bias keeps its value")
         form.addRow("", self.freeze_biases)
-        self.speed = QSpinBox()
+        self.speed = QDoubleSpinBox()
         self.speed.setRange(0, 1_000_000)
+        self.speed.setDecimals(1)
         self.speed.setSpecialValueText("unlimited")
         self.speed.setSuffix(" steps/s")
         self.speed.setKeyboardTracking(False)
         self.speed.setToolTip("slow training down to watch each step (unlimited: as fast as it goes)")
         form.addRow("speed", self.speed)
-        self.seed = QSpinBox()
-        self.seed.setRange(0, 2**31 - 1)
-        self.seed.setKeyboardTracking(False)
-        self.seed.setToolTip("the seed of Reset's random weights and of the minibatch order")
+        self.seed = QLineEdit()
+        self.seed.setValidator(QIntValidator(0, 2**31 - 1))  # typing; larger seeds from a file are shown as they are
+        self.seed.setToolTip("the seed of Reset's random weights and of the minibatch order (press Enter)")
         form.addRow("seed", self.seed)
         self.loss = QComboBox()
         self.loss.addItems(LOSS_NAMES)
@@ -200,7 +211,7 @@ class TrainingPanel(QWidget):
         self.batch.valueChanged.connect(self._on_batch)
         self.freeze_biases.toggled.connect(self._on_freeze)
         self.speed.valueChanged.connect(self._on_speed)
-        self.seed.valueChanged.connect(self._on_seed)
+        self.seed.editingFinished.connect(self._on_seed)
         self.loss.activated.connect(self._on_loss)
         self.dataset.activated.connect(self._on_dataset)
         self.points.valueChanged.connect(lambda v: self._on_generator(n=v))
@@ -241,8 +252,8 @@ class TrainingPanel(QWidget):
                     s.setValue(used[key])
             self.batch.setValue(t.batch_size or 0)
             self.freeze_biases.setChecked(not t.train_biases)
-            self.speed.setValue(int(t.steps_per_second or 0))
-            self.seed.setValue(min(t.seed, self.seed.maximum()))
+            self.speed.setValue(t.steps_per_second or 0.0)
+            self.seed.setText(str(t.seed))
             self.loss.setCurrentText(self.model.network.loss)
             formula = LOSSES[self.model.network.loss].formula
             self.loss.setToolTip(f"the loss E the network is trained to reduce: {formula}")
@@ -299,17 +310,15 @@ class TrainingPanel(QWidget):
             self.refresh()
 
     def _on_lr_slider(self, v: int) -> None:
+        self.lr_edit.setStyleSheet("")
         lr = float(f"{10 ** (v / LR_TICKS):.3g}")
         self.lr_edit.setText(f"{lr:g}")
         self._edit_training(f"Set learning rate to {lr:g}", merge_key=("learning_rate",), learning_rate=lr)
 
     def _on_lr_edit(self) -> None:
         text = self.lr_edit.text().strip()
-        try:
-            lr = float(text)
-        except ValueError:
-            lr = math.nan
-        if not (math.isfinite(lr) and 0.0 < lr <= MAX_LEARNING_RATE):
+        lr = parse_number(text)
+        if lr is None or not 0.0 < lr <= MAX_LEARNING_RATE:
             self.lr_edit.setStyleSheet("background: #fddbc7")
             self.sigStatus.emit(f"the learning rate must be a number above 0 and at most {MAX_LEARNING_RATE:g}, "
                                 f"not '{text}'")
@@ -318,6 +327,9 @@ class TrainingPanel(QWidget):
         self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
         self.lr_slider.blockSignals(False)
         self.lr_edit.setStyleSheet("")
+        if lr == self.model.doc.training.learning_rate:
+            self.lr_edit.setText(f"{lr:g}")
+            return
         self._edit_training(f"Set learning rate to {lr:g}", learning_rate=lr)
 
     def _on_optimizer(self, _i) -> None:
@@ -336,12 +348,14 @@ class TrainingPanel(QWidget):
     def _on_freeze(self, on: bool) -> None:
         self._edit_training("Freeze biases" if on else "Train biases", train_biases=not on)
 
-    def _on_speed(self, v: int) -> None:
-        self._edit_training("Unlimited speed" if v == 0 else f"Limit speed to {v} steps/s", merge_key=("speed",),
+    def _on_speed(self, v: float) -> None:
+        self._edit_training("Unlimited speed" if v == 0 else f"Limit speed to {v:g} steps/s", merge_key=("speed",),
                             steps_per_second=float(v) if v else None)
 
-    def _on_seed(self, v: int) -> None:
-        self._edit_training(f"Set seed to {v}", merge_key=("seed",), seed=v)
+    def _on_seed(self) -> None:
+        text = self.seed.text().strip()
+        if text.isdigit() and int(text) != self.model.doc.training.seed:
+            self._edit_training(f"Set seed to {text}", seed=int(text))
 
     def _on_loss(self, _i) -> None:
         loss = self.loss.currentText()

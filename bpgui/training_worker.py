@@ -17,6 +17,7 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from .core.network import bias_name, weight_name
 from .core.training_run import TrainingRun, TrainingSnapshot, initial_parameters
 from .document_model import DocumentModel
 
@@ -56,6 +57,7 @@ class TrainingWorker(QObject):
         self._rate_t = 0.0
         self._rate_step = 0
         self._rate = 0.0
+        self._published_step = -1
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -134,6 +136,10 @@ class TrainingWorker(QObject):
         self.run.adopt(network, generation)
         self._publish(force=not self.playing)
 
+    def _do_values(self, values, generation) -> None:
+        self.run.set_values(values, generation)
+        self._publish(force=not self.playing)
+
     def _do_reset(self, network, generation) -> None:
         self.run.reset(network, generation)
         self._reset_rate()
@@ -181,13 +187,13 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         keep_going = self.ui_idle.is_set
         if self._cap:
-            due = int((now - self._cap_t0) * self._cap) - self._cap_done
+            due = int((now - self._cap_t0) * self._cap) + 1 - self._cap_done  # the first step at once
             if due > 0:
                 done = run.run(due, deadline=now + CHUNK, keep_going=keep_going)
                 self._cap_done += done
                 if due - done > self._cap:  # more than a second behind (a slow machine): do not try to catch up
                     self._restart_cap()
-            wait = (self._cap_done + 1) / self._cap - (time.perf_counter() - self._cap_t0)
+            wait = self._cap_done / self._cap - (time.perf_counter() - self._cap_t0)
             self._timer.setInterval(max(0, min(100, int(wait * 1000))))
         else:
             run.run(1 << 40, deadline=now + CHUNK, keep_going=keep_going)
@@ -195,7 +201,8 @@ class TrainingWorker(QObject):
             self.playing = False
             self._timer.stop()
             self._publish(force=True)
-        elif time.perf_counter() - self._last_publish >= 1.0 / MAX_SNAPSHOTS_PER_SECOND:
+        elif (time.perf_counter() - self._last_publish >= 1.0 / MAX_SNAPSHOTS_PER_SECOND
+              and run.step_count != self._published_step):  # nothing new under a slow speed cap: no snapshot
             self._publish()
 
     def _reset_rate(self) -> None:
@@ -209,10 +216,11 @@ class TrainingWorker(QObject):
         now = time.perf_counter()
         if self.playing:
             dt = now - self._rate_t
-            if dt >= 0.25:  # a steady figure: steps over the last quarter second or more
+            if dt >= max(0.25, 2.0 / self._cap if self._cap else 0.0):  # a steady figure over a few steps
                 self._rate = (self.run.step_count - self._rate_step) / dt
                 self._rate_t, self._rate_step = now, self.run.step_count
         self._last_publish = now
+        self._published_step = self.run.step_count
         self.in_flight = True
         self.sigSnapshot.emit(self.run.snapshot(self.playing, self._rate if self.playing else 0.0))
 
@@ -248,6 +256,10 @@ class TrainingController(QObject):
         self.model: DocumentModel | None = None
         self.generation = 0
         self.latest: TrainingSnapshot | None = None
+        self._handling = False
+        self._queued: TrainingSnapshot | None = None
+        self._sent_config = None
+        self._sent_data = None
         self.playing = False
         self.diverged = ""
         self.snapshots = 0
@@ -270,18 +282,30 @@ class TrainingController(QObject):
         self._set_playing(False)
         self._set_diverged("")
         doc = model.doc
+        self._sent_config, self._sent_data = doc.training.copy(), doc.data
         self._send("load", doc.network.copy(), doc.data, doc.training.copy(), self.generation)
 
     def _on_network_change(self, structural: bool) -> None:
         if self.model.applying_training:
             return
         self.generation += 1
-        self._send("network", self.model.network.copy(), self.generation)
+        change = self.model.last_change
+        names = _changed_parameters(change) if change is not None and not structural else None
+        net = self.model.network
+        if names is not None:  # new values for a few parameters: the others keep training
+            self._send("values", {n: net.get_parameter(n) for n in names}, self.generation)
+        else:
+            self._send("network", net.copy(), self.generation)
 
     def _on_settings_change(self) -> None:
+        """Only what changed: new data (or a new batch size or seed) restarts the minibatch order."""
         doc = self.model.doc
-        self._send("config", doc.training.copy())
-        self._send("data", doc.data)
+        if doc.training != self._sent_config:
+            self._sent_config = doc.training.copy()
+            self._send("config", doc.training.copy())
+        if doc.data != self._sent_data:
+            self._sent_data = doc.data
+            self._send("data", doc.data)
 
     # ------------------------------------------------------------------ commands
     def _send(self, *cmd) -> None:
@@ -293,6 +317,7 @@ class TrainingController(QObject):
         self._send("play")
 
     def pause(self) -> None:
+        self._set_playing(False)  # at once: a Play that follows must not read a stale state
         self._send("pause")
 
     def toggle(self) -> None:
@@ -337,10 +362,17 @@ class TrainingController(QObject):
 
     # ------------------------------------------------------------------ results
     def _on_snapshot(self, snap: TrainingSnapshot) -> None:
+        if self._handling:  # delivered while drawing the previous one (views process posted events): after it
+            self._queued = snap
+            return
+        self._handling = True
         self.worker.ui_idle.clear()  # the worker waits until this snapshot is drawn
         try:
-            self._show(snap)
+            while snap is not None:
+                self._show(snap)
+                snap, self._queued = self._queued, None
         finally:
+            self._handling = False
             self.worker.in_flight = False
             self.worker.ui_idle.set()
 
@@ -356,8 +388,8 @@ class TrainingController(QObject):
         if not snap.playing and model.training_before is not None:
             model.flush_training()
         self._set_playing(snap.playing)
-        if snap.diverged and snap.diverged != self.diverged:
-            self._set_diverged(snap.diverged)
+        if snap.generation == self.generation:
+            self._set_diverged(snap.diverged or "")  # the run's own word: set, or over (e.g. after an edit)
         self.sigSnapshot.emit(snap)
 
     def _model_names(self) -> tuple[str, ...]:
@@ -387,3 +419,14 @@ def _stop_thread(thread: QThread, *_) -> None:
         thread.requestInterruption()
         thread.quit()
         thread.wait()
+
+
+def _changed_parameters(change) -> list[str] | None:
+    """The parameters a value-only change set, or None if it is not one."""
+    if change.kind == "set_weight":
+        return [weight_name(change.args[0], change.args[1])]
+    if change.kind == "set_bias":
+        return [bias_name(change.args[0])]
+    if change.kind == "set_parameters":
+        return list(change.args[0])
+    return None

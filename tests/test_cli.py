@@ -448,3 +448,154 @@ def test_train_through_the_real_entry_point(tmp_path):
     assert r.returncode == 0, r.stderr
     assert r.stderr == ""
     assert train_loss(out_path) < train_loss(EXAMPLES["xor"])
+
+
+# ---------------------------------------------------------------------------------------------- surface
+def engine_loss_at(path, values: dict[str, float]) -> float:
+    """The training loss of a document with some parameters changed, by the engine (one forward pass)."""
+    doc = load_document(path)
+    data = doc.dataset()
+    engine = Engine(doc.network)
+    for name, v in values.items():
+        engine.set(name, v)
+    return engine.loss_value(data.x_train, data.t_train)
+
+
+@pytest.mark.parametrize("name, px, py", [("circles", "x1->h1", "h3->y1"), ("xor", "h1.bias", "x2->h2"),
+                                          ("backprop_by_hand", "h1->o1", "h2->o2")])
+def test_surface_writes_the_loss_over_the_grid(name, px, py, tmp_path, capsys):
+    path = EXAMPLES[name]
+    out_path = tmp_path / "s.npz"
+    status, out, err = run(capsys, "surface", path, "--x", px, "--y", py, "--grid", 7, "-o", out_path)
+    assert status == 0 and err == ""
+    with np.load(out_path) as f:
+        assert sorted(f.files) == ["loss", "x", "y"]
+        x, y, loss = f["x"], f["y"], f["loss"]
+    assert x.dtype == y.dtype == loss.dtype == np.float64
+    assert x.shape == y.shape == (7,) and loss.shape == (7, 7)
+    net = load_document(path).network
+    cx, cy = net.get_parameter(px), net.get_parameter(py)
+    np.testing.assert_allclose(x, np.linspace(cx - 2, cx + 2, 7), rtol=1e-15, atol=1e-15)  # the default span, 2
+    np.testing.assert_allclose(y, np.linspace(cy - 2, cy + 2, 7), rtol=1e-15, atol=1e-15)
+    assert (x[3], y[3]) == (cx, cy)
+    assert loss[3, 3] == pytest.approx(train_loss(path), rel=1e-12)
+    rng = np.random.default_rng(1)
+    for i, j in zip(rng.integers(0, 7, 8), rng.integers(0, 7, 8)):
+        assert loss[i, j] == pytest.approx(engine_loss_at(path, {px: x[j], py: y[i]}), rel=1e-9), (i, j)
+    assert out == f"wrote {out_path} (7x7 surface of {px} and {py}, E {loss.min():.3g}..{loss.max():.3g})\n"
+    assert os.listdir(tmp_path) == ["s.npz"]
+
+
+def test_surface_default_grid_span_and_ranges(tmp_path, capsys):
+    path = EXAMPLES["circles"]
+    a, b = tmp_path / "a.npz", tmp_path / "b.npz"
+    status, out, err = run(capsys, "surface", path, "--x", "h1.bias", "--y", "y1.bias", "-o", a)
+    assert status == 0, err
+    assert "(64x64 surface of h1.bias and y1.bias" in out
+    status, _, err = run(capsys, "surface", path, "--x", "h1.bias", "--y", "y1.bias", "--grid", 5,
+                         "--x-range", "-3", "1", "--y-range", "0.5", "2.5", "-o", b)
+    assert status == 0, err
+    with np.load(a) as f:
+        assert f["loss"].shape == (64, 64)
+        cx = load_document(path).network.get_parameter("h1.bias")
+        assert f["x"][0] == pytest.approx(cx - 2) and f["x"][-1] == pytest.approx(cx + 2)
+    with np.load(b) as f:
+        np.testing.assert_array_equal(f["x"], np.linspace(-3, 1, 5))
+        np.testing.assert_array_equal(f["y"], np.linspace(0.5, 2.5, 5))
+        for i, j in [(0, 0), (4, 1), (2, 3), (1, 4)]:
+            expected = engine_loss_at(path, {"h1.bias": f["x"][j], "y1.bias": f["y"][i]})
+            assert f["loss"][i, j] == pytest.approx(expected, rel=1e-9)
+    status, _, err = run(capsys, "surface", path, "--x", "h1.bias", "--y", "y1.bias", "--grid", 3, "--span", "0.25",
+                         "-o", b)
+    assert status == 0, err
+    with np.load(b) as f:
+        np.testing.assert_allclose(f["x"], cx + np.array([-0.25, 0, 0.25]), rtol=1e-15)
+
+
+BAD_SURFACE = [
+    (["--x", "x9->h1", "--y", "h1.bias"], "unknown parameter 'x9->h1' (unknown neuron 'x9')"),
+    (["--x", "h1.bias", "--y", "x1->y1"], "unknown parameter 'x1->y1' (there is no edge 'x1' -> 'y1')"),
+    (["--x", "x1.bias", "--y", "h1.bias"], "'x1.bias': input neuron 'x1' has no bias"),
+    (["--x", "h1", "--y", "h1.bias"], "'h1' is not a parameter name"),
+    (["--x", "h1.bias", "--y", "h1.bias"], "the x and y parameters must differ (both are 'h1.bias')"),
+    (["--y", "h1.bias"], "the following arguments are required: --x"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--grid", "1"], "argument --grid: must be between 2 and 1024, not 1"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--grid", "1025"], "argument --grid"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--span", "0"], "the span must be a positive finite number, not 0.0"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--span", "-1"], "the span must be a positive finite number"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--span", "nan"], "the span must be a positive finite number, not nan"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--span", "wide"], "argument --span: 'wide' is not a number"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "0", "1"], "--x-range and --y-range go together"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "0", "1", "--y-range", "1", "1"],
+     "the y range must be two finite numbers with low < high, not 1 to 1"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "2", "-2", "--y-range", "0", "1"],
+     "the x range must be two finite numbers with low < high, not 2 to -2"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "0", "inf", "--y-range", "0", "1"], "not 0 to inf"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "0", "1", "--y-range", "0", "1", "--span", "1"],
+     "use either --span or --x-range and --y-range, not both"),
+    (["--x", "h1.bias", "--y", "h2.bias", "--x-range", "0"], "argument --x-range: expected 2 arguments"),
+]
+
+
+@pytest.mark.parametrize("output_exists", [False, True], ids=["new", "existing"])
+@pytest.mark.parametrize("options, message", BAD_SURFACE, ids=[" ".join(o) for o, _ in BAD_SURFACE])
+def test_surface_rejects_bad_options_and_writes_nothing(circles, tmp_path, capsys, options, message, output_exists):
+    out_path = tmp_path / "out.npz"
+    if output_exists:
+        out_path.write_bytes(b"keep me")
+    status, out, err = run(capsys, "surface", circles, *options, "-o", out_path)
+    assert (status, out) == (2, "")
+    assert message in assert_one_error_line(err)
+    if output_exists:
+        assert out_path.read_bytes() == b"keep me"
+    assert sorted(os.listdir(tmp_path)) == sorted(["circles.json"] + (["out.npz"] if output_exists else []))
+
+
+@pytest.mark.parametrize("target, message", [
+    ("out.png", "out.png: only .npz is supported"),
+    ("out", "out: only .npz is supported"),
+    ("nowhere/out.npz", "the folder"),
+    ("", "is a folder, not a file"),
+])
+def test_surface_output_path_errors(circles, tmp_path, capsys, target, message):
+    status, out, err = run(capsys, "surface", circles, "--x", "h1.bias", "--y", "h2.bias", "-o", tmp_path / target)
+    assert (status, out) == (2, "")
+    assert message in assert_one_error_line(err)
+    assert sorted(os.listdir(tmp_path)) == ["circles.json"]
+
+
+def test_surface_with_a_bad_document_writes_nothing(tmp_path, capsys):
+    out_path = tmp_path / "out.npz"
+    source = MALFORMED / "edge_backwards.json"
+    status, out, err = run(capsys, "surface", source, "--x", "h1.bias", "--y", "h2.bias", "-o", out_path)
+    assert (status, out) == (2, "")
+    assert "goes backwards" in assert_one_error_line(err, f"bpgui: error: {source}: ")
+    assert os.listdir(tmp_path) == []
+
+
+def test_surface_when_the_write_fails_keeps_the_old_file(circles, tmp_path, capsys, monkeypatch):
+    out_path = tmp_path / "out.npz"
+    out_path.write_bytes(b"keep me")
+
+    def fail(*args):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(os, "replace", fail)
+    status, out, err = run(capsys, "surface", circles, "--x", "h1.bias", "--y", "h2.bias", "-o", out_path)
+    assert (status, out) == (2, "")
+    assert assert_one_error_line(err) == f"{out_path}: cannot write (No space left on device)"
+    assert out_path.read_bytes() == b"keep me"
+    assert sorted(os.listdir(tmp_path)) == ["circles.json", "out.npz"]
+
+
+def test_surface_through_the_real_entry_point(tmp_path):
+    out_path = tmp_path / "s.npz"
+    r = run_process("surface", EXAMPLES["xor"], "--x", "x1->h1", "--y", "x2->h1", "--grid", "16", "-o", out_path)
+    assert r.returncode == 0, r.stderr
+    assert r.stderr == "" and r.stdout.startswith(f"wrote {out_path} (16x16 surface of x1->h1 and x2->h1, E ")
+    with np.load(out_path) as f:
+        assert f["loss"].shape == (16, 16) and np.isfinite(f["loss"]).all()
+    r = run_process("surface", EXAMPLES["xor"], "--x", "x1->h9", "--y", "x2->h1", "-o", out_path.with_name("b.npz"))
+    assert r.returncode == 2 and r.stdout == ""
+    assert "unknown parameter 'x1->h9'" in assert_one_error_line(r.stderr)
+    assert os.listdir(tmp_path) == ["s.npz"]

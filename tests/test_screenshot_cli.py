@@ -47,11 +47,16 @@ def test_screenshot_is_reproducible_and_bad_input_fails_cleanly(tmp_path):
 
 
 def test_screenshot_after_training_shows_the_trained_run(tmp_path, qapp):
-    out = tmp_path / "t.png"
-    assert main(["screenshot", str(example_paths()["xor"]), "-o", str(out), "--steps", "300"]) == 0
-    img = QImage(str(out))
-    colours = _colours(img)
-    # the output heatmap has both class colours once XOR is learnt (light orange and light blue ends of the map)
-    orange = any(QColor(c).red() > 220 and 140 < QColor(c).green() < 190 and QColor(c).blue() < 120 for c in colours)
-    blue = any(QColor(c).blue() > 180 and QColor(c).red() < 140 for c in colours)
-    assert orange and blue
+    before, after = tmp_path / "0.png", tmp_path / "300.png"
+    assert main(["screenshot", str(example_paths()["xor"]), "-o", str(before)]) == 0
+    assert main(["screenshot", str(example_paths()["xor"]), "-o", str(after), "--steps", "300"]) == 0
+    a, b = QImage(str(before)), QImage(str(after))
+    colours = _colours(b)
+    # the error surface (viridis: dark purple to yellow) is drawn
+    assert any(QColor(c).red() > 200 and QColor(c).green() > 200 and QColor(c).blue() < 100 for c in colours)
+    assert any(QColor(c).red() < 90 and QColor(c).green() < 40 and QColor(c).blue() > 70 for c in colours)
+    # the trained network's edges are thicker: more pixels in the weights' colours
+    def edge_pixels(img):
+        return sum(QColor(img.pixel(x, y)).name() in ("#2166ac", "#d6604d")
+                   for x in range(0, img.width(), 2) for y in range(0, img.height(), 2))
+    assert edge_pixels(b) > 1.5 * edge_pixels(a)

@@ -246,7 +246,8 @@ def test_settings_changes_reach_the_run_and_are_saved(qtbot, window, tmp_path):
     set_lr(qtbot, w, "0.02")
     p.batch.setValue(2)
     p.freeze_biases.setChecked(True)
-    p.seed.setValue(7)
+    p.seed.setText("7")
+    p.seed.editingFinished.emit()
     cfg = w.model.doc.training
     assert (cfg.optimizer, cfg.learning_rate, cfg.batch_size, cfg.train_biases, cfg.seed) == ("adam", 0.02, 2,
                                                                                                False, 7)

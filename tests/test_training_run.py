@@ -252,7 +252,7 @@ def test_deadline_stops_early():
     assert run.history.size == done + done2
     calls = []
     done3 = run.run(many, keep_going=lambda: calls.append(1) or len(calls) < 3)  # false on the third call
-    assert done3 == 24 and len(calls) == 3  # asked every 8 steps
+    assert done3 == 3 and len(calls) == 3  # asked after every step (a pause must not wait for slow steps)
 
 
 # ---------------------------------------------------------------------------------------------- run_epoch()
@@ -636,7 +636,8 @@ def test_restore_finite_goes_back_to_the_last_good_values_not_the_start():
     cfg.learning_rate = 1e3
     run.set_config(cfg)
     run.run(1000)
-    assert run.diverged and f"step {run.step_count - 1:,}" in run.diverged
+    # the step whose loss blew up is not applied: the run stands at it
+    assert run.diverged and f"step {run.step_count:,}" in run.diverged
     end = run.step_count
     trainer = Trainer(doc.network.copy(), doc.dataset(), doc.training.copy())
     params, losses = [], []
@@ -646,7 +647,8 @@ def test_restore_finite_goes_back_to_the_last_good_values_not_the_start():
         if k == 50:
             trainer.optimizer.learning_rate = 1e3
         trainer.step()
-    np.testing.assert_allclose(run.snapshot().history_train, losses[:end], rtol=1e-12)
+    # the history ends with the loss that stopped the run
+    np.testing.assert_allclose(run.snapshot().history_train, losses[:end + 1], rtol=1e-12)
     limit = 100 * max(losses[50], 0.01)  # the new learning rate restarts the blow-up measure
     good = [k for k in range(50, end) if (k - 50) % 8 == 0 and math.isfinite(losses[k]) and losses[k] <= limit]
     assert good[-1] >= 50
@@ -669,9 +671,8 @@ def test_non_finite_parameters_are_caught():
     done = run.run(100)
     assert done < 100 and run.diverged and "learning rate 1e+200" in run.diverged
     snap = run.snapshot()  # no exception
-    assert snap.finite is False
-    assert math.isnan(snap.train_loss) and np.isnan(snap.gradient).all()
-    assert snap.grid_outputs is None
+    # the update that made the loss non-finite is not applied; the weights may still be huge or non-finite
+    assert not (snap.finite and math.isfinite(snap.train_loss))
     assert run.run(3) == 0
     run.resume()  # not finite: back to the last finite values
     assert run.diverged is None

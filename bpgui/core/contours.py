@@ -30,55 +30,42 @@ def contour_segments(x: np.ndarray, y: np.ndarray, z: np.ndarray, level: float) 
     y = np.asarray(y, dtype=float)
     if z.ndim != 2 or z.shape[0] < 2 or z.shape[1] < 2:
         return np.zeros((0, 2, 2))
-    a, b = z[:-1, :-1], z[:-1, 1:]  # (i, j), (i, j+1)
-    c, d = z[1:, 1:], z[1:, :-1]  # (i+1, j+1), (i+1, j)
-    code = ((a > level) * 1 + (b > level) * 2 + (c > level) * 4 + (d > level) * 8).astype(np.int8)
-    finite = np.isfinite(a) & np.isfinite(b) & np.isfinite(c) & np.isfinite(d)
-    code[~finite] = 0
-    x0, x1 = x[:-1][None, :], x[1:][None, :]
-    y0, y1 = y[:-1][:, None], y[1:][:, None]
+    above = z > level
+    code = (above[:-1, :-1] * 1 + above[:-1, 1:] * 2 + above[1:, 1:] * 4 + above[1:, :-1] * 8).astype(np.int8)
+    finite = np.isfinite(z)
+    code[~(finite[:-1, :-1] & finite[:-1, 1:] & finite[1:, 1:] & finite[1:, :-1])] = 0
+    cells = np.flatnonzero((code != 0) & (code != 15))  # only the cells the contour crosses
+    if len(cells) == 0:
+        return np.zeros((0, 2, 2))
+    codes = code.ravel()[cells]
+    rows, cols = np.divmod(cells, code.shape[1])
+    a, b = z[rows, cols], z[rows, cols + 1]  # corners (i, j), (i, j+1)
+    c, d = z[rows + 1, cols + 1], z[rows + 1, cols]  # (i+1, j+1), (i+1, j)
+    xa, xb, ya, yb = x[cols], x[cols + 1], y[rows], y[rows + 1]
 
     def frac(p, q):
         with np.errstate(divide="ignore", invalid="ignore"):
             t = (level - p) / (q - p)
         return np.clip(np.nan_to_num(t, nan=0.5), 0.0, 1.0)
 
-    shape = code.shape
-
-    def edge_point(e, rows, cols):
-        """Where the contour crosses edge ``e`` of the cells (rows, cols)."""
-        xa, xb = np.broadcast_to(x0, shape)[rows, cols], np.broadcast_to(x1, shape)[rows, cols]
-        ya, yb = np.broadcast_to(y0, shape)[rows, cols], np.broadcast_to(y1, shape)[rows, cols]
-        if e == 0:
-            t = frac(a[rows, cols], b[rows, cols])
-            return xa + t * (xb - xa), ya
-        if e == 1:
-            t = frac(b[rows, cols], c[rows, cols])
-            return xb, ya + t * (yb - ya)
-        if e == 2:
-            t = frac(d[rows, cols], c[rows, cols])
-            return xa + t * (xb - xa), yb
-        t = frac(a[rows, cols], d[rows, cols])
-        return xa, ya + t * (yb - ya)
-
+    # where the contour crosses each edge of every crossed cell: (x, y) per edge, shape (4, 2, n)
+    tb, tr, tt, tl = frac(a, b), frac(b, c), frac(d, c), frac(a, d)
+    points = np.array([[xa + tb * (xb - xa), ya], [xb, ya + tr * (yb - ya)],
+                       [xa + tt * (xb - xa), yb], [xa, ya + tl * (yb - ya)]])
+    centre_high = (a + b + c + d) / 4 > level
     parts = []
 
-    def emit(rows, cols, pairs):
+    def emit(sel, pairs):
         for e0, e1 in pairs:
-            px, py = edge_point(e0, rows, cols)
-            qx, qy = edge_point(e1, rows, cols)
-            parts.append(np.stack([np.stack([px, py], -1), np.stack([qx, qy], -1)], 1))
+            parts.append(np.stack([points[e0][:, sel].T, points[e1][:, sel].T], axis=1))
 
     for k, pairs in _SEGMENTS.items():
-        rows, cols = np.nonzero(code == k)
-        if len(rows):
-            emit(rows, cols, pairs)
+        sel = np.flatnonzero(codes == k)
+        if len(sel):
+            emit(sel, pairs)
     for k, (high_centre, low_centre) in _SADDLE.items():
-        rows, cols = np.nonzero(code == k)
-        if len(rows):
-            centre = (a[rows, cols] + b[rows, cols] + c[rows, cols] + d[rows, cols]) / 4 > level
-            emit(rows[centre], cols[centre], high_centre)
-            emit(rows[~centre], cols[~centre], low_centre)
-    if not parts:
-        return np.zeros((0, 2, 2))
-    return np.concatenate(parts)
+        sel = np.flatnonzero(codes == k)
+        if len(sel):
+            emit(sel[centre_high[sel]], high_centre)
+            emit(sel[~centre_high[sel]], low_centre)
+    return np.concatenate(parts) if parts else np.zeros((0, 2, 2))

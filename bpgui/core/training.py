@@ -65,10 +65,13 @@ class Trainer:
         n = len(self._order)
         return -(-n // self.batch_size)
 
-    def step(self) -> float:
-        """One update; returns the batch loss before it."""
+    def step(self, accept=None) -> float:
+        """One update; returns the batch loss before it. With ``accept``, a callable given that loss, the update
+        is made (and counted) only if it returns True."""
         ws = self._next_workspace()
         e = self.engine.loss_and_grad(ws)
+        if accept is not None and not accept(e):
+            return e
         if not self.config.train_biases:
             ws.G_bias.fill(0.0)
         self.optimizer.step(self.engine.params, ws.G.reshape(-1))

@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import copy
 import math
 import time
 from collections.abc import Callable
@@ -148,6 +149,8 @@ class TrainingSnapshot:
     grid_y: np.ndarray | None = None  # G values of input 2 (None for a curve)
     grid_outputs: np.ndarray | None = None  # G×G×K (row = y) for a grid, G×K for a curve
     boundary: np.ndarray | None = None  # the decision contour of a grid's shown output: (M, 2, 2) segments
+    #: the parameters after the optimizer's next step (with its real state) on the full-batch gradient
+    next_values: np.ndarray | None = None
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -248,6 +251,19 @@ class TrainingRun:
             self.diverged = None
         self._limit = None  # an edit may raise the loss: measure blow-ups from here
 
+    def set_values(self, values: dict[str, float], generation: int | None = None) -> None:
+        """New values for some parameters (e.g. a weight the user drags); the others keep their trained values."""
+        if generation is not None:
+            self.generation = generation
+        self._network.set_parameters(values)
+        if self.trainer is not None:
+            eng = self.trainer.engine
+            for name, value in values.items():
+                eng.params[eng.index[name]] = value
+            if np.isfinite(eng.params).all():
+                self.diverged = None
+        self._limit = None
+
     def set_config(self, config: TrainingConfig) -> None:
         old = self._config
         self._config = config.copy()
@@ -317,11 +333,13 @@ class TrainingRun:
         self._limit = None
 
     def resume(self) -> None:
-        """Go on after a divergence: from the last finite parameters if the current ones are not finite, else
-        from where the run is (a blown-up loss is then the new starting point)."""
+        """Go on after a divergence: from the last finite parameters if the current ones or their loss are not
+        finite, else from where the run is (a blown-up loss is then the new starting point)."""
         if self.diverged is None or self.trainer is None:
             return
-        if not np.isfinite(self.trainer.engine.params).all():
+        with np.errstate(all="ignore"):
+            lost = not np.isfinite(self.trainer.engine.params).all() or not math.isfinite(self.trainer.train_loss())
+        if lost:
             self.restore_finite()
         self.diverged = None
         self._limit = None
@@ -329,7 +347,7 @@ class TrainingRun:
     # ------------------------------------------------------------------ stepping
     def run(self, steps: int, deadline: float | None = None, keep_going: Callable[[], bool] | None = None) -> int:
         """Up to ``steps`` updates, stopping early at ``deadline`` (time.perf_counter), when ``keep_going()``
-        turns false (both checked every 8 steps), or on divergence. Returns the number of updates made."""
+        turns false (both checked after every step), or on divergence. Returns the number of updates made."""
         if not self.can_train:
             return 0
         t = self.trainer
@@ -342,6 +360,14 @@ class TrainingRun:
         isfinite = math.isfinite
         clock = time.perf_counter
         done = 0
+
+        def accept(e: float) -> bool:  # full batch: no update from a loss that went wrong
+            if not isfinite(e):
+                return False
+            if full and self._limit is not None and e > self._limit:
+                return False
+            return True
+
         s = self.step_count
         while done < steps:
             record = s % history.stride == 0 and history.wants(s)
@@ -354,29 +380,29 @@ class TrainingRun:
             checkpoint = (done & 7) == 0  # every 8th step: keep the parameters, promoted if their loss is sane
             if checkpoint:
                 np.copyto(self._candidate, params)
-            e = t.step()
-            done += 1
+            e = t.step(accept)
             # a blow-up is judged on the training set's loss: one minibatch's loss can be far above another's
             judged = e if full else train_full
             if judged is not None and self._limit is None and isfinite(judged):
                 self._start_loss = judged
                 self._limit = BLOWUP * max(judged, 0.01)
             sane = isfinite(e) and (judged is None or self._limit is None or judged <= self._limit)
-            if checkpoint and sane:
-                self._good, self._candidate = self._candidate, self._good
-            if record:
-                history.add(s, e if full else train_full, test)
-            if not sane:
+            if not sane:  # the update was not made: the weights stay where the loss went wrong
+                if record:
+                    history.add(s, e if full else train_full, test)
                 self.diverged = _divergence_message(e if judged is None else judged, self._start_loss, s,
                                                     self._config.learning_rate)
                 return done
+            done += 1
+            if checkpoint:
+                self._good, self._candidate = self._candidate, self._good
+            if record:
+                history.add(s, e if full else train_full, test)
             s += 1
-            if (done & 7) == 0:
-                # non-finite weights make the next loss non-finite; checking them every 8 steps is enough
-                if not np.isfinite(params).all():
-                    break
-                if (deadline is not None and clock() >= deadline) or (keep_going is not None and not keep_going()):
-                    return done
+            if (done & 7) == 0 and not np.isfinite(params).all():
+                break  # non-finite weights make the next loss non-finite; checking them every 8 steps is enough
+            if (deadline is not None and clock() >= deadline) or (keep_going is not None and not keep_going()):
+                return done
         if done and not np.isfinite(params).all():
             self.diverged = _divergence_message(e, self._start_loss, s - 1, self._config.learning_rate)
         return done
@@ -412,11 +438,14 @@ class TrainingRun:
         eng = t.engine
         values = eng.params[self._order]
         with np.errstate(all="ignore"):
+            next_values = None
             if np.isfinite(values).all():
                 train = eng.loss_and_grad(self._eval_ws)
-                gradient = self._eval_ws.G.reshape(-1)[self._order]
+                g = self._eval_ws.G.reshape(-1)
+                gradient = g[self._order]
                 test = t.test_loss()
                 grid = self._outputs_on_grid()
+                next_values = _read_only(self._peek_step(g)[self._order])
             else:
                 train, test, grid = math.nan, None, None
                 gradient = np.full(len(values), np.nan)
@@ -430,7 +459,18 @@ class TrainingRun:
         return TrainingSnapshot(
             self.generation, self._names, _read_only(values), _read_only(gradient), self.step_count, self.epoch,
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
-            gx, gy, go, boundary)
+            gx, gy, go, boundary, next_values)
+
+    def _peek_step(self, g: np.ndarray) -> np.ndarray:
+        """The flat parameters after one optimizer step on gradient ``g``, on copies (the run does not move)."""
+        t = self.trainer
+        g = g.copy()
+        if not t.config.train_biases:
+            g.reshape(t.engine.W.shape)[:, 0] = 0.0
+        opt = copy.deepcopy(t.optimizer)
+        p = t.engine.params.copy()
+        opt.step(p, g)
+        return p
 
     def _outputs_on_grid(self):
         if self._grid is None:

@@ -1,0 +1,166 @@
+"""Why −∂E/∂p: the numbers behind the gradient views.
+
+* :func:`slice_1d` — E along one parameter with the others held still (the 1-D slice and its tangent);
+* :func:`directional_derivatives` — D_u E = ∇E · u for unit directions u in a plane of two parameters;
+* :func:`predict_step` — the first-order prediction ΔE ≈ Σ ∂E/∂pᵢ Δpᵢ of a step beside the actual ΔE;
+* :func:`chain_rule` — ∂E/∂w = Σₙ δⱼ · outᵢ with δⱼ = ∂E/∂outⱼ · f′(netⱼ) (and ∂E/∂outⱼ = Σₖ wⱼₖ δₖ for a hidden
+  neuron), per sample, with the finite-difference value beside it;
+* :func:`optimizer_race` — several optimizers from the same weights, and the paths two parameters take.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+
+from .document import GeneratorData, TableData, TrainingConfig, make_dataset
+from .engine import Engine
+from .gradcheck import numeric_gradient
+from .network import Network, parse_parameter_name
+from .optimizers import HYPERPARAMETERS
+from .training import Trainer
+
+
+@dataclass(frozen=True)
+class StepPrediction:
+    """A step Δp from parameters p: the first-order prediction of the change in E, and the actual change."""
+
+    delta: dict[str, float]  # Δp per parameter name (parameters not named do not move)
+    predicted: float  # Σ ∂E/∂pᵢ Δpᵢ
+    actual: float  # E(p + Δp) − E(p)
+    loss_before: float  # E(p)
+
+
+@dataclass(frozen=True)
+class Downstream:
+    """One term of ∂E/∂outⱼ = Σₖ wⱼₖ δₖ for a hidden neuron j."""
+
+    neuron: str  # k
+    weight: float  # wⱼₖ
+    delta: np.ndarray  # δₖ per sample, shape (N,)
+
+
+@dataclass(frozen=True)
+class ChainRule:
+    """The chain rule for one parameter over N samples (N = 1 for a single sample). Arrays have shape (N,).
+
+    For a weight i → j: ∂E/∂w = Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾; for the bias of j: ∂E/∂b = Σₙ δⱼ⁽ⁿ⁾ (out_src is all ones).
+    δⱼ = ∂E/∂outⱼ · ∂outⱼ/∂netⱼ; for a hidden j, ∂E/∂outⱼ = Σₖ wⱼₖ δₖ over ``downstream``. The 1/N of the loss's
+    average is inside the δ values (so the terms add up to the batch's gradient)."""
+
+    name: str  # the parameter, e.g. "x1->h1" or "h1.bias"
+    src: str | None  # i (None for a bias)
+    dst: str  # j
+    is_output: bool  # j is an output neuron (∂E/∂outⱼ comes from the loss)
+    loss: float  # E over these samples
+    out_src: np.ndarray  # outᵢ (ones for a bias)
+    dE_dout: np.ndarray  # ∂E/∂outⱼ
+    dout_dnet: np.ndarray  # ∂outⱼ/∂netⱼ = f′(netⱼ)
+    delta: np.ndarray  # δⱼ = ∂E/∂netⱼ
+    downstream: tuple[Downstream, ...]  # empty for an output neuron
+    gradient: float  # ∂E/∂p = Σₙ δⱼ · outᵢ
+    numeric: float  # the same by central finite differences of E
+
+
+def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: np.ndarray) -> np.ndarray:
+    """E over samples (x, t) (sample-major) at each of ``values`` of parameter ``name``, the others as in
+    ``network``: E(p₁, …, pₙ = v, …) for v in ``values``, an array of the shape of ``values``."""
+    network.get_parameter(name)  # NetworkError for an unknown parameter
+    engine = Engine(network)
+    x, t = _samples(x, t)
+    values = np.asarray(values, dtype=float)
+    out = np.empty(values.shape)
+    for i, v in np.ndenumerate(values):
+        engine.set(name, v)
+        out[i] = engine.loss_value(x, t)
+    return out
+
+
+def directional_derivatives(gx: float, gy: float, angles: np.ndarray) -> np.ndarray:
+    """D_u E = gx·cos θ + gy·sin θ for the unit directions u = (cos θ, sin θ) at ``angles`` (radians)."""
+    angles = np.asarray(angles, dtype=float)
+    return gx * np.cos(angles) + gy * np.sin(angles)
+
+
+def steepest_descent_angle(gx: float, gy: float) -> float:
+    """The angle (radians, in (−π, π]) of −∇E = (−gx, −gy): where D_u E is smallest (D = −|∇E| there).
+    0 for a zero gradient, where every direction is flat."""
+    if gx == 0.0 and gy == 0.0:
+        return 0.0
+    a = math.atan2(-gy, -gx)
+    return math.pi if a == -math.pi else a  # from gy = 0.0 (−gy = −0.0) or a tiny gy > 0 that rounds to −π
+
+
+def predict_step(network: Network, x: np.ndarray, t: np.ndarray, delta: dict[str, float]) -> StepPrediction:
+    """The first-order prediction and the actual change of E over (x, t) for the step ``delta``:
+    predicted = Σᵢ ∂E/∂pᵢ(p) Δpᵢ, actual = E(p + Δp) − E(p). ``network`` is not changed."""
+    for name in delta:
+        network.get_parameter(name)
+    engine = Engine(network)
+    x, t = _samples(x, t)
+    e0, grads = engine.gradient(x, t)
+    step = {name: float(d) for name, d in delta.items()}
+    predicted = math.fsum(grads[name] * d for name, d in step.items())
+    for name, d in step.items():
+        engine.set(name, engine.get(name) + d)
+    return StepPrediction(step, predicted, engine.loss_value(x, t) - e0, e0)
+
+
+def chain_rule(network: Network, x: np.ndarray, t: np.ndarray, name: str, h: float = 1e-6) -> ChainRule:
+    """The chain rule of parameter ``name`` over the samples (x, t) (pass one row for a single sample).
+    ``numeric`` is (E(p + h) − E(p − h)) / 2h."""
+    network.get_parameter(name)
+    ref = parse_parameter_name(name)
+    src, dst = ref if isinstance(ref, tuple) else (None, ref)
+    engine = Engine(network)
+    x, t = _samples(x, t)
+    ev = engine.evaluate(x, t)
+    dE_dout, dout_dnet, out_src = ev.chain(name)
+    is_output = network.is_output(dst)
+    downstream = () if is_output else tuple(
+        Downstream(k, network.weight(dst, k), ev.delta[k]) for _, k in network.outgoing(dst))
+    return ChainRule(name, src, dst, is_output, ev.loss, out_src, dE_dout, dout_dnet, ev.delta[dst], downstream,
+                     ev.gradients[name], numeric_gradient(engine, x, t, name, h))
+
+
+def optimizer_race(network: Network, data: TableData | GeneratorData, config: TrainingConfig,
+                   optimizers: dict[str, float], steps: int, names: tuple[str, str]) -> dict[str, np.ndarray]:
+    """Train a copy of ``network`` for ``steps`` steps with each optimizer (name → learning rate; the other
+    settings from ``config``, default hyperparameters) from the same weights. Returns, per optimizer, an array of
+    shape (steps + 1, 3): the values of the two ``names`` parameters and the training loss before each step
+    (row 0 is the start; the last row is after the last step). A run that diverges ends early (fewer rows).
+
+    The loss is E over the whole training set (also with minibatches, which come in the same order for every
+    optimizer: ``config.seed``). A run ends before the first row whose loss or any parameter is not finite."""
+    if steps < 0:
+        raise ValueError(f"steps must be at least 0, not {steps}")
+    for name in names:
+        network.get_parameter(name)
+    dataset = make_dataset(data, network)
+    paths = {}
+    for opt, lr in optimizers.items():
+        if opt not in HYPERPARAMETERS:
+            raise ValueError(f"unknown optimizer '{opt}' (choose from {', '.join(HYPERPARAMETERS)})")
+        cfg = config.copy()
+        cfg.optimizer, cfg.learning_rate, cfg.hyperparameters = opt, lr, {}
+        trainer = Trainer(network.copy(), dataset, cfg)
+        params = trainer.engine.params
+        idx = [trainer.engine.index[name] for name in names]
+        rows = []
+        with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows on its way to inf
+            for i in range(steps + 1):
+                e = trainer.train_loss()
+                if not (math.isfinite(e) and trainer.parameters_finite()):
+                    break
+                rows.append((params[idx[0]], params[idx[1]], e))
+                if i < steps:
+                    trainer.step()
+        paths[opt] = np.array(rows, dtype=float).reshape(-1, 3)
+    return paths
+
+
+def _samples(x, t) -> tuple[np.ndarray, np.ndarray]:
+    """Sample-major float arrays (N × inputs, N × outputs)."""
+    return np.asarray(x, dtype=float), np.asarray(t, dtype=float)

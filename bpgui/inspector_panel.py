@@ -1,0 +1,170 @@
+"""The chain rule with numbers for one parameter: ∂E/∂w = Σₙ δⱼ · outᵢ, δⱼ = ∂E/∂outⱼ · ∂outⱼ/∂netⱼ and, for a hidden
+neuron j, ∂E/∂outⱼ = Σₖ wⱼₖ δₖ, for one sample or summed over all of them, beside the finite-difference value."""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
+
+from .core.explain import ChainRule
+from .loss_plot import TEXT_COLOR
+from .slice_plot import num, rich_name
+
+HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its gradient."
+POSITIVE = "#2166ac"  # the canvas's colours: blue positive, red negative
+NEGATIVE = "#d6604d"
+MUTED = "#737373"
+MONO = "font-family: 'DejaVu Sans Mono', monospace;"
+
+
+def para(html: str, gap: int = 8, color: str = TEXT_COLOR) -> str:
+    """A paragraph ``gap`` pixels above the next block."""
+    return f"<p style='margin:0 0 {gap}px 0; color:{color}'>{html}</p>"
+
+
+def mono(x: float, digits: int = 4) -> str:
+    """A number in the monospace font."""
+    return f"<span style=\"{MONO}\">{num(x, digits)}</span>"
+
+
+def signed(x: float, digits: int = 6) -> str:
+    """The gradient in bold, blue if positive and red if negative."""
+    color = POSITIVE if x > 0 else NEGATIVE if x < 0 else TEXT_COLOR
+    return f"<b style=\"color:{color}; {MONO}\">{num(x, digits)}</b>"
+
+
+def factor(x: float) -> str:
+    """A second factor of a product: in parentheses if negative."""
+    return f"({mono(x)})" if x < 0 else mono(x)
+
+
+def relative_difference(a: float, b: float) -> float:
+    """|a − b| relative to the larger of |a| and |b| (0 if both are 0)."""
+    scale = max(abs(a), abs(b))
+    return abs(a - b) / scale if scale > 0 else 0.0
+
+
+def table(rows: list[tuple[str, ...]], align: str = "rcl", margin: int = 8) -> str:
+    """An HTML table of ``rows``, column c aligned by ``align[c]`` (l, c or r), ``margin`` pixels above the next
+    block."""
+    sides = {"l": "left", "c": "center", "r": "right"}
+    cells = "".join("<tr>" + "".join(f"<td align='{sides[a]}'>{c}</td>" for a, c in zip(align, row)) + "</tr>"
+                    for row in rows)
+    return f"<table cellspacing='0' cellpadding='2' style='margin-bottom:{margin}px'>{cells}</table>"
+
+
+class InspectorPanel(QWidget):
+    """The chain rule behind one parameter's gradient, with the numbers of one sample or of all of them. Choosing
+    a sample emits ``sigSampleChanged`` (None for all samples); the owner then calls :meth:`set_rule` again."""
+
+    sigSampleChanged = Signal(object)
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.sample_spin = QSpinBox()
+        self.sample_spin.setPrefix("sample ")
+        self.sample_spin.setSpecialValueText("all samples")
+        self.sample_spin.setKeyboardTracking(False)
+        self.sample_spin.setToolTip("the chain rule for one sample, or summed over all samples")
+        self.sample_spin.valueChanged.connect(self._sample_changed)
+        self.browser = QTextBrowser()
+        self.browser.setOpenLinks(False)
+        self.browser.setFrameShape(QTextBrowser.NoFrame)
+        self.browser.document().setDocumentMargin(6)
+        self.browser.setStyleSheet(f"color: {TEXT_COLOR}; background: white;")
+        controls = QHBoxLayout()
+        controls.setContentsMargins(6, 4, 6, 0)
+        controls.addWidget(QLabel("chain rule for"))
+        controls.addWidget(self.sample_spin, 1)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(2)
+        layout.addLayout(controls)
+        layout.addWidget(self.browser, 1)
+        self.set_rule(None, None, 0)
+
+    def text(self) -> str:
+        """The shown text, without markup."""
+        return self.browser.toPlainText()
+
+    def set_rule(self, rule: ChainRule | None, sample: int | None, n_samples: int) -> None:
+        """Show ``rule``, computed for ``sample`` (None: over all ``n_samples`` samples); None shows a hint."""
+        self.sample_spin.blockSignals(True)
+        self.sample_spin.setRange(-1, max(n_samples - 1, -1))
+        self.sample_spin.setValue(-1 if sample is None else sample)
+        self.sample_spin.blockSignals(False)
+        self.sample_spin.setEnabled(rule is not None and n_samples > 1)
+        if rule is None:
+            self.browser.setHtml(para(f"<i>{HINT}</i>", color=MUTED))
+            return
+        self.browser.setHtml(self._html(rule, sample, n_samples))
+
+    def _sample_changed(self, value: int) -> None:
+        self.sigSampleChanged.emit(None if value < 0 else value)
+
+    # ------------------------------------------------------------------ text
+    def _html(self, rule: ChainRule, sample: int | None, n_samples: int) -> str:
+        p = "b" if rule.src is None else "w"
+        src, dst = rich_name(rule.src or ""), rich_name(rule.dst)
+        if rule.src is None:
+            title = f"<b>bias of {dst}</b> &nbsp;(j = {dst}, outᵢ = 1)"
+        else:
+            title = f"<b>weight {src} → {dst}</b> &nbsp;(i = {src}, j = {dst})"
+        n = len(rule.delta)
+        if sample is not None:
+            scope = f"sample {sample} of {n_samples}: E = {mono(rule.loss)}"
+        else:
+            scope = f"Σₙ over {n} sample{'s' if n != 1 else ''}: E = {mono(rule.loss)}"
+        parts = [para(f"{title}<br><span style='color:{MUTED}'>{scope}</span>")]
+        parts += self._single(rule, p) if n == 1 else self._batch(rule, p, n)
+        return "".join(parts)
+
+    @staticmethod
+    def _gradient(rule: ChainRule, p: str, formula: str, numbers: str) -> str:
+        """∂E/∂p: its formula, with numbers, its value and the finite-difference value beneath it; what a step
+        does."""
+        g = rule.gradient
+        rows = [(f"∂E/∂{p}", "=", formula), ("", "=", numbers), ("", "=", signed(g)),
+                ("", "≈", f"{mono(rule.numeric, 6)} <span style='color:{MUTED}'>finite difference</span>")]
+        notes = [f"relative difference {num(relative_difference(g, rule.numeric), 2)}"]
+        if not math.isnan(g):
+            effect = f"makes {p} smaller" if g > 0 else f"makes {p} larger" if g < 0 else f"leaves {p} where it is"
+            notes.append(f"a step −η·∂E/∂{p} {effect}")
+        return table(rows, margin=2) + para("<br>".join(notes), color=MUTED)
+
+    def _single(self, rule: ChainRule, p: str) -> list[str]:
+        delta, out, dE, f1 = rule.delta[0], rule.out_src[0], rule.dE_dout[0], rule.dout_dnet[0]
+        gradient = self._gradient(rule, p, f"δⱼ · {'1' if rule.src is None else 'outᵢ'}",
+                                  f"{mono(delta)} · {factor(out)}")
+        local = table([("δⱼ", "=", "∂E/∂outⱼ · ∂outⱼ/∂netⱼ"),
+                       ("", "=", f"{mono(dE)} · {factor(f1)}"),
+                       ("", "=", mono(delta))])
+        return [gradient, local, self._upstream(rule, dE, [d.delta[0] for d in rule.downstream])]
+
+    def _batch(self, rule: ChainRule, p: str, n: int) -> list[str]:
+        product = rule.delta * rule.out_src
+        gradient = self._gradient(rule, p, f"Σₙ δⱼ⁽ⁿ⁾ · {'1' if rule.src is None else 'outᵢ⁽ⁿ⁾'}",
+                                  f"{n} × {factor(product.mean())} <span style='color:{MUTED}'>(N × mean)</span>")
+        rows = [("∂E/∂outⱼ", mono(rule.dE_dout.mean())), ("∂outⱼ/∂netⱼ", mono(rule.dout_dnet.mean())),
+                ("δⱼ", mono(rule.delta.mean()))]
+        if rule.src is not None:
+            rows += [("outᵢ", mono(rule.out_src.mean())), ("δⱼ · outᵢ", mono(product.mean()))]
+        means = (para(f"means over the {n} samples <span style='color:{MUTED}'>(a mean of products is not the "
+                      "product of the means: choose a sample to see the products)</span>", gap=2) + table(rows, "lr"))
+        upstream = self._upstream(rule, rule.dE_dout.mean(), [d.delta.mean() for d in rule.downstream], mean=True)
+        return [gradient, means, upstream]
+
+    @staticmethod
+    def _upstream(rule: ChainRule, dE: float, deltas: list[float], mean: bool = False) -> str:
+        """Where ∂E/∂outⱼ comes from: the loss (output j) or Σₖ wⱼₖ δₖ, one row per downstream neuron k."""
+        of = "mean " if mean else ""
+        if rule.is_output:
+            return para(f"{of}∂E/∂outⱼ = {mono(dE)} &nbsp;from the loss (j is an output)")
+        head = para(f"{of}∂E/∂outⱼ = Σₖ wⱼₖ {of}δₖ (j is hidden)", gap=2)
+        rows = [("k", "wⱼₖ", "", f"{of}δₖ", "", f"wⱼₖ {of}δₖ")]
+        rows += [(rich_name(term.neuron), mono(term.weight), "·", mono(d), "=", mono(term.weight * d))
+                 for term, d in zip(rule.downstream, deltas)]
+        rows.append(("", "", "", "", "Σₖ =", f"<b>{mono(dE)}</b>"))
+        return head + table(rows, "lrcrcr")

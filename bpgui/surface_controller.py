@@ -1,0 +1,433 @@
+"""The gradient views' logic: which two parameters the surface shows, the surface thread that computes E over
+them (a coarse grid first, then a fine one), the path they take during training, dragging the current point, the
+1-D slice, the directional derivatives and the optimizer race.
+
+The surface is recomputed off the UI thread whenever the network changes (other weights keep training, so the
+landscape itself moves), at most one request at a time and the newest request wins.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+import traceback
+from dataclasses import dataclass
+from functools import partial
+
+import numpy as np
+from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+
+from .core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
+from .core.network import Network
+from .core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
+from .document_model import DocumentModel
+from .surface_view import surface_picture
+
+#: grid sizes: a quick coarse one first, then the fine one
+COARSE, FINE = 32, 96
+#: points of the 1-D slice
+SLICE_POINTS = 161
+#: while training, the surface is recomputed at most this often (seconds)
+LIVE_INTERVAL = 0.25
+#: the path keeps at most this many points (then every other one is dropped)
+MAX_PATH = 20_000
+#: the grid is re-centred when the current point leaves this share of it (around its centre)
+INNER = 0.7
+#: optimizer race: steps and the learning rates (None: the document's)
+RACE_STEPS = 150
+RACE = {"sgd": None, "momentum": None, "adam": 0.05}
+
+
+def default_pair(net: Network) -> tuple[str, str] | None:
+    """Two weights into the first output neuron (or one and its bias); else the first two parameters."""
+    if net.outputs:
+        out = net.outputs[0].id
+        into = [f"{a}->{b}" for a, b in net.incoming(out)]
+        if len(into) >= 2:
+            return into[0], into[1]
+        if len(into) == 1:
+            return into[0], f"{out}.bias"
+    names = net.parameter_names()
+    return (names[0], names[1]) if len(names) >= 2 else None
+
+
+@dataclass(frozen=True)
+class SurfaceRequest:
+    id: int
+    network: Network
+    x: np.ndarray
+    t: np.ndarray
+    names: tuple[str, str]
+    center: tuple[float, float]  # the grid's centre
+    span: float
+    current: tuple[float, float]  # the parameters' values (the slice goes through them)
+    delta: dict[str, float] | None  # the optimizer's next step, for the first-order prediction
+
+
+@dataclass(frozen=True)
+class SurfaceResult:
+    id: int
+    surface: Surface
+    fine: bool
+    picture: object = None  # the view's SurfacePicture, made in the worker
+    slice_values: np.ndarray | None = None
+    slice_losses: np.ndarray | None = None
+    prediction: StepPrediction | None = None
+
+
+class SurfaceWorker(QObject):
+    """Computes surfaces in its own thread. The newest request wins: a request that arrives while one is being
+    computed cancels it (between chunks)."""
+
+    sigResult = Signal(object)
+    sigRace = Signal(object)
+    sigError = Signal(str)
+
+    def __init__(self, ui_idle: threading.Event | None = None):
+        super().__init__()
+        self.pending: SurfaceRequest | None = None  # written by the main thread, taken here
+        self.ui_idle = ui_idle
+
+    def _keep_going(self) -> bool:
+        if self.ui_idle is not None and not self.ui_idle.is_set():
+            self.ui_idle.wait(0.05)  # the window is drawing: let it have Python
+        return self.pending is None
+
+    @Slot()
+    def work(self) -> None:
+        req, self.pending = self.pending, None
+        if req is None:
+            return
+        try:
+            for grid in (COARSE, FINE):
+                surf = surface(req.network, req.x, req.t, *req.names, grid=grid, span=req.span,
+                               x_range=(req.center[0] - req.span, req.center[0] + req.span),
+                               y_range=(req.center[1] - req.span, req.center[1] + req.span),
+                               keep_going=self._keep_going)
+                picture = surface_picture(surf)
+                if grid == COARSE:
+                    self.sigResult.emit(SurfaceResult(req.id, surf, False, picture))
+                    continue
+                values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
+                losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
+                prediction = predict_step(req.network, req.x, req.t, req.delta) if req.delta else None
+                self.sigResult.emit(SurfaceResult(req.id, surf, True, picture, values, losses, prediction))
+        except SurfaceCancelled:
+            pass
+        except Exception as e:  # a bug must not kill the thread
+            self.sigError.emit(f"The surface could not be computed: {type(e).__name__}: {e}\n\n"
+                               + "".join(traceback.format_exception(e, limit=-3)))
+
+    @Slot(object)
+    def race(self, args) -> None:
+        try:
+            self.sigRace.emit(optimizer_race(*args))
+        except Exception as e:
+            self.sigError.emit(f"The optimizer race failed: {type(e).__name__}: {e}")
+
+
+class SurfaceController(QObject):
+    """Main thread: keeps the chosen pair, the path, and the surface view and its companions up to date."""
+
+    #: a message for the status bar
+    sigStatus = Signal(str)
+    #: the chosen pair changed (x, y), e.g. for the canvas's highlight
+    sigPairChanged = Signal(object)
+    _sigWork = Signal()
+    _sigRace = Signal(object)
+
+    def __init__(self, model: DocumentModel, training, view, slice_plot=None, direction_plot=None, parent=None):
+        super().__init__(parent)
+        self.training = training
+        self.view = view
+        self.slice_plot = slice_plot
+        self.direction_plot = direction_plot
+        self.thread = QThread(self)
+        self.thread.setObjectName("bpgui surface")
+        self.worker = SurfaceWorker(training.worker.ui_idle)
+        self.worker.moveToThread(self.thread)
+        self._sigWork.connect(self.worker.work)
+        self._sigRace.connect(self.worker.race)
+        self.worker.sigResult.connect(self._on_result)
+        self.worker.sigRace.connect(self._on_race)
+        self.worker.sigError.connect(self._on_error)
+        self.thread.finished.connect(self.worker.deleteLater)
+        self.destroyed.connect(partial(_stop_thread, self.thread))
+        self.thread.start()
+        self.model: DocumentModel | None = None
+        self.pair: tuple[str, str] | None = None
+        self.span = DEFAULT_SPAN
+        self.center: tuple[float, float] | None = None
+        self.path_x: list[float] = []
+        self.path_y: list[float] = []
+        self.result: SurfaceResult | None = None
+        self._request_id = 0
+        self._in_flight = False
+        self._dirty = False
+        self._last_request = 0.0
+        self._last_step = -1
+        self._data = None
+        self._drag_before = None
+        self._timer = QTimer(self)
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._request)
+        training.sigSnapshot.connect(self._on_snapshot)
+        view.sigPairChosen.connect(self.choose)
+        view.sigSpanChanged.connect(self._on_span)
+        view.sigDragStarted.connect(self._drag_started)
+        view.sigDragged.connect(self._dragged)
+        view.sigDragFinished.connect(self._drag_finished)
+        view.sigRaceRequested.connect(self.race)
+        self.set_model(model)
+
+    # ------------------------------------------------------------------ the document
+    def set_model(self, model: DocumentModel) -> None:
+        if self.model is not None:
+            self.model.sigNetworkChanged.disconnect(self._on_network_change)
+            self.model.sigSettingsChanged.disconnect(self._on_data_change)
+        self.model = model
+        model.sigNetworkChanged.connect(self._on_network_change)
+        model.sigSettingsChanged.connect(self._on_data_change)
+        saved = (model.doc.view or {}).get("surface", {})
+        saved = saved if isinstance(saved, dict) else {}
+        span = saved.get("span")
+        self.span = float(span) if isinstance(span, (int, float)) and not isinstance(span, bool) and \
+            0.01 <= span <= 1000 else DEFAULT_SPAN
+        self.view.set_span(self.span)
+        pair = (saved.get("x"), saved.get("y"))
+        self.pair = None
+        self._data = None
+        self.view.clear()
+        if all(isinstance(p, str) and model.network.has_parameter(p) for p in pair) and pair[0] != pair[1]:
+            self._set_pair(pair, remember=False)
+        else:
+            self._set_pair(default_pair(model.network), remember=False)
+
+    def _remember(self) -> None:
+        doc = self.model.doc
+        view = dict(doc.view or {})
+        if self.pair is not None:
+            view["surface"] = {"x": self.pair[0], "y": self.pair[1], "span": self.span}
+        doc.view = view
+
+    def _on_network_change(self, structural: bool) -> None:
+        if structural:
+            self._data = None
+            net = self.model.network
+            names = net.parameter_names()
+            if self.pair is None or not all(net.has_parameter(p) for p in self.pair):
+                old = self.pair
+                self._set_pair(default_pair(net))
+                if old is not None and self.pair is not None:
+                    gone = " and ".join(p for p in old if not net.has_parameter(p))
+                    message = f"the surface now shows {self.pair[0]} and {self.pair[1]} ({gone} is gone)"
+                    QTimer.singleShot(0, lambda: self.sigStatus.emit(message))  # after the edit's own message
+                return
+            self.view.set_parameters(names, *self.pair)
+        if not self.model.applying_training:
+            self._schedule(0)
+
+    def _on_data_change(self) -> None:
+        self._data = None
+        self._schedule(0)
+
+    def _dataset(self):
+        if self._data is None:
+            try:
+                d = self.model.doc.dataset()
+            except Exception:
+                return None
+            self._data = (np.asarray(d.x_train), np.asarray(d.t_train))
+        return self._data
+
+    # ------------------------------------------------------------------ choosing the pair
+    def choose(self, x: str, y: str) -> None:
+        """Show parameters x and y (the canvas's menu and the view's boxes call this)."""
+        if x == y:
+            self.sigStatus.emit("pick two different parameters for the surface")
+            self.view.set_parameters(self.model.network.parameter_names(), *self.pair)
+            return
+        self._set_pair((x, y))
+
+    def _set_pair(self, pair, remember: bool = True) -> None:
+        self.pair = tuple(pair) if pair else None
+        self.path_x, self.path_y = [], []
+        self.center = None
+        self.view.set_race(None)
+        self.view.set_parameters(self.model.network.parameter_names(), *(self.pair or (None, None)))
+        if remember:
+            self._remember()
+        self.sigPairChanged.emit(self.pair)
+        self.view.set_path(np.zeros(0), np.zeros(0))
+        self._update_point()
+        self._schedule(0)
+
+    def _on_span(self, span: float) -> None:
+        self.span = float(span)
+        self.center = None
+        self._remember()
+        self._schedule(0)
+
+    # ------------------------------------------------------------------ snapshots
+    def _on_snapshot(self, snap) -> None:
+        if self.pair is None:
+            return
+        if snap.step < self._last_step:  # reset: a new path
+            self.path_x, self.path_y = [], []
+        self._last_step = snap.step
+        try:
+            i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
+        except ValueError:
+            return
+        x, y = float(snap.values[i]), float(snap.values[j])
+        if math.isfinite(x) and math.isfinite(y):
+            self.path_x.append(x)
+            self.path_y.append(y)
+            if len(self.path_x) > MAX_PATH:
+                self.path_x, self.path_y = self.path_x[::2], self.path_y[::2]
+            self.view.set_path(np.array(self.path_x), np.array(self.path_y))
+        self._update_point(snap)
+        interval = LIVE_INTERVAL if snap.playing else 0.0
+        self._schedule(interval)
+
+    def _pair_values(self) -> tuple[float, float] | None:
+        if self.pair is None:
+            return None
+        net = self.model.network
+        try:
+            return net.get_parameter(self.pair[0]), net.get_parameter(self.pair[1])
+        except Exception:
+            return None
+
+    def _update_point(self, snap=None) -> None:
+        snap = snap or self.training.latest
+        point = self._pair_values()
+        gradient = next_point = None
+        if snap is not None and self.pair is not None and point is not None and self.pair[0] in snap.names \
+                and self.pair[1] in snap.names and snap.generation == self.training.generation:
+            i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
+            gradient = (float(snap.gradient[i]), float(snap.gradient[j]))
+            point = (float(snap.values[i]), float(snap.values[j])) if snap.finite else point
+            if snap.next_values is not None:
+                next_point = (float(snap.next_values[i]), float(snap.next_values[j]))
+        self.gradient = gradient
+        self.view.set_point(point, gradient, next_point)
+        if self.direction_plot is not None and gradient is not None:
+            self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient)
+        if gradient is not None:
+            k = self.view.arrow_scale()
+            self.view.set_caption(
+                f"E over <b>{self.pair[0]}</b> and <b>{self.pair[1]}</b>, every other parameter at its current "
+                f"value. ∂E/∂{self.pair[0]} = {gradient[0]:.4g}, ∂E/∂{self.pair[1]} = {gradient[1]:.4g}. Arrows "
+                f"(×{k:.3g}): <span style='color:#d9822b'>−∂E/∂x</span>, <span style='color:#2b8cbe'>−∂E/∂y</span>"
+                f", <b>−∇E</b> their sum; ○ the optimizer's next step.")
+
+    # ------------------------------------------------------------------ computing
+    def _schedule(self, delay: float) -> None:
+        """Recompute after ``delay`` seconds since the last request; at once (cancelling a computation that is
+        under way) when ``delay`` is 0, i.e. after the user changed something."""
+        self._dirty = True
+        if delay == 0:
+            self._timer.stop()
+            self._timer.start(0)
+            return
+        if self._in_flight or self._timer.isActive():
+            return
+        wait = max(0.0, self._last_request + delay - time.monotonic())
+        self._timer.start(int(wait * 1000))
+
+    def _request(self) -> None:
+        if self.pair is None or not self._dirty:
+            return
+        data = self._dataset()
+        point = self._pair_values()
+        if data is None or point is None:
+            return
+        self._dirty = False
+        if self.center is None or any(abs(p - c) > INNER * self.span for p, c in zip(point, self.center)):
+            self.center = point
+        snap = self.training.latest
+        delta = None
+        if snap is not None and snap.next_values is not None and snap.generation == self.training.generation:
+            delta = {n: float(b - a) for n, a, b in zip(snap.names, snap.values, snap.next_values) if b != a}
+        self._request_id += 1
+        self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data[0], data[1],
+                                             self.pair, self.center, self.span, point, delta)
+        self._in_flight = True
+        self._last_request = time.monotonic()
+        self._sigWork.emit()
+
+    def _on_result(self, result: SurfaceResult) -> None:
+        latest = result.id == self._request_id
+        if latest and result.fine:
+            self._in_flight = False
+        if latest and self.pair == (result.surface.x_name, result.surface.y_name):
+            self.result = result
+            self.view.set_surface(result.surface, result.picture)
+            self._update_point()
+            if result.fine:
+                self._show_slice(result)
+                if self.direction_plot is not None:
+                    self.direction_plot.set_prediction(result.prediction)
+        if not self._in_flight and self._dirty:
+            self._schedule(LIVE_INTERVAL if self.training.playing else 0.0)
+
+    def _on_error(self, message: str) -> None:
+        self._in_flight = False
+        self.sigStatus.emit(message.split("\n", 1)[0])
+
+    def _show_slice(self, result: SurfaceResult) -> None:
+        if self.slice_plot is None or result.slice_values is None or self.gradient is None:
+            return
+        values, losses = result.slice_values, result.slice_losses
+        current = float(values[len(values) // 2])
+        self.slice_plot.set_slice(self.pair[0], values, losses, current, float(losses[len(losses) // 2]),
+                                  self.gradient[0], self.model.doc.training.learning_rate)
+
+    # ------------------------------------------------------------------ dragging the point
+    def _drag_started(self) -> None:
+        self._drag_before = self.model.begin_live_change()
+
+    def _dragged(self, x: float, y: float) -> None:
+        if self._drag_before is None or self.pair is None:
+            return
+        self.model.network.set_parameters({self.pair[0]: round(x, 4), self.pair[1]: round(y, 4)})
+        self.sigStatus.emit(f"{self.pair[0]} = {x:.4f}, {self.pair[1]} = {y:.4f}")
+
+    def _drag_finished(self) -> None:
+        if self._drag_before is not None and self.pair is not None:
+            self.model.commit_live_change(f"Set {self.pair[0]} and {self.pair[1]} on the surface", self._drag_before)
+        self._drag_before = None
+        self._update_point()
+
+    # ------------------------------------------------------------------ the race
+    def race(self) -> None:
+        if self.pair is None:
+            return
+        cfg = self.model.doc.training
+        rates = {name: (lr if lr is not None else cfg.learning_rate) for name, lr in RACE.items()}
+        self.sigStatus.emit("racing " + ", ".join(f"{k} (η = {v:g})" for k, v in rates.items())
+                            + f" for {RACE_STEPS} steps from the current weights…")
+        self._sigRace.emit((self.model.network.copy(), self.model.doc.data, cfg.copy(), rates, RACE_STEPS,
+                            self.pair))
+
+    def _on_race(self, paths) -> None:
+        self.view.set_race(paths)
+        ends = ", ".join(f"{k}: E {rows[-1, 2]:.3g}" for k, rows in paths.items() if len(rows))
+        self.sigStatus.emit(f"optimizer race after {RACE_STEPS} steps — {ends}")
+
+    @property
+    def settled(self) -> bool:
+        """Nothing left to compute: the fine surface of the current state is drawn."""
+        return not self._in_flight and not self._dirty and not self._timer.isActive() and (
+            self.pair is None or (self.result is not None and self.result.fine))
+
+    def shutdown(self) -> None:
+        _stop_thread(self.thread)
+
+
+def _stop_thread(thread: QThread, *_) -> None:
+    if thread.isRunning():
+        thread.quit()
+        thread.wait()

@@ -1,0 +1,230 @@
+"""The gradient views in the window: the surface's pair, its values, arrows, path, dragging the point, the race,
+the gradient overlay and the chain-rule panel — against the engine, with real mouse events where there is a
+gesture."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QMenu, QMessageBox
+
+from bpgui.core.document import load_document
+from bpgui.core.engine import Engine
+from bpgui.document_model import DocumentModel
+from bpgui.main_window import MainWindow
+from bpgui.resources import example_paths
+from bpgui.surface_3d import NO_GL
+
+
+@pytest.fixture
+def window(qtbot, monkeypatch):
+    pg.setConfigOption("mouseRateLimit", -1)
+    model = DocumentModel(load_document(example_paths()["xor"]))
+    model.display_name = "xor"
+    w = MainWindow(model)
+    qtbot.addWidget(w)
+    w.resize(1280, 800)
+    w.show()
+    qtbot.waitExposed(w)
+    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
+    qtbot.waitUntil(lambda: w.training.latest is not None and w.surface.settled, timeout=10_000)
+    yield w
+    w.training.shutdown()
+    w.surface.shutdown()
+
+
+def engine_gradient(w, name: str) -> float:
+    d = w.model.doc.dataset()
+    return Engine(w.model.network).gradient(d.x_train, d.t_train)[1][name]
+
+
+def settle(qtbot, w):
+    qtbot.waitUntil(lambda: w.surface.settled and w.training.latest.generation == w.training.generation,
+                    timeout=10_000)
+
+
+def test_the_default_pair_is_two_weights_into_the_output_and_is_marked_on_the_canvas(window):
+    w = window
+    assert w.surface.pair == ("h1->y1", "h2->y1")
+    assert w.scene.edge_items[("h1", "y1")].axis == "x"
+    assert w.scene.edge_items[("h2", "y1")].axis == "y"
+    assert all(e.axis is None for k, e in w.scene.edge_items.items() if k[1] != "y1")
+    assert (w.surface_view.x_combo.currentText(), w.surface_view.y_combo.currentText()) == ("h1->y1", "h2->y1")
+
+
+def test_surface_values_are_the_engines_loss(window):
+    w = window
+    surf = w.surface.result.surface
+    assert surf.loss.shape == (96, 96)
+    d = w.model.doc.dataset()
+    rng = np.random.default_rng(0)
+    for i, j in rng.integers(0, 96, size=(6, 2)):
+        net = w.model.network.copy()
+        net.set_parameters({"h1->y1": float(surf.x[j]), "h2->y1": float(surf.y[i])})
+        expected = Engine(net).loss_value(d.x_train, d.t_train)
+        assert surf.loss[i, j] == pytest.approx(expected, rel=2e-5, abs=1e-6)
+    # centred on the current values
+    assert (surf.x[0] + surf.x[-1]) / 2 == pytest.approx(w.model.network.get_parameter("h1->y1"), abs=1e-9)
+
+
+def test_the_arrows_are_the_engines_gradient(qtbot, window):
+    w = window
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+    settle(qtbot, w)
+    view = w.surface_view
+    k = view.arrow_scale()
+    x0, y0 = w.model.network.get_parameter("h1->y1"), w.model.network.get_parameter("h2->y1")
+    gx, gy = engine_gradient(w, "h1->y1"), engine_gradient(w, "h2->y1")
+    xs, ys = view.x_arrow.line.getData()
+    assert (xs[0], ys[0]) == pytest.approx((x0, y0))
+    assert xs[1] - xs[0] == pytest.approx(-k * gx, rel=1e-9) and ys[1] == pytest.approx(y0)
+    xs, ys = view.y_arrow.line.getData()
+    assert ys[1] - ys[0] == pytest.approx(-k * gy, rel=1e-9) and xs[1] == pytest.approx(x0)
+    xs, ys = view.sum_arrow.line.getData()
+    assert (xs[1] - xs[0], ys[1] - ys[0]) == pytest.approx((-k * gx, -k * gy), rel=1e-9)
+    # the next step of SGD lands at p − η ∇E
+    nx, ny = view.next_point.getData()
+    lr = w.model.doc.training.learning_rate
+    assert (nx[0], ny[0]) == pytest.approx((x0 - lr * gx, y0 - lr * gy), rel=1e-9)
+
+
+def test_the_path_has_one_point_per_snapshot(qtbot, window):
+    w = window
+    seen = []
+    w.training.sigSnapshot.connect(lambda snap: seen.append(snap.parameters))
+    before = len(w.surface.path_x)
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.latest.step > 300, timeout=10_000)
+    w.training.pause()
+    qtbot.waitUntil(lambda: not w.training.latest.playing)
+    qtbot.wait(50)
+    assert len(w.surface.path_x) - before == len(seen)
+    assert w.surface.path_x[-len(seen):] == [p["h1->y1"] for p in seen]
+    assert w.surface.path_y[-len(seen):] == [p["h2->y1"] for p in seen]
+    xs, _ = w.surface_view.path.getData()
+    assert len(xs) == len(w.surface.path_x)
+
+
+def test_dragging_the_point_sets_exactly_the_two_parameters_and_undo_restores_them(qtbot, window):
+    w = window
+    view = w.surface_view
+    start = w.model.network.parameters()
+    x0, y0 = start["h1->y1"], start["h2->y1"]
+    vb = view.plot_item.vb
+    gv = view.plot_widget
+
+    def screen(x, y):
+        return gv.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+    a, b = screen(x0, y0), screen(x0 + 0.8, y0 - 0.6)
+    QTest.mousePress(gv.viewport(), Qt.LeftButton, Qt.NoModifier, a)
+    for i in range(1, 9):
+        QTest.mouseMove(gv.viewport(), a + (b - a) * i / 8)
+    QTest.mouseRelease(gv.viewport(), Qt.LeftButton, Qt.NoModifier, b)
+    after = w.model.network.parameters()
+    changed = {k for k in start if after[k] != start[k]}
+    assert changed == {"h1->y1", "h2->y1"}
+    assert after["h1->y1"] == pytest.approx(x0 + 0.8, abs=0.05)
+    assert after["h2->y1"] == pytest.approx(y0 - 0.6, abs=0.05)
+    assert w.model.undo_stack.undoText() == "Set h1->y1 and h2->y1 on the surface"
+    w.act_undo.trigger()
+    assert w.model.network.parameters() == start
+    w.act_redo.trigger()
+    assert w.model.network.parameters() == after
+
+
+def test_the_canvas_menu_chooses_the_pair_and_the_document_keeps_it(qtbot, window, tmp_path):
+    w = window
+    menu = QMenu()
+    w.scene._surface_actions(menu, "x1->h1")
+    [as_y] = [a for a in menu.actions() if a.text() == "Show x1->h1 on the surface as y"]
+    as_y.trigger()
+    assert w.surface.pair == ("h1->y1", "x1->h1")
+    assert w.scene.edge_items[("x1", "h1")].axis == "y"
+    assert w.scene.edge_items[("h2", "y1")].axis is None
+    menu = QMenu()
+    w.scene._surface_actions(menu, "h2.bias")
+    [as_x] = [a for a in menu.actions() if a.text() == "Show h2.bias on the surface as x"]
+    as_x.trigger()
+    assert w.surface.pair == ("h2.bias", "x1->h1")
+    assert w.scene.neuron_items["h2"].axis == "x"
+    settle(qtbot, w)
+    assert (w.surface.result.surface.x_name, w.surface.result.surface.y_name) == ("h2.bias", "x1->h1")
+    path = tmp_path / "net.json"
+    w.model.save(path)
+    again = MainWindow(DocumentModel.open(path))
+    qtbot.addWidget(again)
+    assert again.surface.pair == ("h2.bias", "x1->h1")
+    again.training.shutdown()
+    again.surface.shutdown()
+
+
+def test_the_boxes_choose_the_pair_and_refuse_the_same_parameter_twice(qtbot, window):
+    w = window
+    view = w.surface_view
+    view.y_combo.setCurrentText("h1->y1")
+    view.y_combo.activated.emit(view.y_combo.currentIndex())
+    assert w.surface.pair == ("h1->y1", "h2->y1")
+    assert "two different" in w.status.text()
+    assert view.y_combo.currentText() == "h2->y1"
+    view.x_combo.setCurrentText("x2->h2")
+    view.x_combo.activated.emit(view.x_combo.currentIndex())
+    assert w.surface.pair == ("x2->h2", "h2->y1")
+
+
+def test_deleting_a_chosen_parameter_picks_a_new_pair_and_says_so(qtbot, window):
+    w = window
+    w.scene.neuron_items["h2"].setSelected(True)
+    w.scene.delete_selected()
+    assert w.surface.pair == ("h1->y1", "y1.bias")
+    qtbot.waitUntil(lambda: "gone" in w.status.text())
+    assert "h2->y1" in w.status.text()
+    settle(qtbot, w)
+    assert (w.surface.result.surface.x_name, w.surface.result.surface.y_name) == ("h1->y1", "y1.bias")
+
+
+def test_the_3d_view_says_it_needs_opengl_offscreen(window):
+    w = window
+    w.surface_3d.show()
+    assert not w.surface_3d.available
+    assert w.surface_3d.message.text() == NO_GL and w.surface_3d.gl is None
+
+
+def test_the_race_draws_each_optimizers_path_from_the_same_start(qtbot, window):
+    w = window
+    QTest.mouseClick(w.surface_view.race, Qt.LeftButton)
+    qtbot.waitUntil(lambda: len(w.surface_view.race_paths) == 3, timeout=20_000)
+    starts = set()
+    for name, item in w.surface_view.race_paths.items():
+        xs, ys = item.getData()
+        assert len(xs) == 151
+        starts.add((xs[0], ys[0]))
+    x0, y0 = w.model.network.get_parameter("h1->y1"), w.model.network.get_parameter("h2->y1")
+    assert starts == {(x0, y0)}
+    assert "optimizer race" in w.status.text()
+
+
+def test_the_gradient_overlay_draws_the_engines_gradients(qtbot, window):
+    w = window
+    w.act_gradients.trigger()
+    for (a, b), item in w.scene.edge_items.items():
+        assert item.gradient == pytest.approx(engine_gradient(w, f"{a}->{b}"), rel=1e-9, abs=1e-15)
+        assert item.label.isVisible() and item.label.text().startswith("∂E/∂w")
+    w.act_gradients.trigger()
+    assert all(item.gradient is None for item in w.scene.edge_items.values())
+
+
+def test_the_chain_rule_panel_explains_the_selected_weight(qtbot, window):
+    w = window
+    w.scene.edge_items[("x1", "h1")].setSelected(True)
+    text = w.inspector.text()
+    g = engine_gradient(w, "x1->h1")
+    assert "∂E/∂w" in text and "δ" in text
+    assert f"{g:.6g}".replace("-", "−") in text  # the gradient, and its finite-difference value beside it
+    assert "finite difference" in text
+    w.scene.clearSelection()
+    assert "Select an edge" in w.inspector.text()
