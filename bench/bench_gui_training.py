@@ -8,7 +8,7 @@ default network, xor, unless ``--example``), presses Play with no speed cap, and
 
 * **event-loop latency**: a 10 ms QTimer in the main thread; its lateness (actual minus expected interval) is
   how long a click or a repaint would wait. Median and p99.
-* **redraws per second**: paint events of the loss plot's and the output plot's viewports (what the user sees
+* **redraws per second**: paint events of the loss plot's and the surface view's viewports (what the user sees
   change), and snapshots handled per second.
 * **training throughput**: steps per second in the GUI, against the same network trained headless by
   ``bpgui train`` (run as a subprocess right before and right after; its own "N steps/s" line, best of the two)
@@ -82,7 +82,7 @@ def gui_run(path: str, seconds: float) -> dict:
             return False
 
     counter = PaintCounter()
-    for plot in (w.loss_plot, w.output_plot):
+    for plot in (w.loss_plot, w.surface_view):  # the two plots on show by default
         for view in plot.findChildren(QGraphicsView):
             view.viewport().installEventFilter(counter)
 

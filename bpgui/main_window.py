@@ -122,6 +122,8 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(loss_dock, self._dock(title, w, Qt.RightDockWidgetArea))
         surface_dock.raise_()
         loss_dock.raise_()
+        self.direction_dock = self.findChild(QDockWidget, "directions")
+        self.direction_dock.visibilityChanged.connect(lambda on: on and self.surface.refresh_point())
         self.surface = SurfaceController(model, self.training, self.surface_view, self.slice_plot,
                                          self.direction_plot, self)
         self._layout_docks = (training_dock, properties_dock, surface_dock, loss_dock)

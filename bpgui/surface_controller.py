@@ -24,12 +24,14 @@ from .core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
 from .document_model import DocumentModel
 from .surface_view import surface_picture
 
-#: grid sizes: a quick coarse one first, then the fine one
-COARSE, FINE = 32, 96
+#: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
+COARSE, FINE, LIVE = 32, 96, 48
 #: points of the 1-D slice
 SLICE_POINTS = 161
-#: while training, the surface is recomputed at most this often (seconds)
-LIVE_INTERVAL = 0.25
+#: while training, the surface is recomputed at most this often (seconds): it shares two cores with training
+LIVE_INTERVAL = 0.5
+#: while training, the caption and the direction plot are redrawn at most this often (seconds)
+TEXT_INTERVAL = 0.25
 #: the path keeps at most this many points (then every other one is dropped)
 MAX_PATH = 20_000
 #: the grid is re-centred when the current point leaves this share of it (around its centre)
@@ -63,6 +65,7 @@ class SurfaceRequest:
     span: float
     current: tuple[float, float]  # the parameters' values (the slice goes through them)
     delta: dict[str, float] | None  # the optimizer's next step, for the first-order prediction
+    live: bool = False  # training runs: one medium grid, no slice (the next request comes soon)
 
 
 @dataclass(frozen=True)
@@ -100,7 +103,7 @@ class SurfaceWorker(QObject):
         if req is None:
             return
         try:
-            for grid in (COARSE, FINE):
+            for grid in ((LIVE,) if req.live else (COARSE, FINE)):
                 surf = surface(req.network, req.x, req.t, *req.names, grid=grid, span=req.span,
                                x_range=(req.center[0] - req.span, req.center[0] + req.span),
                                y_range=(req.center[1] - req.span, req.center[1] + req.span),
@@ -108,6 +111,9 @@ class SurfaceWorker(QObject):
                 picture = surface_picture(surf)
                 if grid == COARSE:
                     self.sigResult.emit(SurfaceResult(req.id, surf, False, picture))
+                    continue
+                if req.live:
+                    self.sigResult.emit(SurfaceResult(req.id, surf, True, picture))
                     continue
                 values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
                 losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
@@ -169,6 +175,8 @@ class SurfaceController(QObject):
         self._last_step = -1
         self._data = None
         self._drag_before = None
+        self._text_time = 0.0
+        self._path = np.zeros((2, 1024))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._request)
@@ -253,6 +261,7 @@ class SurfaceController(QObject):
     def _set_pair(self, pair, remember: bool = True) -> None:
         self.pair = tuple(pair) if pair else None
         self.path_x, self.path_y = [], []
+        self._path = np.zeros((2, 1024))
         self.center = None
         self.view.set_race(None)
         self.view.set_parameters(self.model.network.parameter_names(), *(self.pair or (None, None)))
@@ -275,6 +284,7 @@ class SurfaceController(QObject):
             return
         if snap.step < self._last_step:  # reset: a new path
             self.path_x, self.path_y = [], []
+            self._path = np.zeros((2, 1024))
         self._last_step = snap.step
         try:
             i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
@@ -286,7 +296,14 @@ class SurfaceController(QObject):
             self.path_y.append(y)
             if len(self.path_x) > MAX_PATH:
                 self.path_x, self.path_y = self.path_x[::2], self.path_y[::2]
-            self.view.set_path(np.array(self.path_x), np.array(self.path_y))
+                self._path = np.array([self.path_x, self.path_y])
+            n = len(self.path_x)
+            if n > self._path.shape[1]:  # grow in doublings, so a frame adds one point, not a copy of all
+                grown = np.zeros((2, 2 * n))
+                grown[:, : n - 1] = self._path[:, : n - 1]
+                self._path = grown
+            self._path[:, n - 1] = (x, y)
+            self.view.set_path(self._path[0, :n], self._path[1, :n])
         self._update_point(snap)
         interval = LIVE_INTERVAL if snap.playing else 0.0
         self._schedule(interval)
@@ -299,6 +316,11 @@ class SurfaceController(QObject):
             return net.get_parameter(self.pair[0]), net.get_parameter(self.pair[1])
         except Exception:
             return None
+
+    def refresh_point(self) -> None:
+        """Redraw the point, arrows, caption and directions now (e.g. when the Directions tab is shown)."""
+        self._text_time = 0.0
+        self._update_point()
 
     def _update_point(self, snap=None) -> None:
         snap = snap or self.training.latest
@@ -313,7 +335,12 @@ class SurfaceController(QObject):
                 next_point = (float(snap.next_values[i]), float(snap.next_values[j]))
         self.gradient = gradient
         self.view.set_point(point, gradient, next_point)
-        if self.direction_plot is not None and gradient is not None:
+        # the text and the hidden tabs are not worth redrawing at every frame of a run
+        now = time.monotonic()
+        if snap is not None and snap.playing and now - self._text_time < TEXT_INTERVAL:
+            return
+        self._text_time = now
+        if self.direction_plot is not None and gradient is not None and self.direction_plot.isVisible():
             self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient)
         if gradient is not None:
             k = self.view.arrow_scale()
@@ -353,7 +380,8 @@ class SurfaceController(QObject):
             delta = {n: float(b - a) for n, a, b in zip(snap.names, snap.values, snap.next_values) if b != a}
         self._request_id += 1
         self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data[0], data[1],
-                                             self.pair, self.center, self.span, point, delta)
+                                             self.pair, self.center, self.span, point, delta,
+                                             live=self.training.playing)
         self._in_flight = True
         self._last_request = time.monotonic()
         self._sigWork.emit()
@@ -421,7 +449,8 @@ class SurfaceController(QObject):
     def settled(self) -> bool:
         """Nothing left to compute: the fine surface of the current state is drawn."""
         return not self._in_flight and not self._dirty and not self._timer.isActive() and (
-            self.pair is None or (self.result is not None and self.result.fine))
+            self.pair is None or (self.result is not None and self.result.fine
+                                  and self.result.slice_values is not None))
 
     def shutdown(self) -> None:
         _stop_thread(self.thread)
