@@ -369,3 +369,133 @@ def test_typing_a_weight_while_training_is_not_overwritten(qtbot, window):
     assert undo_text.startswith("Train")  # training after the edit went on from the typed value
     w.act_undo.trigger()
     assert w.model.network.edges[("h1", "y1")] == 2.5
+
+
+# ---------------------------------------------------------------------------------------------- review regressions
+def test_undo_while_playing_pauses_and_reaches_earlier_edits(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "0.3")
+    w.training.play()
+    wait_step(qtbot, w, 200)
+    assert w.act_undo.isEnabled() and w.act_undo.text() == "&Undo Training"  # pending training is undoable
+    w.act_undo.trigger()  # records and undoes the training, and pauses
+    qtbot.waitUntil(lambda: not w.training.latest.playing)
+    w.act_undo.trigger()
+    assert w.model.doc.training.learning_rate == 0.5
+
+
+def test_consecutive_training_is_one_step_labelled_with_its_whole_range(qtbot, window):
+    w = window
+    for k in range(1, 4):
+        w.act_step.trigger()
+        qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
+    qtbot.waitUntil(lambda: w.model.undo_stack.count() == 1)
+    assert w.model.undo_stack.undoText() == "Train (steps 1–3)"
+
+
+def test_a_slider_drag_while_playing_is_one_undo_step(qtbot, window):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 50)
+    slider = w.training_panel.lr_slider
+    for _ in range(10):
+        slider.setValue(slider.value() - 1)
+        qtbot.wait(15)
+    texts = [w.model.undo_stack.text(i) for i in range(w.model.undo_stack.count())]
+    assert sum(t.startswith("Set learning rate") for t in texts) == 1
+    pause(qtbot, w)
+
+
+def test_a_speed_change_keeps_the_minibatch_order(qtbot, window):
+    w = window
+    p = w.training_panel
+    i = p.dataset.findData("circles")
+    p.dataset.setCurrentIndex(i)
+    p.dataset.activated.emit(i)
+    p.batch.setValue(32)
+    for k in (1, 2):
+        w.act_step.trigger()
+        qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
+    p.speed.setValue(50)
+    w.act_epoch.trigger()
+    n_train = len(w.model.doc.dataset().x_train)
+    qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
+    assert w.training.latest.step == -(-n_train // 32)  # the epoch ended where it would have
+
+
+def test_a_weight_drag_while_playing_leaves_the_other_weights_training(qtbot, window):
+    w = window
+    w.training.play()
+    wait_step(qtbot, w, 20)
+    before = w.model.network.parameters()
+    w.model.begin_live_change()
+    for k in range(20):
+        w.model.network.set_weight("h1", "y1", before["h1->y1"] + 0.01 * k)
+        qtbot.wait(10)
+    run = w.training.worker.run
+    trained = run.parameter_values()
+    w.model.commit_live_change("drag", w.model.snapshot())
+    pause(qtbot, w)
+    # the other weights went on training during the drag rather than being reset to their values at its start
+    assert trained["x1->h1"] != before["x1->h1"]
+    assert run.step_count > 1000 and run.snapshot().train_loss < 0.5 * run.snapshot().history_train[0]
+
+
+def test_a_slow_speed_cap_takes_its_first_step_at_once(qtbot, window):
+    w = window
+    w.training_panel.speed.setValue(1)
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.latest.step >= 1, timeout=400)
+    pause(qtbot, w)
+
+
+def test_the_banner_goes_when_the_run_recovers(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1000")
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.diverged != "")
+    assert w.banner.isVisible()
+    set_lr(qtbot, w, "0.5")
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.latest.playing and w.training.latest.diverged is None)
+    assert not w.banner.isVisible() and not w.act_restore.isEnabled()
+    pause(qtbot, w)
+
+
+def test_space_released_elsewhere_does_not_leave_the_canvas_panning(qtbot, window):
+    w = window
+    w.view.setFocus()
+    QTest.keyPress(w.view, Qt.Key_Space)
+    w.training_panel.lr_edit.setFocus()
+    qtbot.waitUntil(lambda: not w.view.hasFocus())
+    assert not w.view._space
+
+
+@pytest.mark.parametrize("text", ["abc", "1_0", "nan", "inf", "-1", "0"])
+def test_bad_learning_rates_are_refused(qtbot, window, text):
+    w = window
+    set_lr(qtbot, w, text)
+    assert w.model.doc.training.learning_rate == 0.5
+    assert "learning rate" in w.status.text()
+
+
+def test_a_bad_epsilon_is_not_clamped_into_the_document(qtbot, window):
+    w = window
+    p = w.training_panel
+    p.optimizer.setCurrentText("adam")
+    p.optimizer.activated.emit(p.optimizer.currentIndex())
+    eps = p.hyper["eps"]
+    for text in ("nan", "inf", "5"):
+        eps.lineEdit().selectAll()
+        QTest.keyClicks(eps.lineEdit(), text)
+        QTest.keyClick(eps.lineEdit(), Qt.Key_Return)
+        assert w.model.doc.training.hyper_for_optimizer()["eps"] == 1e-8
+
+
+def test_a_blown_up_step_is_not_applied(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1000")
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.diverged != "")
+    snap = w.training.latest
+    assert f"step {snap.step:,}" in snap.diverged  # the run stands at the step whose loss blew up
