@@ -39,6 +39,7 @@ from PySide6.QtWidgets import (
     QGraphicsSimpleTextItem,
     QInputDialog,
     QMenu,
+    QStyle,
 )
 
 from .core.activations import ACTIVATION_NAMES, ACTIVATIONS
@@ -182,6 +183,7 @@ class EdgeItem(QGraphicsPathItem):
             halo.setCapStyle(Qt.RoundCap)
             painter.setPen(halo)
             painter.drawPath(self.path())
+        option.state &= ~QStyle.State_Selected  # the pen shows the selection; no dashed box around the edge
         super().paint(painter, option, widget)
         if self.axis:
             mid = self._p1 * 0.35 + self._p2 * 0.65

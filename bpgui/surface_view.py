@@ -153,11 +153,12 @@ class SurfaceView(QWidget):
         self.contours = pg.PlotCurveItem(pen=pg.mkPen((255, 255, 255, 110), width=1), connect="pairs")
         self.contours.setZValue(-5)
         self.plot_item.addItem(self.contours, ignoreBounds=True)
-        self.colorbar = pg.ColorBarItem(colorMap=SURFACE_COLORS, interactive=False, width=14, label="log₁₀ E")
+        self.colorbar = pg.ColorBarItem(colorMap=SURFACE_COLORS, interactive=False, width=14)
         self.colorbar.setImageItem(self.image, insert_in=self.plot_item)
         axis = self.colorbar.getAxis("right")
         axis.setPen(TEXT_COLOR)
         axis.setTextPen(TEXT_COLOR)
+        axis.enableAutoSIPrefix(False)
         axis.setLabel("log₁₀ E", color=TEXT_COLOR)
         self.path = pg.PlotDataItem(pen=pg.mkPen(PATH_COLOR, width=2))
         self.path.setZValue(5)
@@ -170,7 +171,8 @@ class SurfaceView(QWidget):
         self.y_arrow = Arrow(self.plot_item, Y_ARROW, 2.5, 8)
         self.sum_arrow = Arrow(self.plot_item, SUM_ARROW, 3.5, 9)
         self.next_line = pg.PlotCurveItem(pen=pg.mkPen(NEXT_COLOR, width=1.5, style=Qt.DashLine))
-        self.next_point = pg.ScatterPlotItem(size=11, symbol="o", brush=None, pen=pg.mkPen(NEXT_COLOR, width=2.5))
+        # a ring wider than the point, so a small step still shows around it
+        self.next_point = pg.ScatterPlotItem(size=22, symbol="o", brush=None, pen=pg.mkPen(NEXT_COLOR, width=2.5))
         for it in (self.next_line, self.next_point):
             it.setZValue(10)
             self.plot_item.addItem(it, ignoreBounds=True)

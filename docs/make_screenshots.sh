@@ -2,6 +2,4 @@
 # Regenerates the README's screenshots with bpgui's own screenshot command (no display needed).
 set -euo pipefail
 cd "$(dirname "$0")/.."
-examples=$(bpgui examples)
-circles=$(echo "$examples" | awk '$1 == "circles" {print $2}')
-bpgui screenshot "$circles" -o docs/window.png --size 1280x800 --steps 150
+bpgui screenshot -o docs/window.png --size 1280x800 --steps 300
