@@ -199,7 +199,7 @@ def test_the_race_draws_each_optimizers_path_from_the_same_start(qtbot, window):
     QTest.mouseClick(w.surface_view.race, Qt.LeftButton)
     qtbot.waitUntil(lambda: len(w.surface_view.race_paths) == 3, timeout=20_000)
     starts = set()
-    for name, item in w.surface_view.race_paths.items():
+    for item in w.surface_view.race_paths.values():
         xs, ys = item.getData()
         assert len(xs) == 151
         starts.add((xs[0], ys[0]))
