@@ -125,7 +125,7 @@ class MainWindow(QMainWindow):
         self.direction_dock = self.findChild(QDockWidget, "directions")
         self.direction_dock.visibilityChanged.connect(lambda on: on and self.surface.refresh_point())
         self.surface = SurfaceController(model, self.training, self.surface_view, self.slice_plot,
-                                         self.direction_plot, self)
+                                         self.direction_plot, self.surface_3d, self)
         self._layout_docks = (training_dock, properties_dock, surface_dock, loss_dock)
         self.status = QLabel()
         self.run_status = QLabel()

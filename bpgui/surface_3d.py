@@ -7,28 +7,23 @@ numbers. The GL widget is created the first time the view is shown, so start-up 
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtGui import QGuiApplication, QOffscreenSurface, QOpenGLContext
+from PySide6.QtCore import QTimer
+from PySide6.QtGui import QGuiApplication, QOpenGLContext
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from .core.surface import Surface
+from .surface_view import SURFACE_COLORS
 
 NO_GL = ("The 3D view needs OpenGL, which this display does not provide (for example Qt's offscreen platform). "
          "Everything else works; the Surface view shows the same numbers in 2-D.")
 
 
 def opengl_available() -> bool:
-    """True when a desktop OpenGL context can be made here."""
+    """True when this platform can make a desktop OpenGL context."""
     if QGuiApplication.platformName() in ("offscreen", "minimal", "vnc"):
         return False
     ctx = QOpenGLContext()
-    if not ctx.create():
-        return False
-    surface = QOffscreenSurface()
-    surface.create()
-    ok = ctx.makeCurrent(surface)
-    if ok:
-        ctx.doneCurrent()
-    return ok and not ctx.isOpenGLES()
+    return ctx.create() and not ctx.isOpenGLES()
 
 
 class Surface3D(QWidget):
@@ -43,6 +38,10 @@ class Surface3D(QWidget):
         self._available: bool | None = None
         self._surface: Surface | None = None
         self._path = (np.zeros(0), np.zeros(0), np.zeros(0))
+        self._tries = 0
+        self._timer = QTimer(self)  # owned: it dies with the widget
+        self._timer.setSingleShot(True)
+        self._timer.timeout.connect(self._make_gl_if_shown)
 
     @property
     def available(self) -> bool:
@@ -52,8 +51,26 @@ class Surface3D(QWidget):
 
     def showEvent(self, ev):
         super().showEvent(ev)
-        if self.gl is None and self.available:
-            self._make_gl()
+        if self.gl is None:
+            # not inside the show: an OpenGL widget made while its window is being shown can crash Qt
+            self._tries = 20
+            self._timer.start(0)
+
+    def _make_gl_if_shown(self) -> None:
+        if self.gl is not None or not self.isVisible():
+            return
+        if self.visibleRegion().isEmpty():  # shown but not laid out yet (e.g. a tab being switched to)
+            if self._tries:
+                self._tries -= 1
+                self._timer.start(100)
+            return
+        if self.available:
+            try:
+                self._make_gl()
+            except Exception as e:  # e.g. no PyOpenGL, or a driver that fails: say so, keep the rest working
+                self._available = False
+                self.message.setText(f"{NO_GL}\n\n({type(e).__name__}: {e})")
+                return
             self._redraw()
 
     def _make_gl(self) -> None:
@@ -62,11 +79,12 @@ class Surface3D(QWidget):
         self.gl = gl.GLViewWidget()
         self.gl.setBackgroundColor("w")
         self.gl.setCameraPosition(distance=3.2, elevation=28, azimuth=-60)
-        self._mesh = gl.GLSurfacePlotItem(shader="heightColor", computeNormals=False, smooth=False)
-        self._mesh.shader()["colorMap"] = np.array([0.6, 0.3, 0.0, 0.4, 0.4, 0.6, 0.3, 0.6, 0.2])
-        self._line = gl.GLLinePlotItem(color=(0.85, 0.19, 0.12, 1.0), width=3, antialias=True)
+        self._mesh = gl.GLSurfacePlotItem(computeNormals=False, smooth=False)
+        self._line = gl.GLLinePlotItem(color=(0.84, 0.19, 0.12, 1.0), width=3, antialias=True)
         grid = gl.GLGridItem()
-        grid.setColor((0, 0, 0, 40))
+        grid.setSize(2, 2, 1)
+        grid.setSpacing(0.25, 0.25, 1)
+        grid.setColor((0, 0, 0, 60))
         for it in (grid, self._mesh, self._line):
             self.gl.addItem(it)
         self._pages.addWidget(self.gl)
@@ -96,8 +114,9 @@ class Surface3D(QWidget):
         def unit(v, a, b):
             return (np.asarray(v) - a) / (b - a) * 2 - 1
 
-        height = np.nan_to_num((z - lo) / (hi - lo), nan=1.0)
-        self._mesh.setData(x=unit(s.x, s.x[0], s.x[-1]), y=unit(s.y, s.y[0], s.y[-1]), z=height.T)
+        height = np.clip(np.nan_to_num((z - lo) / (hi - lo), nan=1.0), 0.0, 1.0)
+        colors = SURFACE_COLORS.map(height.T.ravel(), mode="float")  # one RGBA row per vertex, x-major
+        self._mesh.setData(x=unit(s.x, s.x[0], s.x[-1]), y=unit(s.y, s.y[0], s.y[-1]), z=height.T, colors=colors)
         xs, ys, es = self._path
         if len(xs):
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -143,10 +143,12 @@ class SurfaceController(QObject):
     _sigWork = Signal()
     _sigRace = Signal(object)
 
-    def __init__(self, model: DocumentModel, training, view, slice_plot=None, direction_plot=None, parent=None):
+    def __init__(self, model: DocumentModel, training, view, slice_plot=None, direction_plot=None, view_3d=None,
+                 parent=None):
         super().__init__(parent)
         self.training = training
         self.view = view
+        self.view_3d = view_3d
         self.slice_plot = slice_plot
         self.direction_plot = direction_plot
         self.thread = QThread(self)
@@ -167,6 +169,7 @@ class SurfaceController(QObject):
         self.center: tuple[float, float] | None = None
         self.path_x: list[float] = []
         self.path_y: list[float] = []
+        self.path_e: list[float] = []  # the training loss at each path point (the 3D path's height)
         self.result: SurfaceResult | None = None
         self._request_id = 0
         self._in_flight = False
@@ -260,7 +263,7 @@ class SurfaceController(QObject):
 
     def _set_pair(self, pair, remember: bool = True) -> None:
         self.pair = tuple(pair) if pair else None
-        self.path_x, self.path_y = [], []
+        self.path_x, self.path_y, self.path_e = [], [], []
         self._path = np.zeros((2, 1024))
         self.center = None
         self.view.set_race(None)
@@ -283,7 +286,7 @@ class SurfaceController(QObject):
         if self.pair is None:
             return
         if snap.step < self._last_step:  # reset: a new path
-            self.path_x, self.path_y = [], []
+            self.path_x, self.path_y, self.path_e = [], [], []
             self._path = np.zeros((2, 1024))
         self._last_step = snap.step
         try:
@@ -303,7 +306,12 @@ class SurfaceController(QObject):
                 grown[:, : n - 1] = self._path[:, : n - 1]
                 self._path = grown
             self._path[:, n - 1] = (x, y)
+            self.path_e.append(snap.train_loss)
+            if len(self.path_e) > n:
+                self.path_e = self.path_e[::2][-n:]
             self.view.set_path(self._path[0, :n], self._path[1, :n])
+            if self.view_3d is not None:  # kept there, drawn once it has an OpenGL view
+                self.view_3d.set_path(self._path[0, :n], self._path[1, :n], np.array(self.path_e[-n:]))
         self._update_point(snap)
         interval = LIVE_INTERVAL if snap.playing else 0.0
         self._schedule(interval)
@@ -393,6 +401,8 @@ class SurfaceController(QObject):
         if latest and self.pair == (result.surface.x_name, result.surface.y_name):
             self.result = result
             self.view.set_surface(result.surface, result.picture)
+            if self.view_3d is not None:
+                self.view_3d.set_surface(result.surface)
             self._update_point()
             if result.fine:
                 self._show_slice(result)
