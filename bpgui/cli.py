@@ -16,6 +16,7 @@ from pathlib import Path
 
 from . import __version__
 
+SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions")
 SUBCOMMANDS = ("inspect", "train", "screenshot", "surface", "examples")
 
 
@@ -106,6 +107,11 @@ def _build_parser() -> _Parser:
     sh.add_argument("--steps", type=_int_range(0, 10_000_000), default=0,
                     help="train this many steps first (seeded by the document, so the image is reproducible)")
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
+    sh.add_argument("--view", choices=SCREENSHOT_VIEWS, default="window",
+                    help="the whole window (default), or one view: the network canvas or a plot (.svg allowed)")
+    sh.add_argument("--x", metavar="PARAM", help="the surface's x parameter (default: the document's or two weights "
+                    "into the first output)")
+    sh.add_argument("--y", metavar="PARAM", help="the surface's y parameter")
 
     su = sub.add_parser("surface", help="the error surface: the training loss over a grid of two parameters")
     su.add_argument("file", help="a network document (.json)")
@@ -297,19 +303,33 @@ def cmd_train(args) -> int:
 
 def cmd_screenshot(args) -> int:
     out = _output_path(args.output)
-    if out.suffix.lower() != ".png":
-        raise CLIError(f"{args.output}: only .png is supported")
+    suffix = out.suffix.lower()
+    if suffix not in (".png", ".svg") or (suffix == ".svg" and args.view == "window"):
+        raise CLIError(f"{args.output}: write a .png" + (" or .svg" if args.view != "window" else "")
+                       + (" (the whole window is a .png; choose a --view for .svg)" if suffix == ".svg" else ""))
+    if (args.x is None) != (args.y is None):
+        raise CLIError("give both --x and --y, or neither")
     # a bad file: the usual one-line error, before any window exists
     doc = _load(args.file) if args.file is not None else None
+    if args.x is not None:
+        net = doc.network if doc is not None else _load(str(_default_example())).network
+        for p in (args.x, args.y):
+            if not net.has_parameter(p):
+                raise CLIError(f"--x/--y: the network has no parameter '{p}' (weights are 'a->b', biases 'b.bias')")
+        if args.x == args.y:
+            raise CLIError("--x and --y must be two different parameters")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .app import make_application
     from .document_model import DocumentModel
+    from .export import ExportError
     from .main_window import MainWindow
 
     app = make_application()
     window = MainWindow(DocumentModel(doc, Path(args.file)) if doc is not None else None)
     window.resize(*args.size)
     window.show()
+    if args.x is not None:
+        window.surface.choose(args.x, args.y)
     window.wait_for_snapshot()
     if args.steps:
         window.training.train_steps(args.steps)
@@ -322,18 +342,25 @@ def cmd_screenshot(args) -> int:
     if args.weight_labels:
         window.act_labels.trigger()
     app.processEvents()
-    image = window.grab().toImage()
-    window.model.undo_stack.setClean()
-    window.close()
-    data = _png_bytes(image)
-    from .core.document import atomic_write_bytes
-
     try:
-        atomic_write_bytes(out, data)
-    except OSError as e:
-        raise CLIError(f"{args.output}: cannot write ({e.strerror or e})") from None
-    print(f"wrote {args.output} ({image.width()}x{image.height()})")
+        if args.view == "window":
+            window.export_window(out)
+        else:
+            window.export_view_at_size(args.view, out, args.size)
+    except ExportError as e:
+        raise CLIError(str(e)) from None
+    finally:
+        window.model.undo_stack.setClean()
+        window.close()
+    print(f"wrote {args.output} ({args.view})")
     return 0
+
+
+def _default_example():
+    from .main_window import DEFAULT_EXAMPLE
+    from .resources import example_paths
+
+    return example_paths()[DEFAULT_EXAMPLE]
 
 
 def cmd_surface(args) -> int:
@@ -371,16 +398,6 @@ def cmd_surface(args) -> int:
         summary += f", not finite at {s.loss.size - finite.size} points"
     print(f"wrote {args.output} ({args.grid}x{args.grid} surface of {args.x} and {args.y}, {summary})")
     return 0
-
-
-def _png_bytes(image) -> bytes:
-    from PySide6.QtCore import QBuffer, QByteArray, QIODevice
-
-    buf = QByteArray()
-    dev = QBuffer(buf)
-    dev.open(QIODevice.WriteOnly)
-    image.save(dev, "PNG")
-    return bytes(buf.data())
 
 
 def cmd_examples(args) -> int:

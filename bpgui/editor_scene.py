@@ -295,6 +295,8 @@ class NetworkScene(QGraphicsScene):
     sigStatus = Signal(str)
     #: "show this parameter on the surface's axis": (parameter name, "x" or "y")
     sigSurfaceAxis = Signal(str, str)
+    #: a neuron was renamed (old id, new id)
+    sigRenamed = Signal(str, str)
 
     def __init__(self, model: DocumentModel, parent=None):
         super().__init__(parent)
@@ -694,6 +696,8 @@ class NetworkScene(QGraphicsScene):
                 if nid in p:
                     p[new] = p.pop(nid)
             error = self.model.edit(f"Rename {nid} → {new}", change)
+            if not error:
+                self.sigRenamed.emit(nid, new)
             self.sigStatus.emit(error or f"renamed {nid} to {new}")
 
     def set_activation(self, nid: str, act: str) -> None:

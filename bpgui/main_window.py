@@ -11,10 +11,12 @@ import shiboken6
 from PySide6.QtCore import QCoreApplication, QSettings, Qt
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
+    QApplication,
     QDockWidget,
     QFileDialog,
     QFrame,
     QHBoxLayout,
+    QInputDialog,
     QLabel,
     QMainWindow,
     QMessageBox,
@@ -25,6 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from . import export
 from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
 from .core.explain import chain_rule
 from .core.network import Network
@@ -145,6 +148,7 @@ class MainWindow(QMainWindow):
         self.surface.sigPairChanged.connect(self.scene.set_surface_pair)
         self.scene.set_surface_pair(self.surface.pair)
         self.scene.sigSurfaceAxis.connect(self._surface_axis)
+        self.scene.sigRenamed.connect(self.surface.rename)
         self.scene.selectionChanged.connect(self._update_inspector)
         self.inspector.sigSampleChanged.connect(self._on_inspector_sample)
         self._inspector_sample: int | None = None
@@ -193,6 +197,10 @@ class MainWindow(QMainWindow):
         self.act_save = self._action("&Save", self.save, K.Save, "save the network")
         self.act_save_as = self._action("Save &As…", self.save_as, K.SaveAs, "save under another name")
         self.act_quit = self._action("&Quit", self.close, K.Quit)
+        self.act_export_window = self._action("Export &Screenshot…", self.export_window_dialog, "Ctrl+Shift+E",
+                                              "save the whole window as a PNG image")
+        self.act_copy_window = self._action("&Copy Screenshot", self.copy_window, "Ctrl+Shift+C",
+                                            "copy an image of the whole window to the clipboard")
         self.act_undo = self._action("&Undo", self.undo, K.Undo)
         self.act_redo = self._action("&Redo", self.redo, K.Redo)
         self.act_delete = self._action("&Delete", self.scene.delete_selected, K.Delete,
@@ -240,6 +248,16 @@ class MainWindow(QMainWindow):
         self._update_recent_menu()
         m.addSeparator()
         m.addActions([self.act_save, self.act_save_as])
+        m.addSeparator()
+        m.addActions([self.act_export_window, self.act_copy_window])
+        ex = m.addMenu("E&xport")
+        for label, view in (("Network Canvas", "canvas"), ("Surface", "surface"), ("Loss Plot", "loss"),
+                            ("Outputs Plot", "boundary"), ("Slice Plot", "slice"), ("Directions Plot", "directions")):
+            ex.addAction(f"{label} (PNG or SVG)…", lambda v=view: self.export_view_dialog(v))
+        ex.addSeparator()
+        ex.addAction("Loss History (CSV)…", lambda: self.export_data_dialog("loss"))
+        ex.addAction("Weight Path (CSV)…", lambda: self.export_data_dialog("path"))
+        ex.addAction("Surface Grid (NPZ or CSV)…", lambda: self.export_data_dialog("grid"))
         m.addSeparator()
         m.addAction(self.act_quit)
         m = mb.addMenu("&Edit")
@@ -443,6 +461,141 @@ class MainWindow(QMainWindow):
             ev.accept()
         else:
             ev.ignore()
+
+    # ------------------------------------------------------------------ export
+    #: the views that can be exported on their own: the dock that holds each, and its plot item (None: canvas)
+    VIEWS = {"canvas": "network canvas", "surface": "surface", "loss": "loss", "boundary": "outputs",
+             "slice": "slice", "directions": "directions"}
+
+    def _default_export_path(self, what: str, suffix: str) -> str:
+        folder = self.model.path.parent if self.model.path else Path.home()
+        step = self.training.latest.step if self.training.latest else 0
+        stem = Path(self.model.display_name).stem
+        return str(folder / f"{stem}-{what}-step{step}{suffix}")
+
+    def _ask_path(self, title: str, what: str, filters: str, suffix: str) -> Path | None:
+        path, chosen = QFileDialog.getSaveFileName(self, title, self._default_export_path(what, suffix), filters)
+        if not path:
+            return None
+        p = Path(path)
+        if not p.suffix:
+            p = p.with_suffix(suffix)
+        return p
+
+    def plot_item(self, view: str):
+        """The pyqtgraph item of a view ("surface", "loss", ...), its dock brought to the front so it is laid out."""
+        dock = self.findChild(QDockWidget, self.VIEWS[view])
+        if dock is not None:
+            dock.show()
+            dock.raise_()
+            QCoreApplication.processEvents()
+        return {"surface": self.surface_view.plot_item, "loss": self.loss_plot.plot_item,
+                "boundary": self.output_plot.plot_item, "slice": self.slice_plot.plot_item,
+                "directions": self.direction_plot.plot_item}[view]
+
+    def export_view(self, view: str, path: Path, width: int | None = None) -> None:
+        """Write one view as PNG (``width`` pixels wide, default as shown, ×2 for the canvas) or SVG."""
+        suffix = path.suffix.lower()
+        if suffix not in (".png", ".svg"):
+            raise export.ExportError(f"{path}: choose a .png or .svg file")
+        if view == "canvas":
+            if suffix == ".svg":
+                data = export.canvas_svg(self.scene)
+            else:
+                rect = export.canvas_rect(self.scene)
+                data = export.png_bytes(export.canvas_image(self.scene, (width / rect.width()) if width else 2.0))
+        else:
+            item = self.plot_item(view)
+            data = export.plot_svg(item) if suffix == ".svg" else export.png_bytes(export.plot_image(item, width))
+        export.write_file(path, data)
+
+    def export_view_at_size(self, view: str, path: Path, size: tuple[int, int]) -> None:
+        """Write one view laid out at ``size`` (W×H pixels): a PNG of exactly that size, or an SVG (headless use).
+        A plot's dock is floated and resized for it."""
+        w, h = size
+        if path.suffix.lower() == ".svg" or view == "canvas":
+            if view == "canvas" and path.suffix.lower() == ".png":
+                image = export.canvas_image_sized(self.scene, w, h)
+                export.write_file(path, export.png_bytes(image))
+                return
+            if view != "canvas":
+                self._float_view(view, w, h)
+            self.export_view(view, path)
+            return
+        widget = self._float_view(view, w, h)
+        image = widget.grab().toImage()
+        export.write_file(path, export.png_bytes(image))
+
+    def _float_view(self, view: str, w: int, h: int):
+        dock = self.findChild(QDockWidget, self.VIEWS[view])
+        widget = dock.widget()
+        dock.setFloating(True)
+        dock.show()
+        widget.setFixedSize(w, h)
+        dock.adjustSize()
+        for _ in range(3):
+            QCoreApplication.processEvents()
+        return widget
+
+    def export_window(self, path: Path) -> None:
+        if path.suffix.lower() != ".png":
+            raise export.ExportError(f"{path}: the window is saved as a .png image")
+        export.write_file(path, export.png_bytes(export.window_image(self)))
+
+    def export_window_dialog(self) -> None:
+        path = self._ask_path("Export screenshot", "window", "PNG images (*.png)", ".png")
+        if path is not None:
+            self._run_export(lambda: self.export_window(path), path)
+
+    def copy_window(self) -> None:
+        QApplication.clipboard().setImage(export.window_image(self))
+        self.show_status("copied a screenshot of the window to the clipboard")
+
+    def export_view_dialog(self, view: str) -> None:
+        path = self._ask_path(f"Export the {self.VIEWS[view]}", view, "PNG images (*.png);;SVG drawings (*.svg)",
+                              ".png")
+        if path is None:
+            return
+        width = None
+        if path.suffix.lower() == ".png":
+            width, ok = QInputDialog.getInt(self, "Image width", "Width in pixels:", 1600, 100, 10000, 100)
+            if not ok:
+                return
+        self._run_export(lambda: self.export_view(view, path, width), path)
+
+    def export_data(self, what: str, path: Path) -> None:
+        suffix = path.suffix.lower()
+        if what == "loss":
+            if self.training.latest is None:
+                raise export.ExportError("there is no loss history yet")
+            data = export.loss_history_csv(self.training.latest)
+        elif what == "path":
+            s = self.surface
+            if s.pair is None:
+                raise export.ExportError("the surface shows no parameters")
+            data = export.path_csv(*s.pair, s.path_x, s.path_y, s.path_e[-len(s.path_x):] if s.path_x else [])
+        else:
+            if self.surface.result is None:
+                raise export.ExportError("there is no surface yet")
+            surf = self.surface.result.surface
+            data = export.surface_npz(surf) if suffix == ".npz" else export.surface_csv(surf)
+        export.write_file(path, data)
+
+    def export_data_dialog(self, what: str) -> None:
+        filters = {"loss": ("CSV files (*.csv)", ".csv"), "path": ("CSV files (*.csv)", ".csv"),
+                   "grid": ("NumPy arrays (*.npz);;CSV files (*.csv)", ".npz")}[what]
+        path = self._ask_path("Export data", {"loss": "loss-history", "path": "weight-path", "grid": "surface-grid"}[
+            what], *filters)
+        if path is not None:
+            self._run_export(lambda: self.export_data(what, path), path)
+
+    def _run_export(self, action, path: Path) -> None:
+        try:
+            action()
+        except export.ExportError as e:
+            self.show_error("Cannot export", str(e))
+            return
+        self.show_status(f"exported {path}")
 
     # ------------------------------------------------------------------ training
     def _on_snapshot(self, snap) -> None:

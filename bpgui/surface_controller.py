@@ -179,10 +179,14 @@ class SurfaceController(QObject):
         self._data = None
         self._drag_before = None
         self._text_time = 0.0
+        self._race_for = None
         self._path = np.zeros((2, 1024))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._request)
+        self._pair_check = QTimer(self)
+        self._pair_check.setSingleShot(True)
+        self._pair_check.timeout.connect(self._check_pair)
         training.sigSnapshot.connect(self._on_snapshot)
         view.sigPairChosen.connect(self.choose)
         view.sigSpanChanged.connect(self._on_span)
@@ -222,22 +226,50 @@ class SurfaceController(QObject):
             view["surface"] = {"x": self.pair[0], "y": self.pair[1], "span": self.span}
         doc.view = view
 
+    def rename(self, old: str, new: str) -> None:
+        """A neuron was renamed: the chosen parameters follow it."""
+        if self.pair is None:
+            return
+
+        def renamed(name: str) -> str:
+            if name == f"{old}.bias":
+                return f"{new}.bias"
+            if "->" in name:
+                a, b = name.split("->", 1)
+                return f"{new if a == old else a}->{new if b == old else b}"
+            return name
+
+        pair = (renamed(self.pair[0]), renamed(self.pair[1]))
+        if pair != self.pair and all(self.model.network.has_parameter(p) for p in pair):
+            self.pair = pair
+            self._remember()
+            self.sigPairChanged.emit(self.pair)
+            self.view.set_parameters(self.model.network.parameter_names(), *self.pair)
+            self._schedule(0)
+
     def _on_network_change(self, structural: bool) -> None:
+        if not self.model.applying_training:
+            self.view.set_race(None)  # a race from weights the user has since changed
         if structural:
             self._data = None
-            net = self.model.network
-            names = net.parameter_names()
-            if self.pair is None or not all(net.has_parameter(p) for p in self.pair):
-                old = self.pair
-                self._set_pair(default_pair(net))
-                if old is not None and self.pair is not None:
-                    gone = " and ".join(p for p in old if not net.has_parameter(p))
-                    message = f"the surface now shows {self.pair[0]} and {self.pair[1]} ({gone} is gone)"
-                    QTimer.singleShot(0, lambda: self.sigStatus.emit(message))  # after the edit's own message
-                return
-            self.view.set_parameters(names, *self.pair)
+            self._pair_check.start(0)  # after the edit is complete (a rename reports itself after its change)
+            return
         if not self.model.applying_training:
             self._schedule(0)
+
+    def _check_pair(self) -> None:
+        """After a change of structure: keep the pair if it still exists, else pick another and say so."""
+        net = self.model.network
+        names = net.parameter_names()
+        if self.pair is None or not all(net.has_parameter(p) for p in self.pair):
+            old = self.pair
+            self._set_pair(default_pair(net))
+            if old is not None and self.pair is not None:
+                gone = " and ".join(p for p in old if not net.has_parameter(p))
+                self.sigStatus.emit(f"the surface now shows {self.pair[0]} and {self.pair[1]} ({gone} is gone)")
+            return
+        self.view.set_parameters(names, *self.pair)
+        self._schedule(0)
 
     def _on_data_change(self) -> None:
         self._data = None
@@ -272,8 +304,21 @@ class SurfaceController(QObject):
             self._remember()
         self.sigPairChanged.emit(self.pair)
         self.view.set_path(np.zeros(0), np.zeros(0))
+        if self.pair is None:
+            self._clear_views("No two parameters to show: the network needs at least two weights or biases.")
+            return
         self._update_point()
         self._schedule(0)
+
+    def _clear_views(self, why: str) -> None:
+        """Nothing to draw: empty views with the reason, and nothing left to compute."""
+        self.result = None
+        self._dirty = False
+        self.view.clear()
+        self.view.set_caption(why)
+        for plot in (self.slice_plot, self.direction_plot):
+            if plot is not None:
+                plot.clear()
 
     def _on_span(self, span: float) -> None:
         self.span = float(span)
@@ -285,7 +330,8 @@ class SurfaceController(QObject):
     def _on_snapshot(self, snap) -> None:
         if self.pair is None:
             return
-        if snap.step < self._last_step:  # reset: a new path
+        if snap.step < self._last_step:  # reset: a new path, and no race from the old weights
+            self.view.set_race(None)
             self.path_x, self.path_y, self.path_e = [], [], []
             self._path = np.zeros((2, 1024))
         self._last_step = snap.step
@@ -338,6 +384,8 @@ class SurfaceController(QObject):
                 and self.pair[1] in snap.names and snap.generation == self.training.generation:
             i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
             gradient = (float(snap.gradient[i]), float(snap.gradient[j]))
+            if not all(map(math.isfinite, gradient)):
+                gradient = None
             point = (float(snap.values[i]), float(snap.values[j])) if snap.finite else point
             if snap.next_values is not None:
                 next_point = (float(snap.next_values[i]), float(snap.next_values[j]))
@@ -377,7 +425,15 @@ class SurfaceController(QObject):
             return
         data = self._dataset()
         point = self._pair_values()
-        if data is None or point is None:
+        if data is None:
+            try:
+                self.model.doc.dataset()
+                reason = "the data cannot be used"
+            except Exception as e:
+                reason = str(e)
+            self._clear_views(f"The surface cannot be drawn: {reason}.")
+            return
+        if point is None:
             return
         self._dirty = False
         if self.center is None or any(abs(p - c) > INNER * self.span for p, c in zip(point, self.center)):
@@ -447,13 +503,17 @@ class SurfaceController(QObject):
         rates = {name: (lr if lr is not None else cfg.learning_rate) for name, lr in RACE.items()}
         self.sigStatus.emit("racing " + ", ".join(f"{k} (η = {v:g})" for k, v in rates.items())
                             + f" for {RACE_STEPS} steps from the current weights…")
+        self._race_for = (self.pair, self.training.generation)
         self._sigRace.emit((self.model.network.copy(), self.model.doc.data, cfg.copy(), rates, RACE_STEPS,
                             self.pair))
 
     def _on_race(self, paths) -> None:
+        if self._race_for != (self.pair, self.training.generation):
+            return  # the pair or the weights changed while it ran: it would be drawn on the wrong picture
         self.view.set_race(paths)
-        ends = ", ".join(f"{k}: E {rows[-1, 2]:.3g}" for k, rows in paths.items() if len(rows))
-        self.sigStatus.emit(f"optimizer race after {RACE_STEPS} steps — {ends}")
+        ends = ", ".join(f"{k}: E {rows[-1, 2]:.3g} after {len(rows) - 1} steps" for k, rows in paths.items()
+                         if len(rows))
+        self.sigStatus.emit(f"optimizer race — {ends}")
 
     @property
     def settled(self) -> bool:
