@@ -297,6 +297,8 @@ class NetworkScene(QGraphicsScene):
     sigSurfaceAxis = Signal(str, str)
     #: a neuron was renamed (old id, new id)
     sigRenamed = Signal(str, str)
+    #: the user asked to export the canvas (the window asks where)
+    sigExportRequested = Signal()
 
     def __init__(self, model: DocumentModel, parent=None):
         super().__init__(parent)
@@ -765,6 +767,8 @@ class NetworkScene(QGraphicsScene):
             menu.addAction("Add hidden layer before the outputs", lambda: self.add_layer(net.output_layer))
             if 0 < layer < net.output_layer:
                 menu.addAction(f"Remove layer {layer}", lambda: self.remove_layer(layer))
+            menu.addSeparator()
+            menu.addAction("Export the canvas (PNG or SVG)…", self.sigExportRequested.emit)
         menu.exec(ev.screenPos())
         ev.accept()
 

@@ -149,6 +149,7 @@ class MainWindow(QMainWindow):
         self.scene.set_surface_pair(self.surface.pair)
         self.scene.sigSurfaceAxis.connect(self._surface_axis)
         self.scene.sigRenamed.connect(self.surface.rename)
+        self.scene.sigExportRequested.connect(lambda: self.export_view_dialog("canvas"))
         self.scene.selectionChanged.connect(self._update_inspector)
         self.inspector.sigSampleChanged.connect(self._on_inspector_sample)
         self._inspector_sample: int | None = None

@@ -186,3 +186,36 @@ def test_headless_bad_options_fail_cleanly(tmp_path, capsys, args, message):
     err = capsys.readouterr().err
     assert err.startswith("bpgui: error:") and message in err and err.count("\n") == 1
     assert not any(tmp_path.iterdir())
+
+
+def test_copy_screenshot_puts_the_window_on_the_clipboard(window):
+    from PySide6.QtWidgets import QApplication
+
+    QApplication.clipboard().clear()
+    window.act_copy_window.trigger()
+    image = QApplication.clipboard().image()
+    assert (image.width(), image.height()) == (window.width(), window.height())
+    assert "copied" in window.status.text()
+
+
+def test_the_export_dialogs_write_where_the_user_chose(window, tmp_path, monkeypatch):
+    from PySide6.QtWidgets import QFileDialog, QInputDialog
+
+    target = tmp_path / "surface"  # no suffix: .png is added
+    monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
+    monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (900, True))
+    window.export_view_dialog("surface")
+    assert QImage(str(target.with_suffix(".png"))).width() == 900
+    assert "exported" in window.status.text()
+    window.scene.sigExportRequested.emit()  # the canvas's context menu
+    assert QImage(str(target.with_suffix(".png"))).width() == 900
+    default = window._default_export_path("surface", ".png")
+    assert default.endswith("xor-surface-step300.png")
+
+
+def test_headless_view_screenshots_are_reproducible(tmp_path, qapp):
+    a, b = tmp_path / "a.png", tmp_path / "b.png"
+    for out in (a, b):
+        assert main(["screenshot", str(example_paths()["xor"]), "-o", str(out), "--view", "surface",
+                     "--steps", "120", "--size", "500x400"]) == 0
+    assert a.read_bytes() == b.read_bytes()
