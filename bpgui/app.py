@@ -37,4 +37,5 @@ def run(file: str | None = None) -> int:
     window = create_window(file)
     window.show()
     window.view.fit()
+    window.offer_recovery()
     return app.exec()

@@ -113,6 +113,7 @@ class DocumentModel(QObject):
         self.training_steps = (0, 0)  # the step range of the last training written in
         self.applying_training = False  # True while training's own write-back is changing the network
         self.live_change = False  # a gesture is changing the network live (training must not write back)
+        self.restored = False  # recovered after a crash: unsaved until saved
         self.last_change = None
         doc.network.subscribe(self._on_network_change)
 
@@ -125,7 +126,7 @@ class DocumentModel(QObject):
         return Snapshot(self.network, self.positions, self.doc.training, self.doc.data)
 
     def is_modified(self) -> bool:
-        return not self.undo_stack.isClean() or self.training_before is not None
+        return not self.undo_stack.isClean() or self.training_before is not None or self.restored
 
     # ------------------------------------------------------------------ editing
     def edit(self, text: str, change: Callable[[Network, Positions], None], merge_key=None) -> str | None:
@@ -257,6 +258,7 @@ class DocumentModel(QObject):
                                                                for k, (x, y) in self.positions.items()}}
         self.flush_training()
         save_document(self.doc, target)
+        self.restored = False
         self.undo_stack.setClean()
         if target != self.path:
             self.path = target

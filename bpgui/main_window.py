@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 import shiboken6
-from PySide6.QtCore import QCoreApplication, QSettings, Qt
+from PySide6.QtCore import QCoreApplication, QSettings, Qt, QTimer
 from PySide6.QtGui import QAction, QIcon, QKeySequence
 from PySide6.QtWidgets import (
     QApplication,
@@ -27,7 +27,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import export
+from . import export, recovery
 from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
 from .core.explain import chain_rule
 from .core.network import Network
@@ -48,6 +48,8 @@ from .training_panel import TrainingPanel
 from .training_worker import TrainingController
 
 DEFAULT_EXAMPLE = "xor"
+#: the longest unsaved work can go without a recovery copy (seconds)
+AUTOSAVE_SECONDS = 30
 #: while training, the chain-rule panel is recomputed at most this often (seconds)
 INSPECTOR_INTERVAL = 0.25
 MAX_RECENT = 8
@@ -81,6 +83,7 @@ class MainWindow(QMainWindow):
         self.model = model
         self.settings = QSettings()
         self.last_error: str | None = None
+        self._extra_windows: list[MainWindow] = []  # more restored documents
         self.setWindowIcon(QIcon(str(resource_path("icons", "bpgui.svg"))))
         self.scene = NetworkScene(model, self)
         self.view = NetworkView(self.scene, self)
@@ -157,6 +160,18 @@ class MainWindow(QMainWindow):
         self._make_menus()
         self._connect_model()
         self._on_dataset_change()
+        # autosave: a recovery copy while there are unsaved changes (every AUTOSAVE_SECONDS, and soon after
+        # structural edits); removed when the document is saved or the window closes cleanly
+        self.recovery_file = recovery.new_recovery_path()
+        self._autosave_dirty = False
+        self._autosave_error = False
+        self._autosave_timer = QTimer(self)
+        self._autosave_timer.timeout.connect(self.autosave)
+        self._autosave_timer.start(AUTOSAVE_SECONDS * 1000)
+        self._autosave_soon = QTimer(self)
+        self._autosave_soon.setSingleShot(True)
+        self._autosave_soon.timeout.connect(self.autosave)
+        self._connect_autosave()
         self.resize(1280, 800)
         self.show_status("Drag a neuron to move it · drag from its knob to connect · drag an edge to change "
                          "its weight · double-click a column to add a neuron")
@@ -337,6 +352,9 @@ class MainWindow(QMainWindow):
         self.scene.model.sigNetworkChanged.disconnect(self.panel.refresh)
         self.model = model
         model.setParent(self)
+        recovery.remove(self.recovery_file)  # the old document was saved or discarded
+        self._connect_autosave()
+        self._autosave_dirty = model.is_modified()
         self.training.set_model(model)
         self.surface.set_model(model)
         self.scene.set_model(model)
@@ -457,11 +475,89 @@ class MainWindow(QMainWindow):
 
     def closeEvent(self, ev):
         if self.maybe_save():
+            recovery.remove(self.recovery_file)
+            self._autosave_timer.stop()
             self.training.shutdown()
             self.surface.shutdown()
             ev.accept()
         else:
             ev.ignore()
+
+    # ------------------------------------------------------------------ autosave and recovery
+    def _connect_autosave(self) -> None:
+        m = self.model
+        m.sigNetworkChanged.connect(self._on_change_for_autosave)
+        m.sigSettingsChanged.connect(self._mark_autosave)
+        m.sigPositionsChanged.connect(self._mark_autosave)
+        m.sigTrainingPending.connect(self._mark_autosave)
+        m.undo_stack.indexChanged.connect(self._mark_autosave)
+        m.undo_stack.cleanChanged.connect(self._on_clean_for_autosave)
+
+    def _mark_autosave(self, *_) -> None:
+        self._autosave_dirty = True
+
+    def _on_change_for_autosave(self, structural: bool) -> None:
+        self._autosave_dirty = True
+        if structural:
+            self._autosave_soon.start(1000)  # a batch of structural edits: write once it settles
+
+    def _on_clean_for_autosave(self, clean: bool) -> None:
+        if not shiboken6.isValid(self.model.undo_stack):
+            return  # the stack says "clean" while it is being destroyed with its window
+        if clean and not self.model.is_modified():
+            recovery.remove(self.recovery_file)
+
+    def autosave(self) -> None:
+        """Write the recovery copy if there are unsaved changes since the last one; remove it if there are none."""
+        if not self.model.is_modified():
+            recovery.remove(self.recovery_file)
+            self._autosave_dirty = False
+            return
+        if not self._autosave_dirty and self.recovery_file.exists():
+            return
+        try:
+            recovery.write_recovery(self.recovery_file, self.model.doc, self.model.path, self.model.display_name)
+        except (OSError, ValueError) as e:
+            if not self._autosave_error:  # say it once, not every 30 s
+                self._autosave_error = True
+                self.show_status(f"cannot write the recovery copy to {self.recovery_file.parent}: {e}")
+            return
+        self._autosave_dirty = False
+        self._autosave_error = False
+
+    def offer_recovery(self) -> int:
+        """Offer the unsaved work of bpgui sessions that ended without closing (a crash, kill -9). Returns how
+        many documents were restored."""
+        found, bad = recovery.orphaned_recoveries()
+        for f, reason in bad:
+            self.show_status(f"ignored an unreadable recovery file {f}: {reason}")
+        restored = 0
+        for r in sorted(found, key=lambda r: -r.saved):
+            when = time.strftime("%Y-%m-%d %H:%M", time.localtime(r.saved))
+            answer = self.ask_restore(f"bpgui ended without closing while “{r.name}” had unsaved changes "
+                                      f"(last copy {when}). Restore them?")
+            if answer != QMessageBox.Yes:
+                if answer == QMessageBox.No:
+                    recovery.remove(r.file)
+                continue
+            model = DocumentModel(r.document, r.path)
+            model.display_name = r.name
+            model.restored = True
+            target = self if restored == 0 else MainWindow(model)
+            if restored == 0:
+                self.replace_model(model)
+            else:
+                self._extra_windows.append(target)
+                target.show()
+            recovery.remove(r.file)
+            target.autosave()
+            target.show_status(f"restored the unsaved changes to {r.name}: save them to keep them")
+            restored += 1
+        return restored
+
+    def ask_restore(self, text: str) -> QMessageBox.StandardButton:
+        return QMessageBox.question(self, "Restore unsaved work", text,
+                                    QMessageBox.Yes | QMessageBox.No | QMessageBox.Cancel, QMessageBox.Yes)
 
     # ------------------------------------------------------------------ export
     #: the views that can be exported on their own: the dock that holds each, and its plot item (None: canvas)

@@ -33,7 +33,7 @@ LIVE_INTERVAL = 0.5
 #: while training, the caption and the direction plot are redrawn at most this often (seconds)
 TEXT_INTERVAL = 0.25
 #: the path keeps at most this many points (then every other one is dropped)
-MAX_PATH = 20_000
+MAX_PATH = 5_000
 #: the grid is re-centred when the current point leaves this share of it (around its centre)
 INNER = 0.7
 #: optimizer race: steps and the learning rates (None: the document's)

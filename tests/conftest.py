@@ -11,6 +11,7 @@ import pytest  # noqa: E402
 def _isolated_settings(tmp_path, monkeypatch):
     """Keep QSettings (recent files) out of the user's real configuration."""
     monkeypatch.setenv("XDG_CONFIG_HOME", str(tmp_path / "config"))
+    monkeypatch.setenv("BPGUI_RECOVERY_DIR", str(tmp_path / "recovery"))  # autosaved copies
     try:
         from PySide6.QtCore import QSettings
     except ImportError:

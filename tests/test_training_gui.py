@@ -499,3 +499,23 @@ def test_a_blown_up_step_is_not_applied(qtbot, window):
     qtbot.waitUntil(lambda: w.training.diverged != "")
     snap = w.training.latest
     assert f"step {snap.step:,}" in snap.diverged  # the run stands at the step whose loss blew up
+
+
+def test_an_error_in_the_worker_stops_training_says_so_and_the_app_goes_on(qtbot, window, monkeypatch):
+    from bpgui.core.training_run import TrainingRun
+
+    w = window
+    real_run = TrainingRun.run
+
+    def broken(self, *a, **k):
+        raise ZeroDivisionError("injected")
+
+    monkeypatch.setattr(TrainingRun, "run", broken)
+    w.training.play()
+    qtbot.waitUntil(lambda: w.banner.isVisible() and not w.training.playing)
+    assert "internal error" in w.banner.text.text() and "ZeroDivisionError" in w.banner.text.text()
+    assert w.training.thread.isRunning()
+    monkeypatch.setattr(TrainingRun, "run", real_run)
+    w.training.step()
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)  # the thread survived and trains again
+    assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 0.3)) is None  # the window still edits
