@@ -267,8 +267,9 @@ class DocumentModel(QObject):
 
     @classmethod
     def open(cls, path: Path, parent=None) -> DocumentModel:
-        """Raises DocumentError with the same message the CLI gives."""
-        return cls(load_document(path), Path(path), parent)
+        """Raises DocumentError with the same message the CLI gives. Data that does not fit the network is
+        accepted here (the window says it cannot train until it does)."""
+        return cls(load_document(path, fit_data=False), Path(path), parent)
 
 
 def _same_structure(a: Network, b: Network) -> bool:

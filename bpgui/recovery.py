@@ -79,7 +79,7 @@ def orphaned_recoveries() -> tuple[list[Recovered], list[tuple[Path, str]]]:
             pid = raw.get("pid")
             if isinstance(pid, int) and _alive(pid):
                 continue  # another bpgui is running and owns it
-            doc = document_from_dict(raw.get("document"))
+            doc = document_from_dict(raw.get("document"), fit_data=False)  # saved mid-edit: it may not fit yet
             path = raw.get("path")
             found.append(Recovered(f, doc, Path(path) if isinstance(path, str) else None,
                                    str(raw.get("name") or "untitled"), float(raw.get("saved") or 0.0)))

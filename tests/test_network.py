@@ -528,3 +528,14 @@ def test_numpy_scalars_are_accepted_as_weights_and_numpy_bools_are_not():
     assert net.neuron("y1").bias == 2.0
     with pytest.raises(NetworkError):
         net.set_weight("x1", "y1", np.bool_(True))
+
+
+@pytest.mark.parametrize("bad", [[], {}, None, 3])
+def test_names_that_are_not_text_are_refused_with_a_network_error(bad):
+    net = layered([2, 2, 1])
+    before = net.copy()
+    with pytest.raises(NetworkError):
+        net.set_loss(bad)
+    with pytest.raises(NetworkError):
+        net.set_activation("h1", bad)
+    assert net.same_as(before)

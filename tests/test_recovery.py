@@ -149,3 +149,20 @@ def test_an_unreadable_recovery_file_is_skipped_with_a_message(qtbot, window):
     (folder / "recovery-1-1.json").write_text("{ not json")
     assert window.offer_recovery() == 0
     assert "unreadable recovery file" in window.status.text()
+
+
+def test_a_document_saved_part_way_through_an_edit_opens_again(qtbot, window, tmp_path, monkeypatch):
+    """Regression: adding an output (so the data no longer fits) and saving wrote a file bpgui then refused."""
+    w = window
+    assert w.model.edit("add y2", lambda n, p: n.add_neuron("y2", 2, "sigmoid")) is None
+    path = tmp_path / "mid-edit.json"
+    w.model.save(path)
+    w.autosave()
+    again = MainWindow(DocumentModel.open(path))
+    qtbot.addWidget(again)
+    assert "y2" in again.model.network.neurons
+    again.wait_for_snapshot()
+    assert "Cannot train" in again.training.latest.problem and "2 outputs" in again.training.latest.problem
+    monkeypatch.setattr(again, "ask_save_changes", lambda: QMessageBox.Discard)
+    again.training.shutdown()
+    again.surface.shutdown()

@@ -143,7 +143,7 @@ class Document:
         return dumps(self.to_dict()) + "\n"
 
     def copy(self) -> Document:
-        return parse_document(self.to_json())
+        return parse_document(self.to_json(), fit_data=False)
 
 
 def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
@@ -381,7 +381,7 @@ def _parse_table_rows(raw, where: str, width_name: str) -> np.ndarray:
     return np.array(rows, dtype=float)
 
 
-def _parse_data(raw, net: Network) -> TableData | GeneratorData:
+def _parse_data(raw, net: Network, fit: bool = True) -> TableData | GeneratorData:
     if not isinstance(raw, dict):
         raise DocumentError(f"data must be an object, not {_type_name(raw)}")
     if "generator" in raw:
@@ -408,7 +408,13 @@ def _parse_data(raw, net: Network) -> TableData | GeneratorData:
         if len(x) != len(t):
             raise DocumentError(f"data has {len(x)} input rows but {len(t)} target rows")
         spec = TableData(x, t)
-    make_dataset(spec, net)  # checks widths and generator options
+    if fit:
+        make_dataset(spec, net)  # checks widths and generator options
+    elif isinstance(spec, GeneratorData):
+        try:  # the generator's own options, whatever the network's width
+            generate(spec.generator, spec.n, spec.noise, spec.test_fraction, spec.seed)
+        except DataError as e:
+            raise DocumentError(f"data: {e}") from None
     return spec
 
 
@@ -468,7 +474,9 @@ def _check_view(view: dict) -> None:
             stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(o, 1))))
 
 
-def document_from_dict(raw: Any) -> Document:
+def document_from_dict(raw: Any, fit_data: bool = True) -> Document:
+    """A validated document. With ``fit_data`` false, data that does not fit the network's inputs or outputs is
+    accepted (the window opens such a document, saved part way through an edit, and says it cannot train)."""
     if not isinstance(raw, dict):
         raise DocumentError(f"the document must be a JSON object, not {_type_name(raw)}")
     _depth(raw, MAX_DEPTH)
@@ -487,7 +495,7 @@ def document_from_dict(raw: Any) -> Document:
     loss = _choice(raw.get("loss", "half_sse"), "loss", LOSSES)
     net = _parse_neurons(raw["neurons"], loss)
     _parse_edges(raw["edges"], net)
-    data = _parse_data(raw["data"], net)
+    data = _parse_data(raw["data"], net, fit_data)
     training = _parse_training(raw.get("training", {}))
     view = raw.get("view")
     if view is not None and not isinstance(view, dict):
@@ -497,8 +505,8 @@ def document_from_dict(raw: Any) -> Document:
     return Document(net, data, training, view)
 
 
-def parse_document(text: str) -> Document:
-    return document_from_dict(parse_json(text))
+def parse_document(text: str, fit_data: bool = True) -> Document:
+    return document_from_dict(parse_json(text), fit_data)
 
 
 def read_document_text(path: str | os.PathLike) -> str:
@@ -534,8 +542,8 @@ def read_document_text(path: str | os.PathLike) -> str:
         raise DocumentError("not a text file (it is not UTF-8)") from None
 
 
-def load_document(path: str | os.PathLike) -> Document:
-    return parse_document(read_document_text(path))
+def load_document(path: str | os.PathLike, fit_data: bool = True) -> Document:
+    return parse_document(read_document_text(path), fit_data)
 
 
 def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:

@@ -231,13 +231,13 @@ class Network:
     # ------------------------------------------------------------------ checks
     @staticmethod
     def _check_loss_name(loss) -> str:
-        if loss not in LOSSES:
+        if not isinstance(loss, str) or loss not in LOSSES:
             raise NetworkError(f"unknown loss '{loss}' (choose from {', '.join(LOSSES)})")
         return loss
 
     @staticmethod
     def _check_activation_name(activation) -> str:
-        if activation not in ACTIVATIONS:
+        if not isinstance(activation, str) or activation not in ACTIVATIONS:
             raise NetworkError(f"unknown activation '{activation}' (choose from {', '.join(ACTIVATIONS)})")
         return activation
 
