@@ -180,6 +180,7 @@ class SurfaceController(QObject):
         self._drag_before = None
         self._text_time = 0.0
         self._race_for = None
+        self.cleared: str | None = None  # why the views are empty, when they are
         self._path = np.zeros((2, 1024))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
@@ -314,6 +315,9 @@ class SurfaceController(QObject):
         """Nothing to draw: empty views with the reason, and nothing left to compute."""
         self.result = None
         self._dirty = False
+        self._request_id += 1  # a computation under way is for a picture no longer wanted
+        self._in_flight = False
+        self.cleared = why
         self.view.clear()
         self.view.set_caption(why)
         for plot in (self.slice_plot, self.direction_plot):
@@ -435,6 +439,11 @@ class SurfaceController(QObject):
             return
         if point is None:
             return
+        if not all(math.isfinite(p) and (p + self.span) - (p - self.span) > 1.5 * self.span for p in point):
+            values = ", ".join(f"{n} = {v:.3g}" for n, v in zip(self.pair, point))
+            self._clear_views(f"The surface cannot be drawn around {values}: the values are too large for a grid "
+                              f"of ± {self.span:g} (training probably diverged; undo or reset the weights).")
+            return
         self._dirty = False
         if self.center is None or any(abs(p - c) > INNER * self.span for p, c in zip(point, self.center)):
             self.center = point
@@ -456,6 +465,7 @@ class SurfaceController(QObject):
             self._in_flight = False
         if latest and self.pair == (result.surface.x_name, result.surface.y_name):
             self.result = result
+            self.cleared = None
             self.view.set_surface(result.surface, result.picture)
             if self.view_3d is not None:
                 self.view_3d.set_surface(result.surface)
@@ -519,8 +529,8 @@ class SurfaceController(QObject):
     def settled(self) -> bool:
         """Nothing left to compute: the fine surface of the current state is drawn."""
         return not self._in_flight and not self._dirty and not self._timer.isActive() and (
-            self.pair is None or (self.result is not None and self.result.fine
-                                  and self.result.slice_values is not None))
+            self.pair is None or self.cleared is not None or (self.result is not None and self.result.fine
+                                                              and self.result.slice_values is not None))
 
     def shutdown(self) -> None:
         _stop_thread(self.thread)

@@ -293,3 +293,15 @@ def test_a_race_is_dropped_when_the_pair_or_the_weights_change(qtbot, window):
     qtbot.waitUntil(lambda: len(w.surface_view.race_paths) == 3, timeout=20_000)
     w.training.reset()
     qtbot.waitUntil(lambda: w.surface_view.race_paths == {})
+
+
+def test_parameters_too_large_for_a_grid_clear_the_surface_and_say_why(qtbot, window):
+    """Regression (found by the GUI abuse test): a diverged weight of 1.9e157 made an empty grid range and the
+    surface thread failed with a ValueError instead of saying what is wrong."""
+    w = window
+    assert w.model.edit("huge", lambda n, p: n.set_weight("h1", "y1", 1.86718e157)) is None
+    qtbot.waitUntil(lambda: "too large" in w.surface_view.caption.text())
+    assert w.surface.settled and w.surface_view.surface is None
+    assert "could not be computed" not in w.status.text()
+    w.act_undo.trigger()
+    qtbot.waitUntil(lambda: w.surface.settled and w.surface.result is not None)
