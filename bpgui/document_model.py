@@ -32,6 +32,8 @@ from .core.network import Network, NetworkError
 from .core.optimizers import make_optimizer
 
 Positions = dict[str, tuple[float, float]]
+#: the reason other edits wait while a drag changes the network live
+BUSY = "finish the drag first"
 
 
 class Snapshot:
@@ -132,6 +134,8 @@ class DocumentModel(QObject):
     def edit(self, text: str, change: Callable[[Network, Positions], None], merge_key=None) -> str | None:
         """Apply ``change(network, positions)`` as one undoable step. Returns None, or the reason it is impossible
         (then nothing changed)."""
+        if self.live_change:
+            return BUSY
         self.flush_training()
         before = self.snapshot()
         trial = self.snapshot()
@@ -151,6 +155,8 @@ class DocumentModel(QObject):
         """Replace the training settings and/or the data settings as one undoable step (that restores only
         them: training may go on meanwhile). Returns None, or the reason they cannot be used (then nothing
         changed)."""
+        if self.live_change:
+            return BUSY
         before = self.snapshot()
         trial = self.snapshot()
         if training is not None:
@@ -222,10 +228,14 @@ class DocumentModel(QObject):
         self.sigTrainingPending.emit()
 
     def undo(self) -> None:
+        if self.live_change:  # a drag records its step when it ends
+            return
         self.flush_training()
         self.undo_stack.undo()
 
     def redo(self) -> None:
+        if self.live_change:
+            return
         self.flush_training()
         self.undo_stack.redo()
 

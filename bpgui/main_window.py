@@ -391,6 +391,9 @@ class MainWindow(QMainWindow):
         return choice == QMessageBox.Discard
 
     def new_document(self) -> None:
+        if self.model.live_change:
+            self.show_status("finish the drag first")
+            return
         if self.maybe_save():
             model = DocumentModel(blank_document())
             self.replace_model(model)
@@ -406,6 +409,9 @@ class MainWindow(QMainWindow):
 
     def open_path(self, path: Path, ask: bool = True) -> bool:
         """Open a document; a bad file shows the reason and keeps the current document."""
+        if self.model.live_change:
+            self.show_status("finish the drag first")
+            return False
         if ask and not self.maybe_save():
             return False
         try:
@@ -419,6 +425,9 @@ class MainWindow(QMainWindow):
         return True
 
     def open_example(self, path: Path, name: str) -> None:
+        if self.model.live_change:
+            self.show_status("finish the drag first")
+            return
         if not self.maybe_save():
             return
         model = DocumentModel(load_document(path))
@@ -840,12 +849,12 @@ class MainWindow(QMainWindow):
 
     # ------------------------------------------------------------------ small actions
     def undo(self):
-        if not self.scene.busy:  # a drag in progress records its step when it ends
+        if not self.scene.busy and not self.model.live_change:  # a drag records its step when it ends
             self._pause_for_history()
             self.model.undo()
 
     def redo(self):
-        if not self.scene.busy:
+        if not self.scene.busy and not self.model.live_change:
             self._pause_for_history()
             self.model.redo()
 

@@ -178,6 +178,7 @@ class SurfaceController(QObject):
         self._last_step = -1
         self._data = None
         self._drag_before = None
+        self._drag_model = None
         self._text_time = 0.0
         self._race_for = None
         self.cleared: str | None = None  # why the views are empty, when they are
@@ -199,6 +200,7 @@ class SurfaceController(QObject):
 
     # ------------------------------------------------------------------ the document
     def set_model(self, model: DocumentModel) -> None:
+        self._drag_before = None  # a drag on the old document ends with it
         if self.model is not None:
             self.model.sigNetworkChanged.disconnect(self._on_network_change)
             self.model.sigSettingsChanged.disconnect(self._on_data_change)
@@ -290,7 +292,7 @@ class SurfaceController(QObject):
         """Show parameters x and y (the canvas's menu and the view's boxes call this)."""
         if x == y:
             self.sigStatus.emit("pick two different parameters for the surface")
-            self.view.set_parameters(self.model.network.parameter_names(), *self.pair)
+            self.view.set_parameters(self.model.network.parameter_names(), *(self.pair or (None, None)))
             return
         self._set_pair((x, y))
 
@@ -425,7 +427,10 @@ class SurfaceController(QObject):
         self._timer.start(int(wait * 1000))
 
     def _request(self) -> None:
-        if self.pair is None or not self._dirty:
+        if self.pair is None:
+            self._dirty = False  # nothing to compute until there is a pair
+            return
+        if not self._dirty:
             return
         data = self._dataset()
         point = self._pair_values()
@@ -491,23 +496,39 @@ class SurfaceController(QObject):
 
     # ------------------------------------------------------------------ dragging the point
     def _drag_started(self) -> None:
+        if self.pair is None or self.model.live_change:  # nothing to drag, or another drag is under way
+            return
         self._drag_before = self.model.begin_live_change()
+        self._drag_model = self.model
 
     def _dragged(self, x: float, y: float) -> None:
-        if self._drag_before is None or self.pair is None:
+        if self._drag_before is None or self.pair is None or self._drag_model is not self.model:
             return
         self.model.network.set_parameters({self.pair[0]: round(x, 4), self.pair[1]: round(y, 4)})
         self.sigStatus.emit(f"{self.pair[0]} = {x:.4f}, {self.pair[1]} = {y:.4f}")
 
     def _drag_finished(self) -> None:
-        if self._drag_before is not None and self.pair is not None:
-            self.model.commit_live_change(f"Set {self.pair[0]} and {self.pair[1]} on the surface", self._drag_before)
+        if self._drag_before is not None and self._drag_model is self.model:
+            if self.pair is not None:
+                self.model.commit_live_change(f"Set {self.pair[0]} and {self.pair[1]} on the surface",
+                                              self._drag_before)
+            else:
+                self.model.cancel_live_change()
         self._drag_before = None
         self._update_point()
 
     # ------------------------------------------------------------------ the race
     def race(self) -> None:
         if self.pair is None:
+            self.sigStatus.emit("cannot race: the surface shows no parameters")
+            return
+        if self._dataset() is None:
+            try:
+                self.model.doc.dataset()
+                reason = "the data cannot be used"
+            except Exception as e:
+                reason = str(e)
+            self.sigStatus.emit(f"cannot race: {reason}")
             return
         cfg = self.model.doc.training
         rates = {name: (lr if lr is not None else cfg.learning_rate) for name, lr in RACE.items()}
