@@ -419,6 +419,10 @@ class NetworkScene(QGraphicsScene):
                 item.update_from(net)
 
     def _on_positions_change(self) -> None:
+        # a neuron the restored positions have no place for keeps where the canvas has it
+        for nid, item in self.neuron_items.items():
+            if nid not in self.model.positions:
+                self.model.positions[nid] = (item.pos().x(), item.pos().y())
         self._syncing = True
         for nid, item in self.neuron_items.items():
             if nid in self.model.positions:
