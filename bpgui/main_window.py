@@ -836,12 +836,18 @@ class MainWindow(QMainWindow):
         self.inspector.set_rule(rule, sample, len(data.x_train))
 
     def _on_dataset_change(self) -> None:
+        net = self.model.network
+        names = tuple(n.id for n in net.inputs)
+        # redrawing hundreds of points takes a while: only when what the plot shows of them changed
+        key = (id(self.model), id(self.model.doc.data), repr(self.model.doc.data), names, len(net.outputs), net.loss)
+        if key == getattr(self, "_dataset_key", None):
+            return
+        self._dataset_key = key
         try:
             dataset = self.model.doc.dataset()
         except DocumentError:
             dataset = None
-        net = self.model.network
-        self.output_plot.set_dataset(dataset, net.loss, input_names=tuple(n.id for n in net.inputs))
+        self.output_plot.set_dataset(dataset, net.loss, input_names=names)
 
     def _on_structure_change(self, structural: bool) -> None:
         if structural:
