@@ -40,15 +40,14 @@ from bpgui.core import (
     Engine,
     Network,
     NetworkError,
-    bias_name,
     load_document,
     parse_document,
-    weight_name,
 )
 from bpgui.core.document import make_dataset, read_document_text
 from bpgui.core.training_run import TrainingRun, initial_parameters
 from bpgui.document_model import DocumentModel
 from bpgui.resources import example_paths
+from bpgui.training_worker import _changed_parameters  # what the controller sends as new values
 
 EXAMPLES = tuple(example_paths())
 MAX = 1.7976931348623157e308
@@ -152,17 +151,6 @@ class ShadowStack:
         return "pushed"
 
 
-def changed_parameters(change) -> list[str] | None:
-    """The parameters a value-only change set, or None (what the app's training controller sends as new values)."""
-    if change.kind == "set_weight":
-        return [weight_name(change.args[0], change.args[1])]
-    if change.kind == "set_bias":
-        return [bias_name(change.args[0])]
-    if change.kind == "set_parameters":
-        return list(change.args[0])
-    return None
-
-
 def structure(net: Network):
     return net.loss, list(net.edges), [(n.id, n.layer, n.activation) for n in net]
 
@@ -196,7 +184,7 @@ class EditFuzz:
         if self.model.applying_training:
             return
         change = self.model.last_change
-        names = changed_parameters(change) if change is not None and not structural else None
+        names = _changed_parameters(change) if change is not None and not structural else None
         net = self.model.network
         if names is not None:
             self.run.set_values({n: net.get_parameter(n) for n in names})
