@@ -242,7 +242,7 @@ class DocumentModel(QObject):
     def restore(self, snap: Snapshot, scope=EDIT + SETTINGS) -> None:
         net = self.network
         if "network" in scope:
-            if not _same_structure(net, snap.network):
+            if not net.same_structure(snap.network):
                 net.assign(snap.network)
             else:
                 changed = {k: v for k, v in snap.network.parameters().items() if net.get_parameter(k) != v}
@@ -280,11 +280,6 @@ class DocumentModel(QObject):
         """Raises DocumentError with the same message the CLI gives. Data that does not fit the network is
         accepted here (the window says it cannot train until it does)."""
         return cls(load_document(path, fit_data=False), Path(path), parent)
-
-
-def _same_structure(a: Network, b: Network) -> bool:
-    return (a.loss == b.loss and list(a.edges) == list(b.edges)
-            and [(n.id, n.layer, n.activation) for n in a] == [(n.id, n.layer, n.activation) for n in b])
 
 
 def _positions_from_view(doc: Document) -> Positions:

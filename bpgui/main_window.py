@@ -730,27 +730,16 @@ class MainWindow(QMainWindow):
     def wait_for_snapshot(self, done=None, timeout: float = 10.0) -> bool:
         """Process events until a snapshot of this document for which ``done(snapshot)`` holds (by default: any)
         has been drawn, or ``timeout`` seconds passed (headless use)."""
-        from PySide6.QtCore import QDeadlineTimer, QEventLoop
-        from PySide6.QtWidgets import QApplication
 
         def ready() -> bool:
             snap = self.training.latest
             return snap is not None and (done is None or bool(done(snap)))
 
-        deadline = QDeadlineTimer(int(timeout * 1000))
-        while not ready() and not deadline.hasExpired():
-            QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
-        return ready()
+        return _process_events_until(ready, timeout)
 
     def wait_for_views(self, timeout: float = 60.0) -> bool:
         """Process events until the views have drawn everything computed in the background (headless use)."""
-        from PySide6.QtCore import QDeadlineTimer, QEventLoop
-        from PySide6.QtWidgets import QApplication
-
-        deadline = QDeadlineTimer(int(timeout * 1000))
-        while not self.surface.settled and not deadline.hasExpired():
-            QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
-        return self.surface.settled
+        return _process_events_until(lambda: self.surface.settled, timeout)
 
     def _on_playing_changed(self, playing: bool) -> None:
         if playing and not self.training.diverged:
@@ -892,6 +881,16 @@ class MainWindow(QMainWindow):
                           "<p>Drag a neuron to move it; drag from its knob to connect; drag an edge up or down "
                           "to change its weight; double-click a column to add a neuron; Delete removes the "
                           "selection; right-click for more.</p>")
+
+
+def _process_events_until(ready, timeout: float) -> bool:
+    """Run the event loop until ``ready()`` or ``timeout`` seconds; returns ``ready()``."""
+    from PySide6.QtCore import QDeadlineTimer, QEventLoop
+
+    deadline = QDeadlineTimer(int(timeout * 1000))
+    while not ready() and not deadline.hasExpired():
+        QApplication.processEvents(QEventLoop.AllEvents | QEventLoop.WaitForMoreEvents, 50)
+    return ready()
 
 
 class Banner(QFrame):

@@ -18,11 +18,13 @@ from functools import partial
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
+from .core.document import DocumentError
 from .core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
 from .core.network import Network
 from .core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
 from .document_model import DocumentModel
 from .surface_view import surface_picture
+from .training_worker import stop_thread
 
 #: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
 COARSE, FINE, LIVE = 32, 96, 48
@@ -161,7 +163,7 @@ class SurfaceController(QObject):
         self.worker.sigRace.connect(self._on_race)
         self.worker.sigError.connect(self._on_error)
         self.thread.finished.connect(self.worker.deleteLater)
-        self.destroyed.connect(partial(_stop_thread, self.thread))
+        self.destroyed.connect(partial(stop_thread, self.thread))
         self.thread.start()
         self.model: DocumentModel | None = None
         self.pair: tuple[str, str] | None = None
@@ -177,6 +179,7 @@ class SurfaceController(QObject):
         self._last_request = 0.0
         self._last_step = -1
         self._data = None
+        self.data_problem: str | None = None
         self._drag_before = None
         self._drag_model = None
         self._text_time = 0.0
@@ -279,11 +282,14 @@ class SurfaceController(QObject):
         self._schedule(0)
 
     def _dataset(self):
+        """The training data as (x, t), or None when it cannot be used (the reason in ``data_problem``)."""
         if self._data is None:
             try:
                 d = self.model.doc.dataset()
-            except Exception:
+            except DocumentError as e:
+                self.data_problem = str(e)
                 return None
+            self.data_problem = None
             self._data = (np.asarray(d.x_train), np.asarray(d.t_train))
         return self._data
 
@@ -435,12 +441,7 @@ class SurfaceController(QObject):
         data = self._dataset()
         point = self._pair_values()
         if data is None:
-            try:
-                self.model.doc.dataset()
-                reason = "the data cannot be used"
-            except Exception as e:
-                reason = str(e)
-            self._clear_views(f"The surface cannot be drawn: {reason}.")
+            self._clear_views(f"The surface cannot be drawn: {self.data_problem}.")
             return
         if point is None:
             return
@@ -523,12 +524,7 @@ class SurfaceController(QObject):
             self.sigStatus.emit("cannot race: the surface shows no parameters")
             return
         if self._dataset() is None:
-            try:
-                self.model.doc.dataset()
-                reason = "the data cannot be used"
-            except Exception as e:
-                reason = str(e)
-            self.sigStatus.emit(f"cannot race: {reason}")
+            self.sigStatus.emit(f"cannot race: {self.data_problem}")
             return
         cfg = self.model.doc.training
         rates = {name: (lr if lr is not None else cfg.learning_rate) for name, lr in RACE.items()}
@@ -554,10 +550,5 @@ class SurfaceController(QObject):
                                                               and self.result.slice_values is not None))
 
     def shutdown(self) -> None:
-        _stop_thread(self.thread)
+        stop_thread(self.thread)
 
-
-def _stop_thread(thread: QThread, *_) -> None:
-    if thread.isRunning():
-        thread.quit()
-        thread.wait()

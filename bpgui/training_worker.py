@@ -245,7 +245,7 @@ class TrainingController(QObject):
         self.thread = QThread(self)
         self.thread.setObjectName("bpgui training")
         # a window deleted without being closed must still stop its thread before the thread object goes
-        self.destroyed.connect(partial(_stop_thread, self.thread))
+        self.destroyed.connect(partial(stop_thread, self.thread))
         self.worker = TrainingWorker()
         self.worker.moveToThread(self.thread)
         self._sigCommand.connect(self.worker.command)
@@ -358,7 +358,7 @@ class TrainingController(QObject):
         """Stop the thread and wait for it (call before the application quits)."""
         if self.thread.isRunning():
             self._send("stop")
-            _stop_thread(self.thread)
+            stop_thread(self.thread)
 
     # ------------------------------------------------------------------ results
     def _on_snapshot(self, snap: TrainingSnapshot) -> None:
@@ -414,7 +414,7 @@ class TrainingController(QObject):
             self.sigDiverged.emit(message)
 
 
-def _stop_thread(thread: QThread, *_) -> None:
+def stop_thread(thread: QThread, *_) -> None:
     if thread.isRunning():
         thread.requestInterruption()
         thread.quit()

@@ -471,6 +471,14 @@ class Network:
         self._loss = other._loss
         self._emit("assign", structural=True)
 
+    def same_structure(self, other: Network) -> bool:
+        """The same neurons (ids, layers, activations), edges and loss, in the same order; values may differ."""
+        return (
+            self._loss == other._loss
+            and list(self._edges) == list(other._edges)
+            and [(n.id, n.layer, n.activation) for n in self] == [(n.id, n.layer, n.activation) for n in other]
+        )
+
     def same_as(self, other: Network) -> bool:
         """Equal neurons, edges, weights and loss, in the same order."""
         return (

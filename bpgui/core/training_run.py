@@ -237,7 +237,7 @@ class TrainingRun:
         optimizer state stays. New structure: a new engine; the optimizer state of surviving parameters stays."""
         if generation is not None:
             self.generation = generation
-        same = (self.trainer is not None and _same_structure(self._network, network))
+        same = (self.trainer is not None and self._network.same_structure(network))
         self._network = network.copy()
         if same:
             eng = self.trainer.engine
@@ -483,11 +483,6 @@ class TrainingRun:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _same_structure(a: Network, b: Network) -> bool:
-    return (a.loss == b.loss and list(a.edges) == list(b.edges)
-            and [(n.id, n.layer, n.activation) for n in a] == [(n.id, n.layer, n.activation) for n in b])
-
-
 def _carry_optimizer_state(old: Optimizer, old_engine: Engine, new: Optimizer, new_engine: Engine) -> None:
     """Copy per-parameter optimizer state (velocity, running averages) of parameters present in both."""
     if type(old) is not type(new):
