@@ -59,10 +59,10 @@ def gui_run(path: str, seconds: float) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
     from PySide6.QtWidgets import QGraphicsView, QMessageBox
 
-    from bpgui.app import make_application
     from bpgui.core import load_document
-    from bpgui.document_model import DocumentModel
-    from bpgui.main_window import MainWindow
+    from bpgui.ui.app import make_application
+    from bpgui.ui.document.document_model import DocumentModel
+    from bpgui.ui.main_window import MainWindow
 
     app = make_application()
     w = MainWindow(DocumentModel(load_document(path), Path(path)))

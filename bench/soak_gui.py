@@ -36,11 +36,11 @@ def main(argv=None) -> int:
     from PySide6.QtCore import QTimer
     from PySide6.QtWidgets import QMessageBox
 
-    from bpgui.app import make_application
     from bpgui.core import load_document
-    from bpgui.document_model import DocumentModel
-    from bpgui.main_window import MainWindow
     from bpgui.resources import example_paths
+    from bpgui.ui.app import make_application
+    from bpgui.ui.document.document_model import DocumentModel
+    from bpgui.ui.main_window import MainWindow
 
     errors: list[str] = []
     sys.excepthook = lambda *exc: errors.append("".join(traceback.format_exception(*exc)))

@@ -319,10 +319,10 @@ def cmd_screenshot(args) -> int:
         if args.x == args.y:
             raise CLIError("--x and --y must be two different parameters")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
-    from .app import make_application
-    from .document_model import DocumentModel
-    from .export import ExportError
-    from .main_window import MainWindow
+    from .ui.app import make_application
+    from .ui.document.document_model import DocumentModel
+    from .ui.document.export import ExportError
+    from .ui.main_window import MainWindow
 
     app = make_application()
     window = MainWindow(DocumentModel(doc, Path(args.file)) if doc is not None else None)
@@ -357,8 +357,8 @@ def cmd_screenshot(args) -> int:
 
 
 def _default_example():
-    from .main_window import DEFAULT_EXAMPLE
     from .resources import example_paths
+    from .ui.main_window import DEFAULT_EXAMPLE
 
     return example_paths()[DEFAULT_EXAMPLE]
 
@@ -410,7 +410,7 @@ def cmd_examples(args) -> int:
 
 def cmd_open(file: str | None) -> int:
     try:
-        from .app import run
+        from .ui.app import run
     except ImportError as e:  # e.g. Qt's system libraries are missing on a headless machine
         raise CLIError(f"cannot start the window: {e}") from None
     return run(file)

@@ -45,9 +45,9 @@ from bpgui.core import (
 )
 from bpgui.core.document import make_dataset, read_document_text
 from bpgui.core.training_run import TrainingRun, initial_parameters
-from bpgui.document_model import DocumentModel
 from bpgui.resources import example_paths
-from bpgui.training_worker import _changed_parameters  # what the controller sends as new values
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.training.training_worker import _changed_parameters  # what the controller sends as new values
 
 EXAMPLES = tuple(example_paths())
 MAX = 1.7976931348623157e308

@@ -10,10 +10,10 @@ from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMessageBox
 
 from bpgui.core.document import load_document
-from bpgui.document_model import DocumentModel
-from bpgui.editor_scene import KNOB, RADIUS, WEIGHT_PER_PIXEL, column_x
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.editor.network_scene import KNOB, RADIUS, WEIGHT_PER_PIXEL, column_x
+from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -314,7 +314,7 @@ def test_knob_is_hidden_on_outputs(window):
 
 
 def test_launching_on_a_bad_file_shows_the_message_and_opens_the_default(qtbot, tmp_path, monkeypatch):
-    from bpgui.app import create_window
+    from bpgui.ui.app import create_window
 
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a, **k: shown.append(a[2]))
@@ -398,7 +398,7 @@ def test_delete_undo_and_other_buttons_wait_while_an_edge_is_dragged(window, mon
     net = w.model.network
     w.scene.set_activation("h2", "relu")  # one earlier step to (not) undo
     w0 = net.edges[("x1", "h1")]
-    monkeypatch.setattr("bpgui.editor_scene.QMenu.exec", lambda *a, **k: None)
+    monkeypatch.setattr("bpgui.ui.editor.network_scene.QMenu.exec", lambda *a, **k: None)
     vp, p = _start_weight_drag(w)
     w.act_delete.trigger()  # the dragged edge is selected: deleting it now would pull it from under the drag
     w.act_undo.trigger()  # undoing now would be overwritten by the drag's snapshot

@@ -14,10 +14,10 @@ from PySide6.QtWidgets import QStyle, QStyleOptionSpinBox
 from bpgui.core import load_document
 from bpgui.core.document import make_dataset
 from bpgui.core.explain import ChainRule, Downstream, StepPrediction, chain_rule, predict_step, slice_1d
-from bpgui.direction_plot import STATIONARY, DirectionPlot
-from bpgui.inspector_panel import HINT, InspectorPanel
 from bpgui.resources import example_paths
-from bpgui.slice_plot import SlicePlot
+from bpgui.ui.surface.chain_rule_panel import HINT, InspectorPanel
+from bpgui.ui.surface.direction_plot import STATIONARY, DirectionPlot
+from bpgui.ui.surface.slice_plot import SlicePlot
 
 pg.setConfigOption("mouseRateLimit", -1)
 

@@ -14,9 +14,9 @@ from PySide6.QtWidgets import QMessageBox
 
 from bpgui.cli import main
 from bpgui.core.document import load_document
-from bpgui.document_model import DocumentModel
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.main_window import MainWindow
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -52,10 +52,10 @@ from PySide6.QtWidgets import (
 from bpgui.core.activations import ACTIVATION_NAMES
 from bpgui.core.document import DocumentError, load_document
 from bpgui.core.losses import LOSSES
-from bpgui.document_model import DocumentModel
-from bpgui.editor_scene import RADIUS, EdgeItem, NeuronItem, column_x
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.editor.network_scene import RADIUS, EdgeItem, NeuronItem, column_x
+from bpgui.ui.main_window import MainWindow
 
 MALFORMED = Path(__file__).parent / "malformed"
 SEED = int(os.environ.get("BPGUI_ABUSE_SEED", "7"))
@@ -244,7 +244,7 @@ def check_status(w) -> None:
 
 def check_panels(w) -> None:
     """The training panel shows the document's settings."""
-    from bpgui.training_panel import parse_number
+    from bpgui.ui.training.training_panel import parse_number
 
     p, doc = w.training_panel, w.model.doc
     t = doc.training
@@ -290,7 +290,7 @@ class Abuser:
             def exec(self, *args, **kwargs):
                 return abuser._menu_exec(self)
 
-        monkeypatch.setattr("bpgui.editor_scene.QMenu", Menu)
+        monkeypatch.setattr("bpgui.ui.editor.network_scene.QMenu", Menu)
         self.actions = [
             (8, self.drag_neuron), (8, self.drag_edge), (6, self.connect), (6, self.click_and_delete),
             (5, self.delete_surface_neurons), (2, self.rubber_band_delete), (3, self.double_click_column),
@@ -1017,7 +1017,7 @@ def test_a_surface_computed_before_the_data_stopped_fitting_is_not_drawn_after(q
     the views were cleared with the reason (SurfaceController._clear_views) but the computation under way was not
     dropped: its result arrived as the latest request's and was drawn, a stale landscape under a caption saying
     that there is none."""
-    import bpgui.surface_controller as sc
+    import bpgui.ui.surface.surface_controller as sc
 
     w = window
     s, view = w.surface, w.surface_view

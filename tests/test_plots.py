@@ -15,9 +15,9 @@ from PySide6.QtTest import QTest
 
 from bpgui.core import load_document, parse_document, table
 from bpgui.core.training_run import TrainingRun
-from bpgui.loss_plot import LOG_FLOOR, LossPlot
-from bpgui.output_plot import NO_OUTPUTS, OutputPlot
 from bpgui.resources import example_paths
+from bpgui.ui.training.loss_plot import LOG_FLOOR, LossPlot
+from bpgui.ui.training.output_plot import NO_OUTPUTS, OutputPlot
 
 pg.setConfigOption("mouseRateLimit", -1)  # pyqtgraph drops mouse moves closer than 10 ms apart otherwise
 

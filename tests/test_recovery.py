@@ -11,11 +11,11 @@ import textwrap
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from bpgui import recovery
 from bpgui.core.document import load_document, parse_document
-from bpgui.document_model import DocumentModel
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document import recovery
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
@@ -86,8 +86,8 @@ def test_an_unwritable_data_folder_is_reported_once_and_nothing_breaks(qtbot, wi
 CRASHING_SESSION = textwrap.dedent("""
     import os, signal
     os.environ["QT_QPA_PLATFORM"] = "offscreen"
-    from bpgui.app import make_application
-    from bpgui.main_window import MainWindow
+    from bpgui.ui.app import make_application
+    from bpgui.ui.main_window import MainWindow
     app = make_application()
     w = MainWindow()
     w.model.edit("Add h3", lambda n, p: (n.add_neuron("h3", 1, "tanh"), n.add_edge("x1", "h3", 0.75)))

@@ -8,9 +8,9 @@ import os
 import pytest
 from PySide6.QtWidgets import QMessageBox
 
-from bpgui.document_model import DocumentModel
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture

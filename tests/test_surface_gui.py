@@ -15,10 +15,10 @@ from PySide6.QtWidgets import QMenu, QMessageBox
 
 from bpgui.core.document import load_document
 from bpgui.core.engine import Engine
-from bpgui.document_model import DocumentModel
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
-from bpgui.surface_3d import NO_GL
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.main_window import MainWindow
+from bpgui.ui.surface.surface_3d import NO_GL
 
 
 @pytest.fixture

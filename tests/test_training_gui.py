@@ -12,10 +12,10 @@ from PySide6.QtWidgets import QMessageBox
 
 from bpgui.core.document import load_document
 from bpgui.core.training import Trainer
-from bpgui.document_model import DocumentModel
-from bpgui.editor_scene import column_x
-from bpgui.main_window import MainWindow
 from bpgui.resources import example_paths
+from bpgui.ui.document.document_model import DocumentModel
+from bpgui.ui.editor.network_scene import column_x
+from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture

@@ -10,7 +10,7 @@ def make_application():
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
-    from .resources import resource_path
+    from ..resources import resource_path
 
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("bpgui")

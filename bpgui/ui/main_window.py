@@ -27,25 +27,25 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from . import export, recovery
-from .core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
-from .core.explain import chain_rule
-from .core.network import Network
-from .direction_plot import DirectionPlot
-from .document_model import DocumentModel
-from .editor_scene import NetworkScene
-from .editor_view import NetworkView
-from .inspector_panel import InspectorPanel
-from .loss_plot import LossPlot
-from .output_plot import OutputPlot
-from .properties_panel import PropertiesPanel
-from .resources import example_paths, resource_path
-from .slice_plot import SlicePlot
-from .surface_3d import Surface3D
-from .surface_controller import SurfaceController
-from .surface_view import SurfaceView
-from .training_panel import TrainingPanel
-from .training_worker import TrainingController
+from ..core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
+from ..core.explain import chain_rule
+from ..core.network import Network
+from ..resources import example_paths, resource_path
+from .document import export, recovery
+from .document.document_model import DocumentModel
+from .editor.network_scene import NetworkScene
+from .editor.network_view import NetworkView
+from .editor.properties_panel import PropertiesPanel
+from .surface.chain_rule_panel import InspectorPanel
+from .surface.direction_plot import DirectionPlot
+from .surface.slice_plot import SlicePlot
+from .surface.surface_3d import Surface3D
+from .surface.surface_controller import SurfaceController
+from .surface.surface_view import SurfaceView
+from .training.loss_plot import LossPlot
+from .training.output_plot import OutputPlot
+from .training.training_panel import TrainingPanel
+from .training.training_worker import TrainingController
 
 DEFAULT_EXAMPLE = "xor"
 #: the longest unsaved work can go without a recovery copy (seconds)
@@ -874,7 +874,7 @@ class MainWindow(QMainWindow):
         self.scene.remove_layer(net.output_layer - 1)
 
     def _about(self):
-        from . import __version__
+        from .. import __version__
 
         QMessageBox.about(self, "About bpgui",
                           f"<h3>bpgui {__version__}</h3><p>A sandbox for gradient descent and backpropagation.</p>"

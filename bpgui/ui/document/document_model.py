@@ -18,7 +18,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
-from .core.document import (
+from ...core.document import (
     Document,
     DocumentError,
     GeneratorData,
@@ -28,8 +28,8 @@ from .core.document import (
     make_dataset,
     save_document,
 )
-from .core.network import Network, NetworkError
-from .core.optimizers import make_optimizer
+from ...core.network import Network, NetworkError
+from ...core.optimizers import make_optimizer
 
 Positions = dict[str, tuple[float, float]]
 #: the reason other edits wait while a drag changes the network live

@@ -17,8 +17,8 @@ from PySide6.QtCore import QBuffer, QByteArray, QIODevice, QRectF, QSize, Qt
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtSvg import QSvgGenerator
 
-from .core.document import atomic_write_bytes
-from .core.surface import Surface
+from ...core.document import atomic_write_bytes
+from ...core.surface import Surface
 
 IMAGE_SUFFIXES = (".png",)
 VECTOR_SUFFIXES = (".svg",)

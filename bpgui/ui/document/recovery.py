@@ -18,7 +18,7 @@ from pathlib import Path
 
 from PySide6.QtCore import QStandardPaths
 
-from .core.document import Document, DocumentError, atomic_write_bytes, document_from_dict, dumps
+from ...core.document import Document, DocumentError, atomic_write_bytes, document_from_dict, dumps
 
 FORMAT = "bpgui-recovery"
 _counter = itertools.count(1)

@@ -42,9 +42,9 @@ from PySide6.QtWidgets import (
     QStyle,
 )
 
-from .core.activations import ACTIVATION_NAMES, ACTIVATIONS
-from .core.network import Network, NetworkError, weight_name
-from .document_model import DocumentModel
+from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
+from ...core.network import Network, NetworkError, weight_name
+from ..document.document_model import DocumentModel
 
 COLUMN = 190.0  # distance between layer columns
 ROW = 78.0  # default distance between neurons in a column

@@ -6,8 +6,8 @@ import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
-from .core.activations import ACTIVATION_NAMES, ACTIVATIONS
-from .core.losses import LOSSES
+from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
+from ...core.losses import LOSSES
 
 
 def _spin(tip: str) -> QDoubleSpinBox:

@@ -8,8 +8,8 @@ import math
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
-from .core.explain import ChainRule
-from .loss_plot import TEXT_COLOR
+from ...core.explain import ChainRule
+from ..training.loss_plot import TEXT_COLOR
 from .slice_plot import num, rich_name
 
 HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its gradient."

@@ -8,8 +8,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from .core.explain import StepPrediction
-from .loss_plot import TEXT_COLOR, TRAIN_COLOR, style_plot
+from ...core.explain import StepPrediction
+from ..training.loss_plot import TEXT_COLOR, TRAIN_COLOR, style_plot
 from .slice_plot import num, rich_name
 
 DOWNHILL_COLOR = "#2166ac"

@@ -10,7 +10,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from .loss_plot import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..training.loss_plot import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
 
 DROP_COLOR = "#737373"
 #: fraction of the curve's span added above and below it (and left and right of the slice)

@@ -18,13 +18,13 @@ from functools import partial
 import numpy as np
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from .core.document import DocumentError
-from .core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
-from .core.network import Network
-from .core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
-from .document_model import DocumentModel
+from ...core.document import DocumentError
+from ...core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
+from ...core.network import Network
+from ...core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
+from ..document.document_model import DocumentModel
+from ..training.training_worker import stop_thread
 from .surface_view import surface_picture
-from .training_worker import stop_thread
 
 #: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
 COARSE, FINE, LIVE = 32, 96, 48

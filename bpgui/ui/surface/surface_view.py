@@ -3,7 +3,7 @@
 A heatmap of log₁₀ E with contour lines and a colour bar; on top, the path the two parameters have taken, the
 current point (drag it to set both parameters), the arrows of −∂E/∂p_x, −∂E/∂p_y and their sum −∇E, and where
 the optimizer's next step lands; optionally the paths of an optimizer race. It only draws: the surface and the
-numbers come from :mod:`bpgui.surface_controller`.
+numbers come from :mod:`bpgui.ui.surface.surface_controller`.
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .core.contours import contour_segments
-from .core.surface import Surface
-from .loss_plot import TEXT_COLOR, style_plot
-from .output_plot import grid_rect
+from ...core.contours import contour_segments
+from ...core.surface import Surface
+from ..training.loss_plot import TEXT_COLOR, style_plot
+from ..training.output_plot import grid_rect
 
 SURFACE_COLORS = pg.colormap.get("viridis")
 PATH_COLOR = "#ffffff"

@@ -8,7 +8,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
-from .core.training_run import TrainingSnapshot
+from ...core.training_run import TrainingSnapshot
 
 TRAIN_COLOR = "#08306b"
 TEST_COLOR = "#e08214"

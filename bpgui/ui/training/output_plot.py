@@ -10,8 +10,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from .core.datasets import Dataset
-from .core.training_run import TrainingSnapshot, output_range, shown_output
+from ...core.datasets import Dataset
+from ...core.training_run import TrainingSnapshot, output_range, shown_output
 from .loss_plot import TEXT_COLOR, style_plot
 
 #: point colours of class 0 and class 1 (fill of training points, ring of test points)

@@ -30,11 +30,11 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from .core.datasets import GENERATOR_NAMES, MAX_POINTS, generator_shape
-from .core.document import MAX_LEARNING_RATE, DocumentError, GeneratorData, TableData
-from .core.losses import LOSS_NAMES, LOSSES
-from .core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
-from .document_model import DocumentModel
+from ...core.datasets import GENERATOR_NAMES, MAX_POINTS, generator_shape
+from ...core.document import MAX_LEARNING_RATE, DocumentError, GeneratorData, TableData
+from ...core.losses import LOSS_NAMES, LOSSES
+from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
+from ..document.document_model import DocumentModel
 
 #: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX in steps of 10^(1/LR_TICKS)
 LR_MIN, LR_MAX, LR_TICKS = -5, 1, 20

@@ -17,9 +17,9 @@ from functools import partial
 
 from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
 
-from .core.network import bias_name, weight_name
-from .core.training_run import TrainingRun, TrainingSnapshot, initial_parameters
-from .document_model import DocumentModel
+from ...core.network import bias_name, weight_name
+from ...core.training_run import TrainingRun, TrainingSnapshot, initial_parameters
+from ..document.document_model import DocumentModel
 
 #: how long the worker trains before it looks at its queue again (seconds)
 CHUNK = 0.008
