@@ -13,7 +13,7 @@ from .document import (
     save_document,
 )
 from .engine import Engine, Evaluation
-from .gradcheck import gradient_check, numeric_gradient
+from .gradcheck import numeric_gradient
 from .losses import LOSS_NAMES, LOSSES
 from .network import Network, NetworkError, Neuron, bias_name, layered, parse_parameter_name, weight_name
 from .optimizers import HYPERPARAMETERS, OPTIMIZER_NAMES, make_optimizer
@@ -23,6 +23,6 @@ __all__ = [
     "ACTIVATIONS", "ACTIVATION_NAMES", "DataError", "Dataset", "Document", "DocumentError", "Engine",
     "Evaluation", "GENERATOR_NAMES", "GeneratorData", "HYPERPARAMETERS", "LOSSES", "LOSS_NAMES", "Network",
     "NetworkError", "Neuron", "OPTIMIZER_NAMES", "TableData", "Trainer", "TrainingConfig", "bias_name",
-    "generate", "gradient_check", "layered", "load_document", "make_optimizer", "numeric_gradient",
+    "generate", "layered", "load_document", "make_optimizer", "numeric_gradient",
     "parse_document", "parse_parameter_name", "save_document", "table", "weight_name",
 ]

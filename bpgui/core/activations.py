@@ -100,14 +100,6 @@ class Activation:
         self.forward(net, out)
         return out
 
-    def prime(self, net):
-        """f'(net) as a new array."""
-        net = np.asarray(net, dtype=float)
-        out = self(net)
-        d = np.empty_like(net)
-        self.derivative(net, out, d)
-        return d
-
     def __repr__(self):
         return f"Activation({self.name!r})"
 

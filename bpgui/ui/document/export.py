@@ -20,9 +20,6 @@ from PySide6.QtSvg import QSvgGenerator
 from ...core.document import atomic_write_bytes
 from ...core.surface import Surface
 
-IMAGE_SUFFIXES = (".png",)
-VECTOR_SUFFIXES = (".svg",)
-
 
 class ExportError(Exception):
     """An export that could not be written; the message is for the user."""

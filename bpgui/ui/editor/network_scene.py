@@ -45,6 +45,7 @@ from PySide6.QtWidgets import (
 from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ...core.network import Network, NetworkError, weight_name
 from ..document.document_model import DocumentModel
+from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
 
 COLUMN = 190.0  # distance between layer columns
 ROW = 78.0  # default distance between neurons in a column
@@ -53,8 +54,8 @@ KNOB = 6.0
 WEIGHT_PER_PIXEL = 0.01  # weight drag sensitivity
 MAX_WIDTH_WEIGHT = 3.0  # |w| at which an edge reaches its full width
 
-POSITIVE = QColor("#2166ac")  # blue: positive weight
-NEGATIVE = QColor("#d6604d")  # red: negative weight
+POSITIVE = QColor(POSITIVE_COLOR)  # blue: positive weight
+NEGATIVE = QColor(NEGATIVE_COLOR)  # red: negative weight
 FILL = {"input": QColor("#d9e6f2"), "hidden": QColor("#f7f7f7"), "output": QColor("#fde3c8")}
 OUTLINE = QColor("#4d4d4d")
 SELECTED = QColor("#f2a900")

@@ -9,13 +9,12 @@ from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ...core.explain import ChainRule
-from ..training.loss_plot import TEXT_COLOR
-from .slice_plot import num, rich_name
+from ...core.gradcheck import relative_difference
+from ..style import MUTED_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, TEXT_COLOR
+from ..text import num, rich_name
 
 HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its gradient."
-POSITIVE = "#2166ac"  # the canvas's colours: blue positive, red negative
-NEGATIVE = "#d6604d"
-MUTED = "#737373"
+POSITIVE, NEGATIVE, MUTED = POSITIVE_COLOR, NEGATIVE_COLOR, MUTED_COLOR
 MONO = "font-family: 'DejaVu Sans Mono', monospace;"
 
 
@@ -38,12 +37,6 @@ def signed(x: float, digits: int = 6) -> str:
 def factor(x: float) -> str:
     """A second factor of a product: in parentheses if negative."""
     return f"({mono(x)})" if x < 0 else mono(x)
-
-
-def relative_difference(a: float, b: float) -> float:
-    """|a − b| relative to the larger of |a| and |b| (0 if both are 0)."""
-    scale = max(abs(a), abs(b))
-    return abs(a - b) / scale if scale > 0 else 0.0
 
 
 def table(rows: list[tuple[str, ...]], align: str = "rcl", margin: int = 8) -> str:

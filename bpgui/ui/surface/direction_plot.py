@@ -3,14 +3,16 @@ the direction's angle. It is most negative along −∇E, and positive for every
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
-from ...core.explain import StepPrediction
-from ..training.loss_plot import TEXT_COLOR, TRAIN_COLOR, style_plot
-from .slice_plot import num, rich_name
+from ...core.explain import StepPrediction, directional_derivatives, steepest_descent_angle
+from ..style import TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..text import num, rich_name
 
 DOWNHILL_COLOR = "#2166ac"
 UPHILL_COLOR = "#e08214"
@@ -22,8 +24,8 @@ NOT_FINITE = "the gradient is not finite here"
 
 
 def steepest_descent(gx: float, gy: float) -> float:
-    """The angle of −∇E in degrees, in (−180, 180] (0.0 − g: never −0.0, whose angle would be −180)."""
-    return float(np.degrees(np.arctan2(0.0 - gy, 0.0 - gx)))
+    """The angle of −∇E in degrees, in (−180, 180]."""
+    return math.degrees(steepest_descent_angle(gx, gy))
 
 
 def direction_angles(gx: float, gy: float) -> np.ndarray:
@@ -112,7 +114,7 @@ class DirectionPlot(QWidget):
             return
         self._pages.setCurrentWidget(self.plot_widget)
         angles = direction_angles(gx, gy)
-        slopes = gx * np.cos(np.radians(angles)) + gy * np.sin(np.radians(angles))
+        slopes = directional_derivatives(gx, gy, np.radians(angles))
         self.curve.setData(angles, slopes)
         self.downhill.setData(angles, np.minimum(slopes, 0.0))
         self.uphill.setData(angles, np.maximum(slopes, 0.0))

@@ -3,42 +3,17 @@
 
 from __future__ import annotations
 
-from html import escape
-
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
 
-from ..training.loss_plot import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..text import distinct, num, rich_name
 
-DROP_COLOR = "#737373"
+DROP_COLOR = MUTED_COLOR
 #: fraction of the curve's span added above and below it (and left and right of the slice)
 PAD = 0.08
-
-
-def num(x: float, digits: int = 3) -> str:
-    """``x`` to ``digits`` significant digits, with a real minus sign and a short exponent (also used by the other
-    explain views)."""
-    text = f"{x:.{digits}g}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        text = f"{mantissa}e{int(exponent)}"
-    return text.replace("-", "−")
-
-
-def rich_name(name: str) -> str:
-    """A parameter or neuron name for rich text: escaped, and not broken after a hyphen (as in x1->h1)."""
-    return escape(name).replace("-", "-\u2060")  # word joiner
-
-
-def distinct(a: float, b: float, digits: int) -> tuple[str, str]:
-    """``a`` and ``b`` with at least ``digits`` significant digits, more if needed to tell them apart."""
-    for d in range(digits, 12):
-        sa, sb = num(a, d), num(b, d)
-        if sa != sb:
-            break
-    return sa, sb
 
 
 class SlicePlot(QWidget):

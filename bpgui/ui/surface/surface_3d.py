@@ -12,7 +12,7 @@ from PySide6.QtGui import QGuiApplication, QOpenGLContext
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from ...core.surface import Surface
-from .surface_view import SURFACE_COLORS
+from ..style import SURFACE_COLORS
 
 NO_GL = ("The 3D view needs OpenGL, which this display does not provide (for example Qt's offscreen platform). "
          "Everything else works; the Surface view shows the same numbers in 2-D.")

@@ -22,9 +22,9 @@ from ...core.document import DocumentError
 from ...core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
 from ...core.network import Network
 from ...core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
+from ...core.surface_picture import surface_picture
 from ..document.document_model import DocumentModel
 from ..training.training_worker import stop_thread
-from .surface_view import surface_picture
 
 #: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
 COARSE, FINE, LIVE = 32, 96, 48

@@ -9,7 +9,6 @@ numbers come from :mod:`bpgui.ui.surface.surface_controller`.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 import pyqtgraph as pg
@@ -24,12 +23,10 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.contours import contour_segments
 from ...core.surface import Surface
-from ..training.loss_plot import TEXT_COLOR, style_plot
-from ..training.output_plot import grid_rect
+from ...core.surface_picture import SurfacePicture, surface_picture
+from ..style import SURFACE_COLORS, TEXT_COLOR, grid_rect, style_plot
 
-SURFACE_COLORS = pg.colormap.get("viridis")
 PATH_COLOR = "#ffffff"
 POINT_COLOR = "#d7301f"
 X_ARROW = "#fdae61"  # −∂E/∂p_x (along x)
@@ -38,36 +35,8 @@ SUM_ARROW = "#ffffff"  # −∇E
 NEXT_COLOR = "#fee08b"
 RACE_COLORS = {"sgd": "#ff7f00", "momentum": "#e7298a", "nesterov": "#66a61e", "adagrad": "#a6761d",
                "rmsprop": "#1f78b4", "adam": "#e31a1c"}
-#: contour lines per surface
-CONTOURS = 12
 #: the sum arrow's length as a share of the grid's width
 ARROW_SHARE = 0.28
-
-
-@dataclass(frozen=True)
-class SurfacePicture:
-    """What the view draws of a surface: log₁₀ E (non-finite as the top of the scale), the colour levels, and the
-    contour segments."""
-
-    image: np.ndarray
-    levels: tuple[float, float]
-    contours: np.ndarray
-
-
-def surface_picture(surf: Surface) -> SurfacePicture | None:
-    """log₁₀ E over the 1st–99th percentile, with CONTOURS contour lines between (None if nothing is finite).
-    Plain NumPy: the surface thread makes it, so the window only draws."""
-    with np.errstate(divide="ignore", invalid="ignore"):
-        logs = np.log10(np.where(surf.loss > 0, surf.loss, np.nan))
-    finite = logs[np.isfinite(logs)]
-    if len(finite) == 0:
-        return None
-    lo, hi = float(np.percentile(finite, 1)), float(np.percentile(finite, 99))
-    if hi - lo < 1e-9:
-        lo, hi = lo - 0.5, hi + 0.5
-    shown = np.where(np.isfinite(logs), logs, hi).astype(np.float32)  # infinite losses drawn as the highest
-    seg = [contour_segments(surf.x, surf.y, shown, level) for level in np.linspace(lo, hi, CONTOURS + 2)[1:-1]]
-    return SurfacePicture(shown, (lo, hi), np.concatenate(seg))
 
 
 class DragTarget(pg.TargetItem):

@@ -9,24 +9,12 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from ...core.training_run import TrainingSnapshot
+from ..style import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
 
-TRAIN_COLOR = "#08306b"
-TEST_COLOR = "#e08214"
-TEXT_COLOR = "#252525"
 #: on the log scale, losses below this (e.g. exactly 0) are drawn at it
 LOG_FLOOR = 1e-12
 #: pixels between a hovered point and its text
 HOVER_GAP = 6
-
-
-def style_plot(plot: pg.PlotItem) -> None:
-    """Dark axes, ticks and labels for a plot on a white background (no grid: it costs more to paint than the
-    rest of the plot together)."""
-    for name in ("left", "bottom"):
-        axis = plot.getAxis(name)
-        axis.setPen(TEXT_COLOR)
-        axis.setTextPen(TEXT_COLOR)
-        axis.enableAutoSIPrefix(False)
 
 
 class LossAxis(pg.AxisItem):

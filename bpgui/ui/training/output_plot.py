@@ -7,12 +7,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
 from ...core.datasets import Dataset
 from ...core.training_run import TrainingSnapshot, output_range, shown_output
-from .loss_plot import TEXT_COLOR, style_plot
+from ..style import TEXT_COLOR, grid_rect, style_plot
 
 #: point colours of class 0 and class 1 (fill of training points, ring of test points)
 CLASS_FILL = ("#e08214", "#2166ac")
@@ -139,10 +139,3 @@ class OutputPlot(QWidget):
         self.boundary.setData(seg[:, :, 0].ravel(), seg[:, :, 1].ravel())
         self.heatmap.show()
         self.curve.setData([], [])
-
-
-def grid_rect(gx: np.ndarray, gy: np.ndarray) -> QRectF:
-    """The rectangle whose cells (one per grid point) are centred on the grid points."""
-    dx = (gx[-1] - gx[0]) / (len(gx) - 1)
-    dy = (gy[-1] - gy[0]) / (len(gy) - 1)
-    return QRectF(gx[0] - dx / 2, gy[0] - dy / 2, dx * len(gx), dy * len(gy))

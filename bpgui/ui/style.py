@@ -1,0 +1,36 @@
+"""The look shared by the views: colours, the plots' axes, and where a grid's cells lie."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QRectF
+
+#: text and axes
+TEXT_COLOR = "#252525"
+MUTED_COLOR = "#737373"
+#: the training set's curve (and other "main" curves), the test set's curve (and other companions)
+TRAIN_COLOR = "#08306b"
+TEST_COLOR = "#e08214"
+#: the canvas's weight colours, also used for signed numbers in text: blue positive, red negative
+POSITIVE_COLOR = "#2166ac"
+NEGATIVE_COLOR = "#d6604d"
+#: the error surface's colour map (2-D heatmap and 3-D mesh)
+SURFACE_COLORS = pg.colormap.get("viridis")
+
+
+def style_plot(plot: pg.PlotItem) -> None:
+    """Dark axes, ticks and labels for a plot on a white background (no grid: it costs more to paint than the
+    rest of the plot together)."""
+    for name in ("left", "bottom"):
+        axis = plot.getAxis(name)
+        axis.setPen(TEXT_COLOR)
+        axis.setTextPen(TEXT_COLOR)
+        axis.enableAutoSIPrefix(False)
+
+
+def grid_rect(gx: np.ndarray, gy: np.ndarray) -> QRectF:
+    """The rectangle whose cells (one per grid point) are centred on the grid points."""
+    dx = (gx[-1] - gx[0]) / (len(gx) - 1)
+    dy = (gy[-1] - gy[0]) / (len(gy) - 1)
+    return QRectF(gx[0] - dx / 2, gy[0] - dy / 2, dx * len(gx), dy * len(gy))
