@@ -116,6 +116,7 @@ def test_add_and_remove_edge():
     net.remove_edge("x1", "h2")
     assert ("x1", "h2") not in net.edges
     assert [c.kind for c in events] == ["add_edge", "add_edge", "remove_edge"]
+    assert all(c.structural and c.parameters is None for c in events)
     assert events[0].args == ("x2", "y2")
     assert net.structure_version == 3
     assert net.check_edge("x2", "h2") is None
@@ -134,6 +135,10 @@ def test_set_weight_bias_and_parameters_are_not_structural():
     assert net.get_parameter("h2->y2") == 7.0 and net.get_parameter("y1.bias") == -1.25
     assert net.weight("x2", "h1") == 0.5 and net.neuron("h3").bias == 0.25
     assert [c.kind for c in events] == ["set_weight", "set_bias", "set_weight", "set_bias", "set_parameters"]
+    # what a view needs to hear of a change of values only: the names it set
+    assert [c.parameters for c in events] == [("x1->h1",), ("g1.bias",), ("h2->y2",), ("y1.bias",),
+                                              ("x2->h1", "h3.bias")]
+    assert not any(c.structural for c in events)
     assert net.structure_version == 0
     # order is unchanged by value edits
     assert list(net.edges) == [(a, b) for a, b, _ in EDGES]

@@ -51,6 +51,17 @@ class Change:
     #: True when neurons, edges, activations, layers or the loss changed (not just weight or bias values)
     structural: bool = False
 
+    @property
+    def parameters(self) -> tuple[str, ...] | None:
+        """The parameters a change of values only set (e.g. ``("x1->h1",)``), or None for any other change."""
+        if self.kind == "set_weight":
+            return (weight_name(self.args[0], self.args[1]),)
+        if self.kind == "set_bias":
+            return (bias_name(self.args[0]),)
+        if self.kind == "set_parameters":
+            return tuple(self.args[0])
+        return None
+
 
 def _check_finite(value, what: str) -> float:
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
