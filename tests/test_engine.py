@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
+from random_networks import random_data
 
 from bpgui.core import Engine, Network, Neuron, Trainer, TrainingConfig, load_document, numeric_gradient, table
 
@@ -208,20 +209,6 @@ def random_network(rng: np.random.Generator, loss: str, act: str) -> Network:
         net.add_edge(a, b, float(rng.normal(0, 1.0)))
     net.validate()
     return net
-
-
-def random_data(rng, net: Network, n: int = 10):
-    n_in, n_out = len(net.inputs), len(net.outputs)
-    x = rng.normal(0, 1.0, size=(n, n_in))
-    if net.loss == "bce":
-        t = rng.uniform(0, 1, size=(n, n_out))
-        t[: n // 2] = t[: n // 2] > 0.5  # some hard labels, some soft
-    elif net.loss == "cross_entropy":
-        t = rng.dirichlet(np.ones(n_out), size=n)
-        t[: n // 2] = np.eye(n_out)[rng.integers(0, n_out, n // 2)]
-    else:
-        t = rng.normal(0, 1.0, size=(n, n_out))
-    return x, t
 
 
 def away_from_kinks(ref: Reference, net: Network, x, t):

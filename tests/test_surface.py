@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from random_networks import random_data
 
 from bpgui.core import Engine, Network, NetworkError, Neuron, layered
 from bpgui.core import surface as surface_module
@@ -65,20 +66,6 @@ def random_network(rng: np.random.Generator, loss: str) -> Network:
     return net
 
 
-def random_data(rng: np.random.Generator, net: Network) -> tuple[np.ndarray, np.ndarray]:
-    n, k = int(rng.integers(1, 9)), len(net.outputs)
-    x = rng.normal(0, 1.0, size=(n, len(net.inputs)))
-    if net.loss == "bce":
-        t = rng.uniform(0, 1, size=(n, k))
-        t[: n // 2] = t[: n // 2] > 0.5  # some hard labels, some soft
-    elif net.loss == "cross_entropy":
-        t = rng.dirichlet(np.ones(k), size=n)
-        t[: n // 2] = np.eye(k)[rng.integers(0, k, n // 2)]
-    else:
-        t = rng.normal(0, 1.0, size=(n, k))
-    return x, t
-
-
 def destination(name: str) -> str:
     return name.split("->")[1] if "->" in name else name[: -len(".bias")]
 
@@ -113,7 +100,7 @@ def grid_values(rng: np.random.Generator, center: float) -> np.ndarray:
 def random_case(seed: int, loss: str, kind: str):
     rng = np.random.default_rng(seed)
     net = random_network(rng, loss)
-    x, t = random_data(rng, net)
+    x, t = random_data(rng, net, int(rng.integers(1, 9)))
     a, b = random_pair(rng, net, kind)
     return net, x, t, a, b, grid_values(rng, net.get_parameter(a)), grid_values(rng, net.get_parameter(b))
 
