@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF
+from PySide6.QtCore import QRectF, Qt
+from PySide6.QtWidgets import QLabel
 
 #: text and axes
 TEXT_COLOR = "#252525"
@@ -34,3 +35,23 @@ def grid_rect(gx: np.ndarray, gy: np.ndarray) -> QRectF:
     dx = (gx[-1] - gx[0]) / (len(gx) - 1)
     dy = (gy[-1] - gy[0]) / (len(gy) - 1)
     return QRectF(gx[0] - dx / 2, gy[0] - dy / 2, dx * len(gx), dy * len(gy))
+
+
+def make_plot(**kwargs) -> tuple[pg.PlotWidget, pg.PlotItem]:
+    """A plot on white with dark axes; its right-click menu is the view box's (range and pyqtgraph's Export).
+    ``kwargs`` go to the PlotWidget (e.g. ``axisItems``)."""
+    widget = pg.PlotWidget(background="w", **kwargs)
+    item = widget.getPlotItem()
+    item.setMenuEnabled(False, enableViewBoxMenu=True)
+    style_plot(item)
+    return widget, item
+
+
+def caption_label(background: str | None = "white") -> QLabel:
+    """A word-wrapped rich-text caption in the text colour, with a little padding."""
+    label = QLabel()
+    label.setWordWrap(True)
+    label.setTextFormat(Qt.RichText)
+    fill = f" background: {background};" if background else ""
+    label.setStyleSheet(f"color: {TEXT_COLOR};{fill} padding: 2px 6px;")
+    return label

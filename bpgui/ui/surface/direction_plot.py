@@ -11,7 +11,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.explain import StepPrediction, directional_derivatives, steepest_descent_angle
-from ..style import TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..style import TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
 from ..text import num, rich_name
 
 DOWNHILL_COLOR = "#2166ac"
@@ -41,10 +41,7 @@ class DirectionPlot(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_item = self.plot_widget.getPlotItem()
-        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=True)
-        style_plot(self.plot_item)
+        self.plot_widget, self.plot_item = make_plot()
         self.plot_item.setLabel("bottom", "direction θ of the unit step u")
         self.plot_item.setLabel("left", "slope D<sub>u</sub>E = ∇E · u")
         self.plot_item.getAxis("bottom").setTicks([[(a, f"{a}°".replace("-", "−")) for a in range(-180, 181, 90)],
@@ -67,12 +64,8 @@ class DirectionPlot(QWidget):
         self.message.setAlignment(Qt.AlignCenter)
         self.message.setWordWrap(True)
         self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
-        self.caption = QLabel()
-        self.prediction = QLabel()
-        for text in (self.caption, self.prediction):
-            text.setWordWrap(True)
-            text.setTextFormat(Qt.RichText)
-            text.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 2px 6px;")
+        self.caption = caption_label()
+        self.prediction = caption_label()
         pages = QWidget()
         self._pages = QStackedLayout(pages)
         self._pages.addWidget(self.plot_widget)

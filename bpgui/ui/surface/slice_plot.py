@@ -6,9 +6,9 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QVBoxLayout, QWidget
 
-from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..style import MUTED_COLOR, TEST_COLOR, TRAIN_COLOR, caption_label, make_plot
 from ..text import distinct, num, rich_name
 
 DROP_COLOR = MUTED_COLOR
@@ -22,10 +22,7 @@ class SlicePlot(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_item = self.plot_widget.getPlotItem()
-        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=True)
-        style_plot(self.plot_item)
+        self.plot_widget, self.plot_item = make_plot()
         self.plot_item.setLabel("left", "loss E")
         self.curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), connect="finite")
         self.tangent = pg.PlotCurveItem(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine))
@@ -36,10 +33,7 @@ class SlicePlot(QWidget):
         for z, item in enumerate((self.drop, self.tangent, self.tangent_landing, self.curve_landing, self.current)):
             item.setZValue(z + 1)
             self.plot_item.addItem(item)
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.RichText)
-        self.caption.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 2px 6px;")
+        self.caption = caption_label()
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(0)

@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 
 from ...core.surface import Surface
 from ...core.surface_picture import SurfacePicture, surface_picture
-from ..style import SURFACE_COLORS, TEXT_COLOR, grid_rect, style_plot
+from ..style import SURFACE_COLORS, TEXT_COLOR, caption_label, grid_rect, make_plot
 
 PATH_COLOR = "#ffffff"
 POINT_COLOR = "#d7301f"
@@ -110,10 +110,7 @@ class SurfaceView(QWidget):
         top.addWidget(self.span)
         top.addWidget(self.race)
 
-        self.plot_widget = pg.PlotWidget(background="w")
-        self.plot_item = self.plot_widget.getPlotItem()
-        style_plot(self.plot_item)
-        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=True)
+        self.plot_widget, self.plot_item = make_plot()
         self.plot_item.setAspectLocked(True)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(SURFACE_COLORS)
@@ -152,10 +149,7 @@ class SurfaceView(QWidget):
         self.plot_item.addItem(self.point, ignoreBounds=True)
         self.legend = self.plot_item.addLegend(offset=(8, 8), labelTextColor="#ffffff", brush=(30, 30, 30, 170))
         self.legend.addItem(self.path, "path")
-        self.caption = QLabel()
-        self.caption.setWordWrap(True)
-        self.caption.setTextFormat(Qt.RichText)
-        self.caption.setStyleSheet(f"color: {TEXT_COLOR}; padding: 2px 6px;")
+        self.caption = caption_label(background=None)
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)

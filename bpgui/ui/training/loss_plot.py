@@ -9,7 +9,7 @@ from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
 from ...core.training_run import TrainingSnapshot
-from ..style import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, style_plot
+from ..style import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, make_plot
 
 #: on the log scale, losses below this (e.g. exactly 0) are drawn at it
 LOG_FLOOR = 1e-12
@@ -37,11 +37,8 @@ class LossPlot(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self.plot_widget = pg.PlotWidget(background="w", axisItems={"left": LossAxis("left")})
-        self.plot_item = self.plot_widget.getPlotItem()
         # pyqtgraph's own "Plot Options" menu has a log switch of its own; the checkbox below is the one switch
-        self.plot_item.setMenuEnabled(False, enableViewBoxMenu=True)
-        style_plot(self.plot_item)
+        self.plot_widget, self.plot_item = make_plot(axisItems={"left": LossAxis("left")})
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.setLabel("left", "loss E")
         self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR,
@@ -105,7 +102,12 @@ class LossPlot(QWidget):
         self._steps, self._train, self._test = steps, train, test
         self._redraw()
 
-    def clear(self) -> None:
+    def follow(self, hub, training) -> None:
+        """Show ``training``'s loss history; empty when another document opens (``hub``: the DocumentHub)."""
+        training.sigSnapshot.connect(self.update_snapshot)
+        hub.sigDocumentReplaced.connect(self.clear)
+
+    def clear(self, *_) -> None:
         """No history: empty curves, no hover text."""
         self._steps, self._train, self._test = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
         self._redraw()
