@@ -66,7 +66,7 @@ def gui_run(path: str, seconds: float) -> dict:
 
     app = make_application()
     w = MainWindow(DocumentModel(load_document(path), Path(path)))
-    w.ask_save_changes = lambda: QMessageBox.Discard
+    w.files.ask_save_changes = lambda: QMessageBox.Discard
     w.resize(1280, 800)
     w.show()
     w.wait_for_snapshot()

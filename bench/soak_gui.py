@@ -47,11 +47,11 @@ def main(argv=None) -> int:
     app = make_application()
     path = example_paths()[args.example]
     w = MainWindow(DocumentModel(load_document(path), path))
-    w.ask_save_changes = lambda: QMessageBox.Discard
+    w.files.ask_save_changes = lambda: QMessageBox.Discard
     w.resize(1280, 800)
     w.show()
     w.wait_for_snapshot()
-    w.act_gradients.trigger()  # every live view on: the canvas overlay too
+    w.window_actions.gradients.trigger()  # every live view on: the canvas overlay too
     w.training.play()
     samples: list[tuple[float, float]] = []
     t0 = time.perf_counter()

@@ -340,13 +340,13 @@ def cmd_screenshot(args) -> int:
     app.processEvents()
     window.view.fit()
     if args.weight_labels:
-        window.act_labels.trigger()
+        window.window_actions.labels.trigger()
     app.processEvents()
     try:
         if args.view == "window":
-            window.export_window(out)
+            window.exports.export_window(out)
         else:
-            window.export_view_at_size(args.view, out, args.size)
+            window.exports.export_view_at_size(args.view, out, args.size)
     except ExportError as e:
         raise CLIError(str(e)) from None
     finally:
@@ -358,7 +358,7 @@ def cmd_screenshot(args) -> int:
 
 def _default_example():
     from .resources import example_paths
-    from .ui.main_window import DEFAULT_EXAMPLE
+    from .ui.document.document_files import DEFAULT_EXAMPLE
 
     return example_paths()[DEFAULT_EXAMPLE]
 

@@ -20,3 +20,53 @@ def _isolated_settings(tmp_path, monkeypatch):
     QSettings.setPath(QSettings.IniFormat, QSettings.UserScope, str(tmp_path / "config"))
     QSettings.setDefaultFormat(QSettings.IniFormat)
     yield
+
+
+def _load_model(document):
+    from bpgui.core.document import load_document
+    from bpgui.resources import example_paths
+    from bpgui.ui.document.document_model import DocumentModel
+
+    if isinstance(document, DocumentModel):
+        return document
+    if document in example_paths():
+        model = DocumentModel(load_document(example_paths()[document]))
+        model.display_name = document
+        return model
+    return DocumentModel.open(document)
+
+
+@pytest.fixture
+def make_window(qtbot, monkeypatch):
+    """A factory of real main windows: ``make_window(document="xor", size=(1280, 800), wait="snapshot")`` opens
+    ``document`` (a bundled example's name, a path, or a DocumentModel), shows the window at ``size`` and waits
+    for its first snapshot (``wait="surface"``: also for the surface; None: no wait). At teardown the windows
+    close without asking about unsaved changes and their threads stop."""
+    import pyqtgraph as pg
+    from PySide6.QtWidgets import QMessageBox
+
+    from bpgui.ui.main_window import MainWindow
+
+    pg.setConfigOption("mouseRateLimit", -1)  # pyqtgraph drops mouse moves closer than 10 ms apart
+    made = []
+
+    def make(document="xor", size=(1280, 800), wait="snapshot"):
+        w = MainWindow(_load_model(document))
+        qtbot.addWidget(w)
+        made.append(w)
+        if size is not None:
+            w.resize(*size)
+        w.show()
+        qtbot.waitExposed(w)
+        # closing must not stop at the unsaved-changes question (tests that ask patch it again)
+        monkeypatch.setattr(w.files, "ask_save_changes", lambda: QMessageBox.Discard)
+        if wait == "surface":
+            qtbot.waitUntil(lambda: w.training.latest is not None and w.surface.settled, timeout=10_000)
+        elif wait == "snapshot":
+            qtbot.waitUntil(lambda: w.training.latest is not None, timeout=10_000)
+        return w
+
+    yield make
+    for w in made:
+        w.training.shutdown()
+        w.surface.shutdown()

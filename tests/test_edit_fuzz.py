@@ -47,7 +47,6 @@ from bpgui.core.document import make_dataset, read_document_text
 from bpgui.core.training_run import TrainingRun, initial_parameters
 from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.training.training_worker import _changed_parameters  # what the controller sends as new values
 
 EXAMPLES = tuple(example_paths())
 MAX = 1.7976931348623157e308
@@ -179,12 +178,11 @@ class EditFuzz:
         self.model.sigNetworkChanged.connect(self._on_network_change)
 
     # what the app's TrainingController does: user edits (not training's write-back) go to the run
-    def _on_network_change(self, structural: bool) -> None:
+    def _on_network_change(self, change) -> None:
         self.signals += 1
         if self.model.applying_training:
             return
-        change = self.model.last_change
-        names = _changed_parameters(change) if change is not None and not structural else None
+        names = change.parameters
         net = self.model.network
         if names is not None:
             self.run.set_values({n: net.get_parameter(n) for n in names})

@@ -12,25 +12,16 @@ from PySide6.QtWidgets import QMessageBox
 from bpgui.core.document import load_document
 from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.editor.network_scene import KNOB, RADIUS, WEIGHT_PER_PIXEL, column_x
+from bpgui.ui.editor.network_items import KNOB, RADIUS, WEIGHT_PER_PIXEL, column_x
 from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    path = example_paths()["xor"]
-    model = DocumentModel(load_document(path))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.resize(1100, 700)
-    w.show()
-    qtbot.waitExposed(w)
+def window(make_window):
+    w = make_window(size=(1100, 700), wait=None)
     w.view.auto_fit = False  # no refits on later resizes
     w.view.resetTransform()  # zoom 1: one view pixel is one scene unit
     w.view.centerOn(column_x(1), 0)
-    # closing at teardown must not stop at the unsaved-changes question (tests that ask patch it again)
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
     return w
 
 
@@ -74,10 +65,10 @@ def test_drag_from_knob_to_neuron_creates_an_edge_and_undo_redo_restore(window):
     weight = net.edges[("x1", "y1")]
     assert ("x1", "y1") in w.scene.edge_items
     after = state(w)
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert_state(w, before)
     assert ("x1", "y1") not in w.scene.edge_items
-    w.act_redo.trigger()
+    w.window_actions.redo.trigger()
     assert_state(w, after)
     assert w.model.network.edges[("x1", "y1")] == weight
 
@@ -128,7 +119,7 @@ def test_dragging_an_edge_changes_its_weight_live_as_one_undo_step(window):
     assert net.edges[("x1", "h1")] == pytest.approx(w0 + 60 * WEIGHT_PER_PIXEL, abs=1e-4)
     assert item.weight == net.edges[("x1", "h1")]  # the canvas shows the new weight
     assert w.model.undo_stack.count() == 1
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert net.edges[("x1", "h1")] == w0
     assert_state(w, before)
 
@@ -140,7 +131,7 @@ def test_moving_a_neuron_within_its_column_is_undoable(window):
     drag(w, start, start + QPointF(0, -70))
     assert w.model.positions["h1"][1] == pytest.approx(start.y() - 70, abs=1.5)
     assert w.model.network.neuron("h1").layer == 1
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert_state(w, before)
     assert center(w, "h1") == start
 
@@ -148,7 +139,7 @@ def test_moving_a_neuron_within_its_column_is_undoable(window):
 def test_dropping_a_neuron_in_another_column_moves_it_to_that_layer(window):
     w = window
     original = state(w)
-    w.act_add_layer.trigger()  # an empty layer 2 before the outputs (now layer 3)
+    w.window_actions.add_layer.trigger()  # an empty layer 2 before the outputs (now layer 3)
     assert w.model.network.num_layers == 4
     after_add = state(w)
     start = center(w, "h2")
@@ -156,12 +147,12 @@ def test_dropping_a_neuron_in_another_column_moves_it_to_that_layer(window):
     net = w.model.network
     assert net.neuron("h2").layer == 2
     assert w.model.positions["h2"][0] == column_x(2)  # snapped to the column
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert_state(w, after_add)
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert_state(w, original)
-    w.act_redo.trigger()
-    w.act_redo.trigger()
+    w.window_actions.redo.trigger()
+    w.window_actions.redo.trigger()
     assert w.model.network.neuron("h2").layer == 2
 
 
@@ -189,7 +180,7 @@ def test_click_select_and_delete_a_neuron_then_undo(window):
     net = w.model.network
     assert "h1" not in net.neurons
     assert not any("h1" in e for e in net.edges)
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert_state(w, before)
 
 
@@ -199,7 +190,7 @@ def test_select_an_edge_and_delete_it(window):
     vp = w.view.viewport()
     QTest.mouseClick(vp, Qt.LeftButton, Qt.NoModifier, vp_point(w, item.path().pointAtPercent(0.3)))
     assert item.isSelected()
-    w.act_delete.trigger()
+    w.window_actions.delete.trigger()
     assert ("x2", "h2") not in w.model.network.edges
     assert set(w.model.network.neurons) == {"x1", "x2", "h1", "h2", "y1"}
 
@@ -213,7 +204,7 @@ def test_rubber_band_selects_and_an_impossible_delete_changes_nothing(window):
     drag(w, top_left, bottom_right)
     assert w.scene.neuron_items["x1"].isSelected() and w.scene.neuron_items["x2"].isSelected()
     assert not w.scene.neuron_items["h1"].isSelected()
-    w.act_delete.trigger()
+    w.window_actions.delete.trigger()
     assert_state(w, before)
     assert "last input" in w.status.text()
 
@@ -225,7 +216,7 @@ def test_double_click_in_a_column_adds_a_neuron_there(window):
     QTest.mouseDClick(vp, Qt.LeftButton, Qt.NoModifier, p)
     net = w.model.network
     assert "h3" in net.neurons and net.neuron("h3").layer == 1
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert "h3" not in net.neurons
 
 
@@ -237,7 +228,7 @@ def test_properties_panel_edits_the_selected_edge_undoably(window, qtbot):
     w.panel.weight.setValue(2.5)
     assert w.model.network.edges[("h1", "y1")] == 2.5
     assert w.scene.edge_items[("h1", "y1")].weight == 2.5
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.model.network.edges[("h1", "y1")] == w0
 
 
@@ -249,12 +240,12 @@ def test_title_marks_unsaved_changes_and_save_restores_positions(window, tmp_pat
     drag(w, start, start + QPointF(0, 55))
     assert w.isWindowModified()
     target = tmp_path / "mine.json"
-    w._save_to(target)
+    w.files.save_to(target)
     assert not w.isWindowModified()
     assert "mine.json" in w.windowTitle()
     saved = json.loads(target.read_text())
     assert saved["view"]["positions"]["h1"][1] == pytest.approx(start.y() + 55, abs=1.5)
-    w.new_document()
+    w.files.new_document()
     assert "h1" not in w.model.network.neurons
     assert w.open_path(target)
     assert center(w, "h1").y() == pytest.approx(start.y() + 55, abs=1.5)
@@ -279,14 +270,14 @@ def test_opening_a_malformed_file_shows_the_message_and_keeps_the_document(windo
 
 def test_unsaved_changes_prompt_cancel_keeps_and_discard_replaces(window, monkeypatch):
     w = window
-    w.scene.add_layer(2)
+    w.scene.edits.add_layer(2)
     assert w.model.is_modified()
     model = w.model
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Cancel)
-    w.new_document()
+    monkeypatch.setattr(w.files, "ask_save_changes", lambda: QMessageBox.Cancel)
+    w.files.new_document()
     assert w.model is model
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    w.new_document()
+    monkeypatch.setattr(w.files, "ask_save_changes", lambda: QMessageBox.Discard)
+    w.files.new_document()
     assert w.model is not model
     assert not w.model.is_modified()
 
@@ -302,7 +293,7 @@ def test_wheel_zoom_and_fit(window):
                      Qt.NoButton, Qt.NoModifier, Qt.NoScrollPhase, False)
     w.view.wheelEvent(ev)
     assert w.view.zoom() == pytest.approx(z0 * 1.15)
-    w.act_fit.trigger()
+    w.window_actions.fit.trigger()
     rect = w.view.mapFromScene(w.scene.itemsBoundingRect()).boundingRect()
     assert w.view.viewport().rect().contains(rect)
 
@@ -350,17 +341,17 @@ def test_middle_drag_and_space_drag_pan_the_view(window):
 def test_saved_files_appear_in_open_recent_and_reopen(window, tmp_path):
     w = window
     a, b = tmp_path / "a.json", tmp_path / "b.json"
-    assert w._save_to(a) and w._save_to(b)
-    actions = w.recent_menu.actions()
+    assert w.files.save_to(a) and w.files.save_to(b)
+    actions = w.files.recent_menu.actions()
     assert [act.text() for act in actions] == ["b.json", "a.json"]
-    w.scene.add_layer(2)
+    w.scene.edits.add_layer(2)
     w.model.undo_stack.setClean()
     actions[1].trigger()
     assert w.model.path == a
     assert w.model.network.num_layers == 3
     # remembered across windows (QSettings)
     again = MainWindow(DocumentModel(load_document(a)))
-    assert [act.text() for act in again.recent_menu.actions()] == ["a.json", "b.json"]
+    assert [act.text() for act in again.files.recent_menu.actions()] == ["a.json", "b.json"]
     again.deleteLater()
 
 
@@ -375,7 +366,7 @@ def test_dragging_sideways_within_a_column_snaps_back_and_records_nothing(window
 
 def test_edits_that_change_nothing_leave_no_undo_step(window):
     w = window
-    w.scene.set_activation("h1", "tanh")  # already tanh
+    w.scene.edits.set_activation("h1", "tanh")  # already tanh
     w.scene.neuron_items["h1"].setSelected(True)
     b0 = w.panel.bias.value()
     w.panel.bias.stepUp()
@@ -396,12 +387,12 @@ def _start_weight_drag(w, edge=("x1", "h1")):
 def test_delete_undo_and_other_buttons_wait_while_an_edge_is_dragged(window, monkeypatch):
     w = window
     net = w.model.network
-    w.scene.set_activation("h2", "relu")  # one earlier step to (not) undo
+    w.scene.edits.set_activation("h2", "relu")  # one earlier step to (not) undo
     w0 = net.edges[("x1", "h1")]
     monkeypatch.setattr("bpgui.ui.editor.network_scene.QMenu.exec", lambda *a, **k: None)
     vp, p = _start_weight_drag(w)
-    w.act_delete.trigger()  # the dragged edge is selected: deleting it now would pull it from under the drag
-    w.act_undo.trigger()  # undoing now would be overwritten by the drag's snapshot
+    w.window_actions.delete.trigger()  # the dragged edge is selected: deleting it now would pull it from under the drag
+    w.window_actions.undo.trigger()  # undoing now would be overwritten by the drag's snapshot
     QTest.mousePress(vp, Qt.RightButton, Qt.NoModifier, p)
     QTest.mouseRelease(vp, Qt.RightButton, Qt.NoModifier, p)
     QTest.mouseMove(vp, p + QPoint(0, -20))
@@ -410,9 +401,9 @@ def test_delete_undo_and_other_buttons_wait_while_an_edge_is_dragged(window, mon
     assert net.edges[("x1", "h1")] == pytest.approx(w0 + 50 * WEIGHT_PER_PIXEL, abs=1e-4)
     assert net.neuron("h2").activation == "relu"
     assert w.model.undo_stack.count() == 2
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert net.edges[("x1", "h1")] == w0 and net.neuron("h2").activation == "relu"
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert net.neuron("h2").activation == "tanh"
 
 
@@ -438,8 +429,8 @@ def test_save_as_asks_before_replacing_a_file_it_named_itself(window, tmp_path, 
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(tmp_path / "mine"), ""))
     asked = []
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: asked.append(a[2]) or QMessageBox.No)
-    assert not w.save_as()
+    assert not w.files.save_as()
     assert existing.read_text() == "precious" and len(asked) == 1
     monkeypatch.setattr(QMessageBox, "question", lambda *a, **k: QMessageBox.Yes)
-    assert w.save_as()
+    assert w.files.save_as()
     assert load_document(existing).network.same_as(w.model.network)

@@ -15,7 +15,7 @@ from bpgui.core import load_document
 from bpgui.core.document import make_dataset
 from bpgui.core.explain import ChainRule, Downstream, StepPrediction, chain_rule, predict_step, slice_1d
 from bpgui.resources import example_paths
-from bpgui.ui.surface.chain_rule_panel import HINT, InspectorPanel
+from bpgui.ui.surface.chain_rule_panel import HINT, ChainRulePanel
 from bpgui.ui.surface.direction_plot import STATIONARY, DirectionPlot
 from bpgui.ui.surface.slice_plot import SlicePlot
 
@@ -314,7 +314,7 @@ def hidden_rule() -> ChainRule:
 
 
 def test_inspector_hidden_weight_one_sample(qtbot):
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(hidden_rule(), 7, 20)
     text = panel.text()
@@ -343,7 +343,7 @@ def test_inspector_output_bias(qtbot):
     delta = np.array([0.3])
     rule = ChainRule("y1.bias", None, "y1", True, 0.1, np.ones(1), np.array([0.6]), np.array([0.5]), delta, (),
                      0.3, 0.3000002)
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, 0, 4)
     text = panel.text()
@@ -358,7 +358,7 @@ def test_inspector_output_bias(qtbot):
 def test_inspector_output_weight_negative_input(qtbot):
     rule = ChainRule("h2->y1", "h2", "y1", True, 0.2, np.array([-0.5]), np.array([0.2]), np.array([1.0]),
                      np.array([0.2]), (), -0.1, -0.1)
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, 2, 4)
     text = panel.text()
@@ -380,7 +380,7 @@ def batch_rule() -> ChainRule:
 
 def test_inspector_batch(qtbot):
     rule = batch_rule()
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, None, 4)
     text = panel.text()
@@ -407,7 +407,7 @@ def test_inspector_batch(qtbot):
 
 
 def test_inspector_fits_the_dock(qtbot):
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     shown(qtbot, panel, 330, 300)
     panel.set_rule(batch_rule(), None, 200)
     QTest.qWait(30)
@@ -421,7 +421,7 @@ def test_inspector_fits_the_dock(qtbot):
 
 
 def test_inspector_hint_without_a_rule(qtbot):
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     assert panel.text() == HINT and not panel.sample_spin.isEnabled()
     panel.set_rule(hidden_rule(), 0, 5)
@@ -437,7 +437,7 @@ def up_arrow(spin):
 
 
 def test_sample_selector_emits_on_user_input(qtbot):
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     shown(qtbot, panel, 330, 300)
     spin = panel.sample_spin
     with qtbot.assertNotEmitted(panel.sigSampleChanged):
@@ -475,7 +475,7 @@ def test_sample_selector_emits_on_user_input(qtbot):
 # ---------------------------------------------------------------------------------------------- with the core
 def test_inspector_with_real_chain_rules(qtbot, xor):
     network, x, t = xor
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     shown(qtbot, panel, 330, 300)
     for name in network.parameter_names():
         rule = chain_rule(network, x, t, name)
@@ -496,7 +496,7 @@ def test_inspector_with_a_diverged_network(qtbot):
     nan = np.array([np.nan])
     rule = ChainRule("x1->h1", "x1", "h1", False, np.inf, np.array([1.0]), nan, nan, nan,
                      (Downstream("y1", np.inf, nan),), np.nan, np.nan)
-    panel = InspectorPanel()
+    panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, 0, 3)
     text = panel.text()

@@ -13,31 +13,18 @@ from PySide6.QtGui import QColor, QImage
 from PySide6.QtWidgets import QMessageBox
 
 from bpgui.cli import main
-from bpgui.core.document import load_document
 from bpgui.resources import example_paths
-from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.main_window import MainWindow
 
 SVG = "{http://www.w3.org/2000/svg}"
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    model = DocumentModel(load_document(example_paths()["xor"]))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    w.wait_for_snapshot()
+def window(make_window):
+    w = make_window()
     w.training.train_steps(300)
     w.wait_for_snapshot(lambda s: s.step >= 300)
     w.wait_for_views()
-    yield w
-    w.training.shutdown()
-    w.surface.shutdown()
+    return w
 
 
 def colours(img: QImage, step: int = 3) -> list[QColor]:
@@ -46,7 +33,7 @@ def colours(img: QImage, step: int = 3) -> list[QColor]:
 
 def test_the_window_screenshot_has_the_windows_size(window, tmp_path):
     path = tmp_path / "w.png"
-    window.export_window(path)
+    window.exports.export_window(path)
     img = QImage(str(path))
     dpr = window.devicePixelRatioF()
     assert (img.width(), img.height()) == (round(1280 * dpr), round(800 * dpr))
@@ -54,7 +41,7 @@ def test_the_window_screenshot_has_the_windows_size(window, tmp_path):
 
 def test_a_surface_png_has_the_chosen_width_the_colour_map_and_the_path(window, tmp_path):
     path = tmp_path / "s.png"
-    window.export_view("surface", path, width=1000)
+    window.exports.export_view("surface", path, width=1000)
     img = QImage(str(path))
     assert img.width() == 1000 and img.height() > 300
     cs = colours(img)
@@ -66,7 +53,7 @@ def test_a_surface_png_has_the_chosen_width_the_colour_map_and_the_path(window, 
 @pytest.mark.parametrize("view", ["surface", "loss", "boundary", "slice", "directions"])
 def test_plot_svgs_parse_and_hold_the_plots_paths(window, tmp_path, view):
     path = tmp_path / f"{view}.svg"
-    window.export_view(view, path)
+    window.exports.export_view(view, path)
     root = ET.parse(path).getroot()
     assert root.tag == f"{SVG}svg"
     shapes = root.findall(f".//{SVG}path") + root.findall(f".//{SVG}polyline")
@@ -75,7 +62,7 @@ def test_plot_svgs_parse_and_hold_the_plots_paths(window, tmp_path, view):
 
 def test_the_loss_svg_holds_the_curve_through_every_point(window, tmp_path):
     path = tmp_path / "loss.svg"
-    window.export_view("loss", path)
+    window.exports.export_view("loss", path)
     text = path.read_text()
     n = len(window.training.latest.history_steps)
     # the train curve is drawn as line segments between the recorded steps (pyqtgraph writes polylines)
@@ -86,12 +73,12 @@ def test_the_loss_svg_holds_the_curve_through_every_point(window, tmp_path):
 
 def test_the_canvas_exports_contain_every_neuron_label(window, tmp_path):
     svg = tmp_path / "c.svg"
-    window.export_view("canvas", svg)
+    window.exports.export_view("canvas", svg)
     texts = "".join(t.text or "" for t in ET.parse(svg).getroot().iter(f"{SVG}text"))
     for nid in window.model.network.neurons:
         assert nid in texts
     png = tmp_path / "c.png"
-    window.export_view("canvas", png, width=1500)
+    window.exports.export_view("canvas", png, width=1500)
     img = QImage(str(png))
     assert abs(img.width() - 1500) <= 60
     names = {c.name() for c in colours(img, 2)}
@@ -100,7 +87,7 @@ def test_the_canvas_exports_contain_every_neuron_label(window, tmp_path):
 
 def test_the_loss_history_csv_is_the_snapshots_history(window, tmp_path):
     path = tmp_path / "loss.csv"
-    window.export_data("loss", path)
+    window.exports.export_data("loss", path)
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
     snap = window.training.latest
     assert [int(r["step"]) for r in rows] == snap.history_steps.tolist()
@@ -110,7 +97,7 @@ def test_the_loss_history_csv_is_the_snapshots_history(window, tmp_path):
 
 def test_the_weight_path_csv_is_the_drawn_path(window, tmp_path):
     path = tmp_path / "path.csv"
-    window.export_data("path", path)
+    window.exports.export_data("path", path)
     rows = list(csv.DictReader(io.StringIO(path.read_text())))
     x, y = window.surface.pair
     assert [float(r[x]) for r in rows] == window.surface.path_x
@@ -121,12 +108,12 @@ def test_the_weight_path_csv_is_the_drawn_path(window, tmp_path):
 def test_the_surface_grid_npz_and_csv_are_the_drawn_surface(window, tmp_path):
     surf = window.surface.result.surface
     npz = tmp_path / "g.npz"
-    window.export_data("grid", npz)
+    window.exports.export_data("grid", npz)
     with np.load(npz) as d:
         assert np.array_equal(d["x"], surf.x) and np.array_equal(d["y"], surf.y)
         assert np.array_equal(d["loss"], surf.loss.astype(float))
     path = tmp_path / "g.csv"
-    window.export_data("grid", path)
+    window.exports.export_data("grid", path)
     rows = list(csv.reader(io.StringIO(path.read_text())))
     assert rows[0] == [surf.x_name, surf.y_name, "loss"]
     assert len(rows) == 1 + surf.loss.size
@@ -141,13 +128,13 @@ def test_an_export_to_a_bad_place_says_why_and_changes_nothing(window, tmp_path,
     keep = tmp_path / "keep.png"
     keep.write_bytes(b"old")
     target = tmp_path / "no such folder" / "s.png"
-    window._run_export(lambda: window.export_view("surface", target, 800), target)
+    window.exports.run(lambda: window.exports.export_view("surface", target, 800), target)
     assert shown and "cannot write" in shown[0] and not target.exists()
     folder = tmp_path / "a folder.png"
     folder.mkdir()
-    window._run_export(lambda: window.export_window(folder), folder)
+    window.exports.run(lambda: window.exports.export_window(folder), folder)
     assert len(shown) == 2 and folder.is_dir()
-    window._run_export(lambda: window.export_view("surface", keep.with_suffix(".gif")), keep)
+    window.exports.run(lambda: window.exports.export_view("surface", keep.with_suffix(".gif")), keep)
     assert len(shown) == 3 and ".png or .svg" in shown[2]
     assert keep.read_bytes() == b"old"
 
@@ -192,7 +179,7 @@ def test_copy_screenshot_puts_the_window_on_the_clipboard(window):
     from PySide6.QtWidgets import QApplication
 
     QApplication.clipboard().clear()
-    window.act_copy_window.trigger()
+    window.window_actions.copy_window.trigger()
     image = QApplication.clipboard().image()
     assert (image.width(), image.height()) == (window.width(), window.height())
     assert "copied" in window.status.text()
@@ -204,12 +191,12 @@ def test_the_export_dialogs_write_where_the_user_chose(window, tmp_path, monkeyp
     target = tmp_path / "surface"  # no suffix: .png is added
     monkeypatch.setattr(QFileDialog, "getSaveFileName", lambda *a, **k: (str(target), ""))
     monkeypatch.setattr(QInputDialog, "getInt", lambda *a, **k: (900, True))
-    window.export_view_dialog("surface")
+    window.exports.export_view_dialog("surface")
     assert QImage(str(target.with_suffix(".png"))).width() == 900
     assert "exported" in window.status.text()
     window.scene.sigExportRequested.emit()  # the canvas's context menu
     assert QImage(str(target.with_suffix(".png"))).width() == 900
-    default = window._default_export_path("surface", ".png")
+    default = window.exports.default_path("surface", ".png")
     assert default.endswith("xor-surface-step300.png")
 
 

@@ -35,7 +35,6 @@ import time
 import traceback
 from pathlib import Path
 
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt, QTimer
 from PySide6.QtGui import QContextMenuEvent, QKeySequence
@@ -50,11 +49,9 @@ from PySide6.QtWidgets import (
 )
 
 from bpgui.core.activations import ACTIVATION_NAMES
-from bpgui.core.document import DocumentError, load_document
+from bpgui.core.document import DocumentError
 from bpgui.core.losses import LOSSES
-from bpgui.resources import example_paths
-from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.editor.network_scene import RADIUS, EdgeItem, NeuronItem, column_x
+from bpgui.ui.editor.network_items import RADIUS, EdgeItem, NeuronItem, column_x
 from bpgui.ui.main_window import MainWindow
 
 MALFORMED = Path(__file__).parent / "malformed"
@@ -109,26 +106,9 @@ def no_modal_dialogs():
         timer.stop()
 
 
-def make_window(qtbot, monkeypatch) -> MainWindow:
-    pg.setConfigOption("mouseRateLimit", -1)
-    model = DocumentModel(load_document(example_paths()["xor"]))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    qtbot.waitUntil(lambda: w.training.latest is not None and w.surface.settled, timeout=10_000)
-    return w
-
-
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    w = make_window(qtbot, monkeypatch)
-    yield w
-    w.training.shutdown()
-    w.surface.shutdown()
+def window(make_window):
+    return make_window(wait="surface")
 
 
 def settle_training(qtbot, w, timeout=10_000):
@@ -201,7 +181,7 @@ def check_canvas_in_detail(w) -> None:
         k: v for k, v in axes.items() if k.endswith(".bias")}
     # the gradient overlay is on exactly when its action is checked
     overlay = [e.gradient is not None for e in scene.edge_items.values()]
-    assert all(overlay) if w.act_gradients.isChecked() else not any(overlay)
+    assert all(overlay) if w.window_actions.gradients.isChecked() else not any(overlay)
 
 
 def check_surface(w) -> None:
@@ -239,7 +219,7 @@ def check_status(w) -> None:
     assert "Traceback" not in w.status.text() and "Error" not in w.status.text()
     assert w.banner.isVisible() == bool(w.training.diverged), (w.banner.text.text(), w.training.diverged)
     if w.training.diverged:
-        assert "diverged" in w.banner.text.text() and w.act_restore.isEnabled()
+        assert "diverged" in w.banner.text.text() and w.window_actions.restore.isEnabled()
 
 
 def check_panels(w) -> None:
@@ -428,7 +408,7 @@ class Abuser:
         QTest.keyClick(self.vp, self.rng.choice([Qt.Key_Delete, Qt.Key_Delete, Qt.Key_Backspace]))
         if self.rng.random() < 0.3:
             self.process()
-            self.w.act_delete.trigger()
+            self.w.window_actions.delete.trigger()
 
     def click_and_delete(self):
         targets = []
@@ -538,7 +518,7 @@ class Abuser:
         self.log.append(f"edit {text!r}: {error or 'done'}")
 
     def add_input(self):
-        nid = self.w.scene.new_id(0)
+        nid = self.w.scene.edits.new_id(0)
         to = self.pick_neuron(lambda n: n.layer > 0)
         y = self.rng.uniform(-200, 200)  # a position, as the canvas gives one (see the positions test below)
         self.edit(f"add input {nid} -> {to}", lambda n, p: (n.add_neuron(nid, 0), n.add_edge(nid, to, 0.3),
@@ -553,7 +533,7 @@ class Abuser:
         if net.num_layers < 3:
             return self.add_layer()
         layer = self.rng.randrange(1, net.output_layer)
-        nid = self.w.scene.new_id(layer)
+        nid = self.w.scene.edits.new_id(layer)
         src = self.pick_neuron(lambda n: n.layer < layer)
         dst = self.pick_neuron(lambda n: n.layer > layer)
         act, y = self.rng.choice(["tanh", "relu", "sigmoid"]), self.rng.uniform(-200, 200)
@@ -568,24 +548,24 @@ class Abuser:
 
     def add_layer(self):
         self.log.append("Add Layer")
-        self.w.act_add_layer.trigger()
+        self.w.window_actions.add_layer.trigger()
 
     def remove_layer(self):
         net = self.w.model.network
         if self.rng.random() < 0.5 or net.num_layers <= 2:
             self.log.append("Remove Last Hidden Layer")
-            self.w.act_remove_layer.trigger()
+            self.w.window_actions.remove_layer.trigger()
         else:
             layer = self.rng.randrange(0, net.num_layers)  # the inputs and the outputs are refused
             self.log.append(f"remove layer {layer}")
-            self.w.scene.remove_layer(layer)
+            self.w.scene.edits.remove_layer(layer)
 
     def set_activation(self):
         nid = self.pick_neuron(lambda n: n.layer > 0)
         act = self.rng.choice(ACTIVATION_NAMES)
         if self.rng.random() < 0.5:
             self.log.append(f"activation of {nid} -> {act} (scene)")
-            self.w.scene.set_activation(nid, act)
+            self.w.scene.edits.set_activation(nid, act)
         else:
             self.edit(f"activation of {nid} -> {act}", lambda n, p: n.set_activation(nid, act))
 
@@ -599,7 +579,7 @@ class Abuser:
     def rename(self):
         nid = self.pick_neuron()
         self.log.append(f"rename {nid}")
-        self.w.scene.ask_rename(nid)
+        self.w.scene.edits.ask_rename(nid)
 
     def panel_value(self):
         """Select one item and type a value into the properties panel."""
@@ -631,13 +611,13 @@ class Abuser:
             if self.rng.random() < 0.2:
                 QTest.keyClick(self.w, Qt.Key_Z, Qt.ControlModifier)
             else:
-                self.w.act_undo.trigger()
+                self.w.window_actions.undo.trigger()
 
     def redo(self):
         n = self.rng.choice([1, 1, 3])
         self.log.append(f"redo x{n}")
         for _ in range(n):
-            self.w.act_redo.trigger()
+            self.w.window_actions.redo.trigger()
 
     def play_pause(self):
         r = self.rng.random()
@@ -655,14 +635,14 @@ class Abuser:
     def step(self):
         if self.rng.random() < 0.7:
             self.log.append("step")
-            self.w.act_step.trigger()
+            self.w.window_actions.step.trigger()
         else:
             self.log.append("step epoch")
-            self.w.act_epoch.trigger()
+            self.w.window_actions.epoch.trigger()
 
     def reset(self):
         self.log.append("reset")
-        self.w.act_reset.trigger()
+        self.w.window_actions.reset.trigger()
 
     def learning_rate(self):
         p = self.w.training_panel
@@ -733,7 +713,7 @@ class Abuser:
             QTest.mouseClick(self.w.banner.restore, Qt.LeftButton)
         else:
             self.log.append("Restore Last Finite Weights (menu)")
-            self.w.act_restore.trigger()
+            self.w.window_actions.restore.trigger()
 
     # -------------------------------------------------------------- the gradient views
     def surface_pair(self):
@@ -783,14 +763,14 @@ class Abuser:
 
     def gradients(self):
         self.log.append("gradient overlay")
-        self.w.act_gradients.trigger()
+        self.w.window_actions.gradients.trigger()
 
     def labels(self):
         self.log.append("weight labels")
-        self.w.act_labels.trigger()
+        self.w.window_actions.labels.trigger()
 
     def zoom(self):
-        a = self.rng.choice([self.w.act_zoom_in, self.w.act_zoom_out, self.w.act_fit])
+        a = self.rng.choice([self.w.window_actions.zoom_in, self.w.window_actions.zoom_out, self.w.window_actions.fit])
         self.log.append(a.text())
         a.trigger()
 
@@ -812,8 +792,9 @@ class Abuser:
     def menu_by_keyboard(self):
         """An Edit or Training menu item chosen with the keyboard (Alt+E …)."""
         w = self.w
-        a = self.rng.choice([w.act_remove_layer, w.act_add_layer, w.act_reset, w.act_restore, w.act_select_all,
-                             w.act_delete, w.act_undo, w.act_redo, w.act_epoch])
+        acts = w.window_actions
+        a = self.rng.choice([acts.remove_layer, acts.add_layer, acts.reset, acts.restore, acts.select_all,
+                             acts.delete, acts.undo, acts.redo, acts.epoch])
         self.log.append(f"menu {a.text()}")
         if a.isEnabled():
             a.trigger()
@@ -869,7 +850,7 @@ class Abuser:
 def test_random_abuse_while_training_leaves_a_consistent_window(qtbot, window, monkeypatch):
     w = window
     rng = random.Random(SEED)
-    start = w.model.snapshot()
+    start = w.model.state()
     start_pair = w.surface.pair
     worker_errors: list[str] = []
     diverged: list[str] = []
@@ -912,14 +893,14 @@ def test_random_abuse_while_training_leaves_a_consistent_window(qtbot, window, m
                 assert snap.parameters == w.model.network.parameters()
             assert snap.names == tuple(w.model.network.parameter_names())
             # ---- undoing everything gives back the starting document, redoing everything the final one
-            final = w.model.snapshot()
+            final = w.model.state()
             undone = 0
-            while w.act_undo.isEnabled():
-                w.act_undo.trigger()
+            while w.window_actions.undo.isEnabled():
+                w.window_actions.undo.trigger()
                 undone += 1
                 assert undone < 10_000
             assert w.model.network.same_as(start.network)
-            assert w.model.snapshot().same_as(start), "undoing everything did not give back the starting document"
+            assert w.model.state().same_as(start), "undoing everything did not give back the starting document"
             assert not w.model.is_modified() and not w.isWindowModified()
             settle_pair(qtbot, w)
             check_canvas_in_detail(w)
@@ -929,8 +910,8 @@ def test_random_abuse_while_training_leaves_a_consistent_window(qtbot, window, m
             settle_surface(qtbot, w)
             check_surface(w)
             for _ in range(undone):  # (there may be more to redo: the sequence may have ended with undos)
-                assert w.act_redo.isEnabled()
-                w.act_redo.trigger()
+                assert w.window_actions.redo.isEnabled()
+                w.window_actions.redo.trigger()
             assert w.model.network.same_as(final.network)
             assert w.model.doc.training == final.training and w.model.doc.data == final.data
             settle_pair(qtbot, w)
@@ -940,10 +921,10 @@ def test_random_abuse_while_training_leaves_a_consistent_window(qtbot, window, m
             check_surface(w)
             # the window still trains
             if dataset_ok(w) and w.training.latest.problem is None:
-                w.act_reset.trigger()
+                w.window_actions.reset.trigger()
                 qtbot.waitUntil(lambda: w.training.latest.generation == w.training.generation
                                 and w.training.latest.step == 0)
-                w.act_step.trigger()
+                w.window_actions.step.trigger()
                 qtbot.waitUntil(lambda: w.training.latest.step == 1)
             assert not errors and not worker_errors and not dialogs
         except BaseException:
@@ -1017,7 +998,7 @@ def test_a_surface_computed_before_the_data_stopped_fitting_is_not_drawn_after(q
     the views were cleared with the reason (SurfaceController._clear_views) but the computation under way was not
     dropped: its result arrived as the latest request's and was drawn, a stale landscape under a caption saying
     that there is none."""
-    import bpgui.ui.surface.surface_controller as sc
+    import bpgui.ui.surface.surface_worker as sc
 
     w = window
     s, view = w.surface, w.surface_view
@@ -1083,7 +1064,7 @@ def test_edits_and_new_documents_wait_while_an_edge_is_dragged(qtbot, window, in
     with failing_excepthook() as errors:
         vp, a = _start_weight_drag(w)
         if interrupt.startswith("Remove"):
-            w.act_remove_layer.trigger()
+            w.window_actions.remove_layer.trigger()
         else:
             QTest.keyClick(vp, Qt.Key_N, Qt.ControlModifier)
         QApplication.processEvents()
@@ -1099,14 +1080,14 @@ def test_undo_during_a_surface_drag_keeps_the_history(qtbot, window):
     was dropped, and undoing everything no longer gave back the opened document."""
     w = window
     start = w.model.network.copy()
-    w.scene.set_activation("h1", "relu")
+    w.scene.edits.set_activation("h1", "relu")
     qtbot.waitUntil(lambda: w.surface.settled)
     vp, a = _start_point_drag(w)
     QTest.keyClick(w.view.viewport(), Qt.Key_Z, Qt.ControlModifier)
     QApplication.processEvents()
     _finish_drag(vp, a)
-    while w.act_undo.isEnabled():
-        w.act_undo.trigger()
+    while w.window_actions.undo.isEnabled():
+        w.window_actions.undo.trigger()
     assert w.model.network.same_as(start), "undoing everything does not give back the opened document"
 
 
@@ -1118,7 +1099,7 @@ def test_a_surface_drag_that_loses_its_pair_ends_cleanly(qtbot, window):
     weights into the document (the canvas stood still while the run went on)."""
     w = window
     vp, a = _start_point_drag(w)
-    w.act_remove_layer.trigger()
+    w.window_actions.remove_layer.trigger()
     QApplication.processEvents()
     _finish_drag(vp, a)
     assert not w.model.live_change, "the document is stuck in a live change"
@@ -1144,8 +1125,8 @@ def test_a_new_document_during_a_surface_drag_gets_none_of_the_old_history(qtbot
     _finish_drag(vp, a)
     model = w.model
     new = model.network.copy()
-    while w.act_undo.isEnabled():
-        w.act_undo.trigger()
+    while w.window_actions.undo.isEnabled():
+        w.window_actions.undo.trigger()
     assert w.model is model
     assert set(w.model.network.neurons) <= set(new.neurons), "undo brought the old document's network back"
 
@@ -1179,7 +1160,7 @@ def test_a_neuron_added_without_a_position_keeps_the_one_the_canvas_gave_it(qtbo
                                                  n.add_edge("h3", "y1", -0.5))) is None
     pos = w.scene.neuron_items["h3"].pos()
     assert w.model.positions.get("h3") == (pos.x(), pos.y()), "the model has no position for h3"
-    w.scene.add_neuron_at(QPointF(column_x(1), pos.y() + 200))  # another neuron in its column, by the canvas
+    w.scene.edits.add_neuron_at(QPointF(column_x(1), pos.y() + 200))  # another neuron in its column, by the canvas
     assert w.scene.neuron_items["h3"].pos() == pos, "h3 jumped"
 
 
@@ -1211,7 +1192,7 @@ def test_every_malformed_file_is_refused_by_the_window_and_the_document_is_kept(
     monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a, **k: shown.append((title, text)))
     # the open document: saved under a name, then changed (unsaved) and trained a step
     own = tmp_path / "mine.json"
-    assert w._save_to(own)
+    assert w.files.save_to(own)
     assert w.model.edit("add h3", lambda n, p: (n.add_neuron("h3", 1, "relu"), n.add_edge("x1", "h3", 0.5),
                                                  n.add_edge("h3", "y1", -0.25),
                                                  p.__setitem__("h3", (column_x(1), 150.0)))) is None
@@ -1219,11 +1200,11 @@ def test_every_malformed_file_is_refused_by_the_window_and_the_document_is_kept(
     qtbot.waitUntil(lambda: w.training.latest.step == 1)
     settle_training(qtbot, w)
     settle_surface(qtbot, w)
-    model, before, title = w.model, w.model.snapshot(), w.windowTitle()
+    model, before, title = w.model, w.model.state(), w.windowTitle()
     undo_count, undo_text = model.undo_stack.count(), model.undo_stack.undoText()
-    pair, recent = w.surface.pair, [a.toolTip() for a in w.recent_menu.actions()]
+    pair, recent = w.surface.pair, [a.toolTip() for a in w.files.recent_menu.actions()]
     asked = []
-    monkeypatch.setattr(w, "ask_save_changes", lambda: asked.append(1) or QMessageBox.Discard)
+    monkeypatch.setattr(w.files, "ask_save_changes", lambda: asked.append(1) or QMessageBox.Discard)
     failures = []
     with failing_excepthook() as errors, no_modal_dialogs() as dialogs:
         for path, message in cases:
@@ -1237,10 +1218,10 @@ def test_every_malformed_file_is_refused_by_the_window_and_the_document_is_kept(
                 assert message in w.last_error, w.last_error
                 assert w.status.text() == w.last_error
                 assert w.model is model and model.path == own
-                assert model.snapshot().same_as(before)
+                assert model.state().same_as(before)
                 assert model.is_modified() and w.windowTitle() == title and w.isWindowModified()
                 assert (model.undo_stack.count(), model.undo_stack.undoText()) == (undo_count, undo_text)
-                assert [a.toolTip() for a in w.recent_menu.actions()] == recent
+                assert [a.toolTip() for a in w.files.recent_menu.actions()] == recent
                 check_canvas(w)
                 assert not errors and not dialogs
             except AssertionError as e:

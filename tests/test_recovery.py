@@ -12,24 +12,14 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from bpgui.core.document import load_document, parse_document
-from bpgui.resources import example_paths
 from bpgui.ui.document import recovery
 from bpgui.ui.document.document_model import DocumentModel
 from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    model = DocumentModel(load_document(example_paths()["xor"]))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.show()
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    w.wait_for_snapshot()
-    yield w
-    w.training.shutdown()
-    w.surface.shutdown()
+def window(make_window):
+    return make_window(size=None)
 
 
 def add_h3(w):
@@ -38,12 +28,12 @@ def add_h3(w):
 
 def test_unsaved_work_gets_a_recovery_copy_in_the_data_folder(qtbot, window, tmp_path):
     w = window
-    w.autosave()
-    assert not w.recovery_file.exists()  # nothing unsaved: no copy
+    w.autosave.write()
+    assert not w.autosave.recovery_file.exists()  # nothing unsaved: no copy
     add_h3(w)
-    qtbot.waitUntil(w.recovery_file.exists, timeout=3000)  # soon after a structural edit
-    assert str(w.recovery_file).startswith(str(tmp_path))
-    raw = json.loads(w.recovery_file.read_text())
+    qtbot.waitUntil(w.autosave.recovery_file.exists, timeout=3000)  # soon after a structural edit
+    assert str(w.autosave.recovery_file).startswith(str(tmp_path))
+    raw = json.loads(w.autosave.recovery_file.read_text())
     assert raw["format"] == "bpgui-recovery" and raw["pid"] == os.getpid() and raw["name"] == "xor"
     doc = parse_document(json.dumps(raw["document"]))
     assert doc.network.same_as(w.model.network)
@@ -51,21 +41,21 @@ def test_unsaved_work_gets_a_recovery_copy_in_the_data_folder(qtbot, window, tmp
 
 def test_the_copy_follows_edits_every_interval_and_goes_when_saved(qtbot, window, tmp_path):
     w = window
-    w._autosave_timer.setInterval(50)
+    w.autosave.timer.setInterval(50)
     assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 2.5)) is None  # not structural: the timer
-    qtbot.waitUntil(w.recovery_file.exists, timeout=3000)
-    assert json.loads(w.recovery_file.read_text())["document"]["edges"][0]["weight"] == 2.5
+    qtbot.waitUntil(w.autosave.recovery_file.exists, timeout=3000)
+    assert json.loads(w.autosave.recovery_file.read_text())["document"]["edges"][0]["weight"] == 2.5
     w.model.save(tmp_path / "net.json")
-    qtbot.waitUntil(lambda: not w.recovery_file.exists(), timeout=3000)
+    qtbot.waitUntil(lambda: not w.autosave.recovery_file.exists(), timeout=3000)
 
 
 def test_a_clean_close_removes_the_copy(qtbot, window):
     w = window
     add_h3(w)
-    w.autosave()
-    assert w.recovery_file.exists()
+    w.autosave.write()
+    assert w.autosave.recovery_file.exists()
     assert w.close()
-    assert not w.recovery_file.exists()
+    assert not w.autosave.recovery_file.exists()
 
 
 def test_an_unwritable_data_folder_is_reported_once_and_nothing_breaks(qtbot, window, tmp_path, monkeypatch):
@@ -73,13 +63,13 @@ def test_an_unwritable_data_folder_is_reported_once_and_nothing_breaks(qtbot, wi
     blocker = tmp_path / "not a folder"
     blocker.write_text("x")
     monkeypatch.setattr(recovery, "recovery_dir", lambda: blocker / "recovery")
-    w.recovery_file = recovery.new_recovery_path()
+    w.autosave.recovery_file = recovery.new_recovery_path()
     add_h3(w)
-    w.autosave()
+    w.autosave.write()
     assert "cannot write the recovery copy" in w.status.text()
     w.show_status("")
     w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 1.5))
-    w.autosave()
+    w.autosave.write()
     assert w.status.text() == ""  # said once
 
 
@@ -92,8 +82,8 @@ CRASHING_SESSION = textwrap.dedent("""
     w = MainWindow()
     w.model.edit("Add h3", lambda n, p: (n.add_neuron("h3", 1, "tanh"), n.add_edge("x1", "h3", 0.75)))
     w.model.edit("e", lambda n, p: n.add_edge("x2", "h3", -1.25))
-    w.autosave()
-    print(w.recovery_file, flush=True)
+    w.autosave.write()
+    print(w.autosave.recovery_file, flush=True)
     os.kill(os.getpid(), signal.SIGKILL)
 """)
 
@@ -110,14 +100,14 @@ def test_after_kill_9_the_next_session_offers_the_work_back(qtbot, window, tmp_p
     assert os.path.exists(left)
     w = window
     asked = []
-    monkeypatch.setattr(w, "ask_restore", lambda text: asked.append(text) or QMessageBox.Yes)
+    monkeypatch.setattr(w.autosave, "ask_restore", lambda text: asked.append(text) or QMessageBox.Yes)
     assert w.offer_recovery() == 1
     assert "xor" in asked[0] and "unsaved changes" in asked[0]
     net = w.model.network
     assert "h3" in net.neurons and net.edges[("x2", "h3")] == -1.25
     assert w.model.is_modified() and w.isWindowModified()
     assert not os.path.exists(left)  # taken over by this window's own copy
-    assert w.recovery_file.exists()
+    assert w.autosave.recovery_file.exists()
     w.model.save(tmp_path / "kept.json")
     assert load_document(tmp_path / "kept.json").network.same_as(net)
     assert not w.model.is_modified()
@@ -128,7 +118,7 @@ def test_declining_removes_the_copy_and_cancel_keeps_it_for_later(qtbot, window,
                                                                    kept):
     left = crash(tmp_path)
     w = window
-    monkeypatch.setattr(w, "ask_restore", lambda text: answer)
+    monkeypatch.setattr(w.autosave, "ask_restore", lambda text: answer)
     assert w.offer_recovery() == 0
     assert os.path.exists(left) == kept
     assert "h3" not in w.model.network.neurons
@@ -137,10 +127,10 @@ def test_declining_removes_the_copy_and_cancel_keeps_it_for_later(qtbot, window,
 def test_another_running_sessions_copy_is_not_offered(qtbot, window, tmp_path, monkeypatch):
     w = window
     add_h3(w)
-    w.autosave()  # this process is alive: its copy is its own
-    monkeypatch.setattr(w, "ask_restore", lambda text: pytest.fail("offered a live session's copy"))
+    w.autosave.write()  # this process is alive: its copy is its own
+    monkeypatch.setattr(w.autosave, "ask_restore", lambda text: pytest.fail("offered a live session's copy"))
     assert w.offer_recovery() == 0
-    assert w.recovery_file.exists()
+    assert w.autosave.recovery_file.exists()
 
 
 def test_an_unreadable_recovery_file_is_skipped_with_a_message(qtbot, window):
@@ -157,12 +147,12 @@ def test_a_document_saved_part_way_through_an_edit_opens_again(qtbot, window, tm
     assert w.model.edit("add y2", lambda n, p: n.add_neuron("y2", 2, "sigmoid")) is None
     path = tmp_path / "mid-edit.json"
     w.model.save(path)
-    w.autosave()
+    w.autosave.write()
     again = MainWindow(DocumentModel.open(path))
     qtbot.addWidget(again)
     assert "y2" in again.model.network.neurons
     again.wait_for_snapshot()
     assert "Cannot train" in again.training.latest.problem and "2 outputs" in again.training.latest.problem
-    monkeypatch.setattr(again, "ask_save_changes", lambda: QMessageBox.Discard)
+    monkeypatch.setattr(again.files, "ask_save_changes", lambda: QMessageBox.Discard)
     again.training.shutdown()
     again.surface.shutdown()

@@ -9,26 +9,18 @@ import pytest
 from PySide6.QtWidgets import QMessageBox
 
 from bpgui.resources import example_paths
-from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch, tmp_path):
+def window(make_window, monkeypatch, tmp_path):
     path = tmp_path / "net.json"
     path.write_bytes(example_paths()["xor"].read_bytes())
-    w = MainWindow(DocumentModel.open(path))
-    qtbot.addWidget(w)
-    w.show()
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
+    w = make_window(path, size=None)
     shown = []
     monkeypatch.setattr(QMessageBox, "warning", lambda *a: shown.append(a[2]))
     w.shown = shown
-    w.wait_for_snapshot()
     assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 3.25)) is None
-    yield w
-    w.training.shutdown()
-    w.surface.shutdown()
+    return w
 
 
 def fail_with(code: int):
@@ -43,7 +35,7 @@ def test_a_failed_save_says_why_and_leaves_the_old_file(window, monkeypatch, tmp
     before = w.model.path.read_bytes()
     with monkeypatch.context() as m:
         m.setattr(os, where, fail_with(code))
-        assert w.save() is False
+        assert w.files.save() is False
     assert w.shown and os.strerror(code) in w.shown[-1]
     assert w.model.path.read_bytes() == before
     assert sorted(p.name for p in tmp_path.iterdir() if p.is_file()) == ["net.json"]  # no temporary file left
@@ -55,7 +47,7 @@ def test_saving_onto_a_folder_says_so(window, tmp_path, monkeypatch):
     w = window
     folder = tmp_path / "a folder.json"
     folder.mkdir()
-    assert w._save_to(folder) is False
+    assert w.files.save_to(folder) is False
     assert "folder" in w.shown[-1] and folder.is_dir()
 
 
@@ -65,6 +57,6 @@ def test_a_failed_export_leaves_the_old_file(window, tmp_path, monkeypatch):
     old.write_bytes(b"old contents")
     with monkeypatch.context() as m:
         m.setattr(os, "fsync", fail_with(errno.ENOSPC))
-        w._run_export(lambda: w.export_data("loss", old), old)
+        w.exports.run(lambda: w.exports.export_data("loss", old), old)
     assert "No space left" in w.shown[-1]
     assert old.read_bytes() == b"old contents"

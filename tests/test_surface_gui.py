@@ -7,35 +7,20 @@ from __future__ import annotations
 import os
 
 import numpy as np
-import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMenu, QMessageBox
+from PySide6.QtWidgets import QMenu
 
-from bpgui.core.document import load_document
 from bpgui.core.engine import Engine
-from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
 from bpgui.ui.main_window import MainWindow
 from bpgui.ui.surface.surface_3d import NO_GL
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    pg.setConfigOption("mouseRateLimit", -1)
-    model = DocumentModel(load_document(example_paths()["xor"]))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    qtbot.waitUntil(lambda: w.training.latest is not None and w.surface.settled, timeout=10_000)
-    yield w
-    w.training.shutdown()
-    w.surface.shutdown()
+def window(make_window):
+    return make_window(wait="surface")
 
 
 def engine_gradient(w, name: str) -> float:
@@ -133,9 +118,9 @@ def test_dragging_the_point_sets_exactly_the_two_parameters_and_undo_restores_th
     assert after["h1->y1"] == pytest.approx(x0 + 0.8, abs=0.05)
     assert after["h2->y1"] == pytest.approx(y0 - 0.6, abs=0.05)
     assert w.model.undo_stack.undoText() == "Set h1->y1 and h2->y1 on the surface"
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.model.network.parameters() == start
-    w.act_redo.trigger()
+    w.window_actions.redo.trigger()
     assert w.model.network.parameters() == after
 
 
@@ -225,24 +210,24 @@ def test_the_race_draws_each_optimizers_path_from_the_same_start(qtbot, window):
 
 def test_the_gradient_overlay_draws_the_engines_gradients(qtbot, window):
     w = window
-    w.act_gradients.trigger()
+    w.window_actions.gradients.trigger()
     for (a, b), item in w.scene.edge_items.items():
         assert item.gradient == pytest.approx(engine_gradient(w, f"{a}->{b}"), rel=1e-9, abs=1e-15)
         assert item.label.isVisible() and item.label.text().startswith("∂E/∂w")
-    w.act_gradients.trigger()
+    w.window_actions.gradients.trigger()
     assert all(item.gradient is None for item in w.scene.edge_items.values())
 
 
 def test_the_chain_rule_panel_explains_the_selected_weight(qtbot, window):
     w = window
     w.scene.edge_items[("x1", "h1")].setSelected(True)
-    text = w.inspector.text()
+    text = w.chain_rule.text()
     g = engine_gradient(w, "x1->h1")
     assert "∂E/∂w" in text and "δ" in text
     assert f"{g:.6g}".replace("-", "−") in text  # the gradient, and its finite-difference value beside it
     assert "finite difference" in text
     w.scene.clearSelection()
-    assert "Select an edge" in w.inspector.text()
+    assert "Select an edge" in w.chain_rule.text()
 
 
 # ---------------------------------------------------------------------------------------------- review regressions
@@ -252,7 +237,7 @@ def test_renaming_a_neuron_of_the_pair_keeps_the_pair(qtbot, window, monkeypatch
     w = window
     w.surface.choose("x1->h1", "h1.bias")
     monkeypatch.setattr(QInputDialog, "getText", lambda *a, **k: ("hA", True))
-    w.scene.ask_rename("h1")
+    w.scene.edits.ask_rename("h1")
     qtbot.wait(20)
     assert w.surface.pair == ("x1->hA", "hA.bias")
     settle(qtbot, w)
@@ -303,5 +288,5 @@ def test_parameters_too_large_for_a_grid_clear_the_surface_and_say_why(qtbot, wi
     qtbot.waitUntil(lambda: "too large" in w.surface_view.caption.text())
     assert w.surface.settled and w.surface_view.surface is None
     assert "could not be computed" not in w.status.text()
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     qtbot.waitUntil(lambda: w.surface.settled and w.surface.result is not None)

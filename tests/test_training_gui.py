@@ -8,29 +8,18 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
 
 from bpgui.core.document import load_document
 from bpgui.core.training import Trainer
 from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.editor.network_scene import column_x
+from bpgui.ui.editor.network_items import column_x
 from bpgui.ui.main_window import MainWindow
 
 
 @pytest.fixture
-def window(qtbot, monkeypatch):
-    model = DocumentModel(load_document(example_paths()["xor"]))
-    model.display_name = "xor"
-    w = MainWindow(model)
-    qtbot.addWidget(w)
-    w.resize(1280, 800)
-    w.show()
-    qtbot.waitExposed(w)
-    monkeypatch.setattr(w, "ask_save_changes", lambda: QMessageBox.Discard)
-    qtbot.waitUntil(lambda: w.training.latest is not None)
-    yield w
-    w.training.shutdown()
+def window(make_window):
+    return make_window()
 
 
 def wait_step(qtbot, w, at_least: int, timeout=10_000):
@@ -52,7 +41,7 @@ def set_lr(qtbot, w, text: str):
 def test_play_produces_snapshots_and_a_falling_loss(qtbot, window):
     w = window
     start = w.model.network.parameters()
-    w.act_play.trigger()
+    w.window_actions.play.trigger()
     wait_step(qtbot, w, 300)
     pause(qtbot, w)
     snap = w.training.latest
@@ -88,7 +77,7 @@ def test_pause_stops_the_step_count(qtbot, window):
 def test_step_advances_exactly_one_step(qtbot, window):
     w = window
     for k in range(1, 4):
-        w.act_step.trigger()
+        w.window_actions.step.trigger()
         qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
     qtbot.wait(100)
     assert w.training.latest.step == 3 and not w.training.latest.playing
@@ -105,7 +94,7 @@ def test_step_epoch_with_minibatches(qtbot, window):
     w.training_panel.batch.setValue(32)
     qtbot.waitUntil(lambda: w.training.latest.problem is None)
     n_train = len(w.model.doc.dataset().x_train)
-    w.act_epoch.trigger()
+    w.window_actions.epoch.trigger()
     qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
     assert w.training.latest.step == -(-n_train // 32)
 
@@ -159,12 +148,12 @@ def test_a_huge_learning_rate_diverges_pauses_and_restores_finite_weights(qtbot,
     w = window
     set_lr(qtbot, w, "1000")
     assert w.model.doc.training.learning_rate == 1000
-    w.act_play.trigger()
+    w.window_actions.play.trigger()
     qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
     assert w.banner.isVisible()
     text = w.banner.text.text()
     assert "diverged" in text and "learning rate 1000" in text and "smaller" in text
-    assert w.act_restore.isEnabled()
+    assert w.window_actions.restore.isEnabled()
     stopped = w.training.latest.step
     qtbot.wait(200)
     assert w.training.latest.step == stopped  # paused by itself
@@ -182,9 +171,9 @@ def test_closing_while_training_stops_the_thread(qtbot, window, qtlog):
     w.training.play()
     wait_step(qtbot, w, 20)
     thread = w.training.thread
-    assert thread.isRunning()
+    assert thread.is_running()
     assert w.close()
-    assert thread.isFinished() and not thread.isRunning()
+    assert thread.is_finished() and not thread.is_running()
     assert not [r for r in qtlog.records if "QThread" in r.message]
 
 
@@ -198,12 +187,12 @@ def test_training_is_one_undo_step(qtbot, window):
     qtbot.waitUntil(lambda: w.model.undo_stack.canUndo())
     assert w.model.undo_stack.undoText().startswith("Train (steps 1–")
     trained = w.model.network.copy()
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.model.network.same_as(start)
     gen = w.training.generation
     qtbot.waitUntil(lambda: w.training.latest.generation == gen)
     assert w.training.latest.parameters == start.parameters()  # the run took the undo in
-    w.act_redo.trigger()
+    w.window_actions.redo.trigger()
     assert w.model.network.same_as(trained)
 
 
@@ -288,7 +277,7 @@ def test_a_network_the_data_does_not_fit_says_so_and_does_not_train(qtbot, windo
     w.training.play()
     qtbot.wait(100)
     assert not w.training.playing and w.training.latest.step == 0
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     qtbot.waitUntil(lambda: w.training.latest.problem is None)
     w.training.step()
     qtbot.waitUntil(lambda: w.training.latest.step == 1)
@@ -298,7 +287,7 @@ def test_reset_gives_seeded_weights_and_step_zero(qtbot, window):
     w = window
     w.training.step()
     qtbot.waitUntil(lambda: w.training.latest.step == 1)
-    w.act_reset.trigger()
+    w.window_actions.reset.trigger()
     qtbot.waitUntil(lambda: w.training.latest.step == 0 and len(w.training.latest.history_steps) == 0)
     from bpgui.core.training_run import initial_parameters
 
@@ -312,7 +301,7 @@ def test_opening_another_document_while_training(qtbot, window):
     w = window
     w.training.play()
     wait_step(qtbot, w, 20)
-    w.open_example(example_paths()["sine"], "sine")
+    w.files.open_example(example_paths()["sine"], "sine")
     qtbot.waitUntil(lambda: w.training.latest is not None and w.training.latest.grid_y is None
                     and w.training.latest.step == 0)
     assert not w.training.playing
@@ -367,7 +356,7 @@ def test_typing_a_weight_while_training_is_not_overwritten(qtbot, window):
     pause(qtbot, w)
     undo_text = w.model.undo_stack.undoText()
     assert undo_text.startswith("Train")  # training after the edit went on from the typed value
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.model.network.edges[("h1", "y1")] == 2.5
 
 
@@ -377,17 +366,18 @@ def test_undo_while_playing_pauses_and_reaches_earlier_edits(qtbot, window):
     set_lr(qtbot, w, "0.3")
     w.training.play()
     wait_step(qtbot, w, 200)
-    assert w.act_undo.isEnabled() and w.act_undo.text() == "&Undo Training"  # pending training is undoable
-    w.act_undo.trigger()  # records and undoes the training, and pauses
+    undo = w.window_actions.undo
+    assert undo.isEnabled() and undo.text() == "&Undo Training"  # pending training is undoable
+    w.window_actions.undo.trigger()  # records and undoes the training, and pauses
     qtbot.waitUntil(lambda: not w.training.latest.playing)
-    w.act_undo.trigger()
+    w.window_actions.undo.trigger()
     assert w.model.doc.training.learning_rate == 0.5
 
 
 def test_consecutive_training_is_one_step_labelled_with_its_whole_range(qtbot, window):
     w = window
     for k in range(1, 4):
-        w.act_step.trigger()
+        w.window_actions.step.trigger()
         qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
     qtbot.waitUntil(lambda: w.model.undo_stack.count() == 1)
     assert w.model.undo_stack.undoText() == "Train (steps 1–3)"
@@ -414,10 +404,10 @@ def test_a_speed_change_keeps_the_minibatch_order(qtbot, window):
     p.dataset.activated.emit(i)
     p.batch.setValue(32)
     for k in (1, 2):
-        w.act_step.trigger()
+        w.window_actions.step.trigger()
         qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
     p.speed.setValue(50)
-    w.act_epoch.trigger()
+    w.window_actions.epoch.trigger()
     n_train = len(w.model.doc.dataset().x_train)
     qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
     assert w.training.latest.step == -(-n_train // 32)  # the epoch ended where it would have
@@ -434,7 +424,7 @@ def test_a_weight_drag_while_playing_leaves_the_other_weights_training(qtbot, wi
         qtbot.wait(10)
     run = w.training.worker.run
     trained = run.parameter_values()
-    w.model.commit_live_change("drag", w.model.snapshot())
+    w.model.commit_live_change("drag", w.model.state())
     pause(qtbot, w)
     # the other weights went on training during the drag rather than being reset to their values at its start
     assert trained["x1->h1"] != before["x1->h1"]
@@ -458,7 +448,7 @@ def test_the_banner_goes_when_the_run_recovers(qtbot, window):
     set_lr(qtbot, w, "0.5")
     w.training.play()
     qtbot.waitUntil(lambda: w.training.latest.playing and w.training.latest.diverged is None)
-    assert not w.banner.isVisible() and not w.act_restore.isEnabled()
+    assert not w.banner.isVisible() and not w.window_actions.restore.isEnabled()
     pause(qtbot, w)
 
 
@@ -514,7 +504,7 @@ def test_an_error_in_the_worker_stops_training_says_so_and_the_app_goes_on(qtbot
     w.training.play()
     qtbot.waitUntil(lambda: w.banner.isVisible() and not w.training.playing)
     assert "internal error" in w.banner.text.text() and "ZeroDivisionError" in w.banner.text.text()
-    assert w.training.thread.isRunning()
+    assert w.training.thread.is_running()
     monkeypatch.setattr(TrainingRun, "run", real_run)
     w.training.step()
     qtbot.waitUntil(lambda: w.training.latest.step == 1)  # the thread survived and trains again

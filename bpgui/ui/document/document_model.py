@@ -7,6 +7,9 @@ that stores the whole state before and after (networks are small), so undo and r
 
 Training writes its weights in with :meth:`DocumentModel.apply_training`; those changes are gathered into one
 undoable "Train" step, recorded (by :meth:`flush_training`) before the next user edit, undo, or pause.
+
+The window's views do not connect to a model directly but to the :class:`~.document_hub.DocumentHub`, which
+re-emits the open document's signals.
 """
 
 from __future__ import annotations
@@ -18,6 +21,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
+from ...core.datasets import Dataset
 from ...core.document import (
     Document,
     DocumentError,
@@ -28,7 +32,7 @@ from ...core.document import (
     make_dataset,
     save_document,
 )
-from ...core.network import Network, NetworkError
+from ...core.network import Change, Network, NetworkError
 from ...core.optimizers import make_optimizer
 
 Positions = dict[str, tuple[float, float]]
@@ -36,8 +40,8 @@ Positions = dict[str, tuple[float, float]]
 BUSY = "finish the drag first"
 
 
-class Snapshot:
-    """An exact copy of everything an edit can change."""
+class EditState:
+    """An exact copy of everything an edit can change (what an undo step restores)."""
 
     __slots__ = ("network", "positions", "training", "data")
 
@@ -48,7 +52,7 @@ class Snapshot:
         self.training = training.copy()
         self.data = replace(data)
 
-    def same_as(self, other: Snapshot) -> bool:
+    def same_as(self, other: EditState) -> bool:
         return (self.network.same_as(other.network) and self.positions == other.positions
                 and self.training == other.training and self.data == other.data)
 
@@ -63,11 +67,11 @@ def train_text(steps: tuple[int, int]) -> str:
     return f"Train (steps {a + 1:,}–{b:,})" if b - a != 1 else f"Train (step {b:,})"
 
 
-class SnapshotCommand(QUndoCommand):
-    """Undo/redo by restoring snapshots (the ``scope`` part of them). ``merge_key`` lets a live drag collapse into
+class EditCommand(QUndoCommand):
+    """Undo/redo by restoring edit states (the ``scope`` part of them). ``merge_key`` lets a live drag collapse into
     one step."""
 
-    def __init__(self, model: DocumentModel, text: str, before: Snapshot, after: Snapshot, merge_key=None,
+    def __init__(self, model: DocumentModel, text: str, before: EditState, after: EditState, merge_key=None,
                  scope=EDIT, steps: tuple[int, int] | None = None):
         super().__init__(text)
         self.model, self.before, self.after, self.merge_key = model, before, after, merge_key
@@ -77,7 +81,7 @@ class SnapshotCommand(QUndoCommand):
         return 1 if self.merge_key is not None else -1
 
     def mergeWith(self, other) -> bool:
-        if not isinstance(other, SnapshotCommand) or other.merge_key != self.merge_key:
+        if not isinstance(other, EditCommand) or other.merge_key != self.merge_key:
             return False
         self.after = other.after
         if self.steps is not None and other.steps is not None:  # consecutive training: one range
@@ -95,8 +99,10 @@ class SnapshotCommand(QUndoCommand):
 
 
 class DocumentModel(QObject):
-    #: the network changed; True when its structure changed (neurons, edges, activations, layers, loss)
-    sigNetworkChanged = Signal(bool)
+    #: the network changed: the core's :class:`~bpgui.core.network.Change` (``.structural`` when neurons, edges,
+    #: activations, layers or the loss changed; ``.parameters`` the names when only values changed)
+    sigNetworkChanged = Signal(object)
+    #: neuron positions on the canvas changed (an edit, an undo, or places found for neurons that had none)
     sigPositionsChanged = Signal()
     #: the training settings or the data settings changed
     sigSettingsChanged = Signal()
@@ -111,12 +117,14 @@ class DocumentModel(QObject):
         self.path = path
         self.display_name = path.name if path else "untitled"
         self.positions: Positions = _positions_from_view(doc)
-        self.training_before: Snapshot | None = None  # the state before unrecorded training, if any
+        self.training_before: EditState | None = None  # the state before unrecorded training, if any
         self.training_steps = (0, 0)  # the step range of the last training written in
         self.applying_training = False  # True while training's own write-back is changing the network
         self.live_change = False  # a gesture is changing the network live (training must not write back)
         self.restored = False  # recovered after a crash: unsaved until saved
-        self.last_change = None
+        self._dataset: Dataset | None = None
+        self._dataset_key: tuple | None = None  # what the cached data set was made from
+        self.data_problem: str | None = None  # why the data cannot be used with the network, if it cannot
         doc.network.subscribe(self._on_network_change)
 
     # ------------------------------------------------------------------ reading
@@ -124,11 +132,30 @@ class DocumentModel(QObject):
     def network(self) -> Network:
         return self.doc.network
 
-    def snapshot(self) -> Snapshot:
-        return Snapshot(self.network, self.positions, self.doc.training, self.doc.data)
+    def state(self) -> EditState:
+        return EditState(self.network, self.positions, self.doc.training, self.doc.data)
 
     def is_modified(self) -> bool:
         return not self.undo_stack.isClean() or self.training_before is not None or self.restored
+
+    def dataset(self) -> Dataset | None:
+        """The document's data set for its network (made once per data settings and network structure), or None
+        when the data cannot be used with the network (the reason in :attr:`data_problem`)."""
+        key = (self.doc.data, self.network.structure_version)
+        if self._dataset_key is None or key[0] is not self._dataset_key[0] or key[1] != self._dataset_key[1]:
+            self._dataset_key = key
+            try:
+                self._dataset, self.data_problem = self.doc.dataset(), None
+            except DocumentError as e:
+                self._dataset, self.data_problem = None, str(e)
+        return self._dataset
+
+    def add_positions(self, positions: Positions) -> None:
+        """Places for neurons that have none yet (the canvas's defaults): not an undo step."""
+        new = {k: v for k, v in positions.items() if k not in self.positions and k in self.network.neurons}
+        if new:
+            self.positions.update(new)
+            self.sigPositionsChanged.emit()
 
     # ------------------------------------------------------------------ editing
     def edit(self, text: str, change: Callable[[Network, Positions], None], merge_key=None) -> str | None:
@@ -137,8 +164,8 @@ class DocumentModel(QObject):
         if self.live_change:
             return BUSY
         self.flush_training()
-        before = self.snapshot()
-        trial = self.snapshot()
+        before = self.state()
+        trial = self.state()
         try:
             change(trial.network, trial.positions)
             trial.network.validate()
@@ -147,7 +174,7 @@ class DocumentModel(QObject):
         trial.positions = {k: v for k, v in trial.positions.items() if k in trial.network.neurons}
         if trial.same_as(before):
             return None  # nothing changed: no undo step, the document stays unmodified
-        self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key))
+        self.undo_stack.push(EditCommand(self, text, before, trial, merge_key))
         return None
 
     def edit_settings(self, text: str, training: TrainingConfig | None = None,
@@ -157,8 +184,8 @@ class DocumentModel(QObject):
         changed)."""
         if self.live_change:
             return BUSY
-        before = self.snapshot()
-        trial = self.snapshot()
+        before = self.state()
+        trial = self.state()
         if training is not None:
             trial.training = training.copy()
         if data is not None:
@@ -172,25 +199,25 @@ class DocumentModel(QObject):
             return str(e)
         if trial.same_as(before):
             return None
-        self.undo_stack.push(SnapshotCommand(self, text, before, trial, merge_key, scope=SETTINGS))
+        self.undo_stack.push(EditCommand(self, text, before, trial, merge_key, scope=SETTINGS))
         return None
 
-    def begin_live_change(self) -> Snapshot:
+    def begin_live_change(self) -> EditState:
         """A gesture starts changing the network live: returns the state to record its undo step from."""
         self.flush_training()
         self.live_change = True
-        return self.snapshot()
+        return self.state()
 
     def cancel_live_change(self) -> None:
         self.live_change = False
 
-    def commit_live_change(self, text: str, before: Snapshot) -> None:
+    def commit_live_change(self, text: str, before: EditState) -> None:
         """Record a change already made live (e.g. a weight drag) as one undoable step from ``before``."""
         self.live_change = False
-        after = self.snapshot()
+        after = self.state()
         if after.same_as(before):
             return
-        self.undo_stack.push(SnapshotCommand(self, text, before, after))
+        self.undo_stack.push(EditCommand(self, text, before, after))
 
     # ------------------------------------------------------------------ training results
     def apply_training(self, values: dict[str, float], step: int) -> None:
@@ -199,7 +226,7 @@ class DocumentModel(QObject):
         changed = {k: v for k, v in values.items() if self.network.get_parameter(k) != v}
         first = self.training_before is None
         if first and changed:
-            self.training_before = self.snapshot()
+            self.training_before = self.state()
             start = self.training_steps[1] if step >= self.training_steps[1] else 0
             self.training_steps = (start, step)
         elif not first:
@@ -220,10 +247,10 @@ class DocumentModel(QObject):
         before, self.training_before = self.training_before, None
         if before is None:
             return
-        after = self.snapshot()
+        after = self.state()
         if not after.same_as(before):
             steps = self.training_steps
-            self.undo_stack.push(SnapshotCommand(self, train_text(steps), before, after, merge_key=("train",),
+            self.undo_stack.push(EditCommand(self, train_text(steps), before, after, merge_key=("train",),
                                                  scope=TRAINING, steps=steps))
         self.sigTrainingPending.emit()
 
@@ -239,7 +266,7 @@ class DocumentModel(QObject):
         self.flush_training()
         self.undo_stack.redo()
 
-    def restore(self, snap: Snapshot, scope=EDIT + SETTINGS) -> None:
+    def restore(self, snap: EditState, scope=EDIT + SETTINGS) -> None:
         net = self.network
         if "network" in scope:
             if not net.same_structure(snap.network):
@@ -256,9 +283,8 @@ class DocumentModel(QObject):
             self.doc.data = replace(snap.data)
             self.sigSettingsChanged.emit()
 
-    def _on_network_change(self, change) -> None:
-        self.last_change = change  # what changed, for listeners that need more than "structural or not"
-        self.sigNetworkChanged.emit(change.structural)
+    def _on_network_change(self, change: Change) -> None:
+        self.sigNetworkChanged.emit(change)
 
     # ------------------------------------------------------------------ files
     def save(self, path: Path | None = None) -> None:
@@ -293,4 +319,4 @@ def _positions_from_view(doc: Document) -> Positions:
     return out
 
 
-__all__ = ["DocumentModel", "DocumentError", "Snapshot", "SnapshotCommand"]
+__all__ = ["DocumentModel", "DocumentError", "EditCommand", "EditState"]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import shiboken6
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QVBoxLayout, QWidget
 
@@ -50,11 +49,9 @@ class PropertiesPanel(QWidget):
         self._nid = None
         self._edge = None
         self._shown: dict = {}  # spin box -> the neuron or edge whose value it shows
-        scene.selectionChanged.connect(self.refresh)
-        self.connect_model()
-
-    def connect_model(self) -> None:
-        self.scene.model.sigNetworkChanged.connect(self.refresh)
+        scene.sigSelectionChanged.connect(self.refresh)
+        scene.hub.sigNetworkChanged.connect(self.refresh)
+        scene.hub.sigDocumentReplaced.connect(self.refresh)
         self.refresh()
 
     def _show_rows(self, *widgets) -> None:
@@ -62,14 +59,10 @@ class PropertiesPanel(QWidget):
             self.form.setRowVisible(w, w in widgets)
 
     def refresh(self, *_):
-        items = list(self.scene.neuron_items.values()) + list(self.scene.edge_items.values())
-        if not all(shiboken6.isValid(it) for it in items):
-            return  # the scene is being destroyed with its window
         net = self.scene.network
-        neurons = [it.nid for it in self.scene.neuron_items.values() if it.isSelected()]
-        edges = [(it.src, it.dst) for it in self.scene.edge_items.values() if it.isSelected()]
-        self._nid = neurons[0] if len(neurons) == 1 and not edges and neurons[0] in net.neurons else None
-        self._edge = edges[0] if len(edges) == 1 and not neurons and edges[0] in net.edges else None
+        neurons, edges = self.scene.selection()
+        self._nid = neurons[0] if len(neurons) == 1 and not edges else None
+        self._edge = edges[0] if len(edges) == 1 and not neurons else None
         if self._nid:
             n = net.neuron(self._nid)
             role = net.role(n.id)

@@ -4,16 +4,19 @@ neuron j, ∂E/∂outⱼ = Σₖ wⱼₖ δₖ, for one sample or summed over al
 from __future__ import annotations
 
 import math
+import time
 
 from PySide6.QtCore import Signal
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
-from ...core.explain import ChainRule
+from ...core.explain import ChainRule, chain_rule
 from ...core.gradcheck import relative_difference
 from ..style import MUTED_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, TEXT_COLOR
 from ..text import num, rich_name
 
 HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its gradient."
+#: while training, the chain rule is recomputed at most this often (seconds)
+INTERVAL = 0.25
 POSITIVE, NEGATIVE, MUTED = POSITIVE_COLOR, NEGATIVE_COLOR, MUTED_COLOR
 MONO = "font-family: 'DejaVu Sans Mono', monospace;"
 
@@ -48,14 +51,21 @@ def table(rows: list[tuple[str, ...]], align: str = "rcl", margin: int = 8) -> s
     return f"<table cellspacing='0' cellpadding='2' style='margin-bottom:{margin}px'>{cells}</table>"
 
 
-class InspectorPanel(QWidget):
+class ChainRulePanel(QWidget):
     """The chain rule behind one parameter's gradient, with the numbers of one sample or of all of them. Choosing
-    a sample emits ``sigSampleChanged`` (None for all samples); the owner then calls :meth:`set_rule` again."""
+    a sample emits ``sigSampleChanged`` (None for all samples). After :meth:`follow`, the panel shows the
+    parameter selected on the canvas and keeps it up to date as training goes; else the owner calls
+    :meth:`set_rule`."""
 
     sigSampleChanged = Signal(object)
+    #: a message for the status bar (when the chain rule cannot be worked out)
+    sigStatus = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
+        self._scene = self._training = None
+        self._sample: int | None = None
+        self._time = 0.0
         self.sample_spin = QSpinBox()
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.setSpecialValueText("all samples")
@@ -77,6 +87,45 @@ class InspectorPanel(QWidget):
         layout.addLayout(controls)
         layout.addWidget(self.browser, 1)
         self.set_rule(None, None, 0)
+
+    # ------------------------------------------------------------------ following the canvas and training
+    def follow(self, scene, training) -> None:
+        """Show the chain rule of the parameter selected on ``scene`` (a NetworkScene) over the document's
+        training data, again after each of ``training``'s snapshots (at most every INTERVAL s while it plays)."""
+        self._scene, self._training = scene, training
+        scene.sigSelectionChanged.connect(self.update_rule)
+        training.sigSnapshot.connect(self._on_snapshot)
+        self.sigSampleChanged.connect(self._on_sample)
+
+    def _on_snapshot(self, snap) -> None:
+        if not snap.playing or time.monotonic() - self._time > INTERVAL:
+            self.update_rule()
+
+    def _on_sample(self, sample) -> None:
+        self._sample = sample
+        self.update_rule()
+
+    def update_rule(self) -> None:
+        """The chain rule of the selected parameter over the training set (or the chosen sample of it)."""
+        self._time = time.monotonic()
+        model = self._scene.model
+        name = self._scene.selected_parameter()
+        data = model.dataset()
+        if name is None or data is None or not model.network.has_parameter(name):
+            self.set_rule(None, None, 0)
+            return
+        x, t = data.x_train, data.t_train
+        sample = self._sample
+        if sample is not None and 0 <= sample < len(x):
+            x, t = x[sample : sample + 1], t[sample : sample + 1]
+        else:
+            sample = None
+        try:
+            rule = chain_rule(model.network, x, t, name)
+        except Exception as e:  # noqa: BLE001 - a view must not break the window
+            self.sigStatus.emit(f"cannot explain {name}: {e}")
+            return
+        self.set_rule(rule, sample, len(data.x_train))
 
     def text(self) -> str:
         """The shown text, without markup."""

@@ -1,35 +1,25 @@
-"""The gradient views' logic: which two parameters the surface shows, the surface thread that computes E over
-them (a coarse grid first, then a fine one), the path they take during training, dragging the current point, the
-1-D slice, the directional derivatives and the optimizer race.
+"""The gradient views' logic: which two parameters the surface shows, the path they take during training,
+dragging the current point, and feeding the surface, slice, directions and 3D views.
 
-The surface is recomputed off the UI thread whenever the network changes (other weights keep training, so the
-landscape itself moves), at most one request at a time and the newest request wins.
+The surface is recomputed in the surface thread (:mod:`.surface_worker`) whenever the network changes (other
+weights keep training, so the landscape itself moves), at most one request at a time and the newest request wins.
 """
 
 from __future__ import annotations
 
 import math
-import threading
 import time
-import traceback
-from dataclasses import dataclass
-from functools import partial
 
 import numpy as np
-from PySide6.QtCore import QObject, QThread, QTimer, Signal, Slot
+from PySide6.QtCore import QObject, QTimer, Signal
 
-from ...core.document import DocumentError
-from ...core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
-from ...core.network import Network
-from ...core.surface import DEFAULT_SPAN, Surface, SurfaceCancelled, surface
-from ...core.surface_picture import surface_picture
+from ...core.network import Change, Network
+from ...core.surface import DEFAULT_SPAN
+from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
-from ..training.training_worker import stop_thread
+from ..threads import WorkerThread
+from .surface_worker import SurfaceRequest, SurfaceResult, SurfaceWorker
 
-#: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
-COARSE, FINE, LIVE = 32, 96, 48
-#: points of the 1-D slice
-SLICE_POINTS = 161
 #: while training, the surface is recomputed at most this often (seconds): it shares two cores with training
 LIVE_INTERVAL = 0.5
 #: while training, the caption and the direction plot are redrawn at most this often (seconds)
@@ -56,85 +46,6 @@ def default_pair(net: Network) -> tuple[str, str] | None:
     return (names[0], names[1]) if len(names) >= 2 else None
 
 
-@dataclass(frozen=True)
-class SurfaceRequest:
-    id: int
-    network: Network
-    x: np.ndarray
-    t: np.ndarray
-    names: tuple[str, str]
-    center: tuple[float, float]  # the grid's centre
-    span: float
-    current: tuple[float, float]  # the parameters' values (the slice goes through them)
-    delta: dict[str, float] | None  # the optimizer's next step, for the first-order prediction
-    live: bool = False  # training runs: one medium grid, no slice (the next request comes soon)
-
-
-@dataclass(frozen=True)
-class SurfaceResult:
-    id: int
-    surface: Surface
-    fine: bool
-    picture: object = None  # the view's SurfacePicture, made in the worker
-    slice_values: np.ndarray | None = None
-    slice_losses: np.ndarray | None = None
-    prediction: StepPrediction | None = None
-
-
-class SurfaceWorker(QObject):
-    """Computes surfaces in its own thread. The newest request wins: a request that arrives while one is being
-    computed cancels it (between chunks)."""
-
-    sigResult = Signal(object)
-    sigRace = Signal(object)
-    sigError = Signal(str)
-
-    def __init__(self, ui_idle: threading.Event | None = None):
-        super().__init__()
-        self.pending: SurfaceRequest | None = None  # written by the main thread, taken here
-        self.ui_idle = ui_idle
-
-    def _keep_going(self) -> bool:
-        if self.ui_idle is not None and not self.ui_idle.is_set():
-            self.ui_idle.wait(0.05)  # the window is drawing: let it have Python
-        return self.pending is None
-
-    @Slot()
-    def work(self) -> None:
-        req, self.pending = self.pending, None
-        if req is None:
-            return
-        try:
-            for grid in ((LIVE,) if req.live else (COARSE, FINE)):
-                surf = surface(req.network, req.x, req.t, *req.names, grid=grid, span=req.span,
-                               x_range=(req.center[0] - req.span, req.center[0] + req.span),
-                               y_range=(req.center[1] - req.span, req.center[1] + req.span),
-                               keep_going=self._keep_going)
-                picture = surface_picture(surf)
-                if grid == COARSE:
-                    self.sigResult.emit(SurfaceResult(req.id, surf, False, picture))
-                    continue
-                if req.live:
-                    self.sigResult.emit(SurfaceResult(req.id, surf, True, picture))
-                    continue
-                values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
-                losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
-                prediction = predict_step(req.network, req.x, req.t, req.delta) if req.delta else None
-                self.sigResult.emit(SurfaceResult(req.id, surf, True, picture, values, losses, prediction))
-        except SurfaceCancelled:
-            pass
-        except Exception as e:  # a bug must not kill the thread
-            self.sigError.emit(f"The surface could not be computed: {type(e).__name__}: {e}\n\n"
-                               + "".join(traceback.format_exception(e, limit=-3)))
-
-    @Slot(object)
-    def race(self, args) -> None:
-        try:
-            self.sigRace.emit(optimizer_race(*args))
-        except Exception as e:
-            self.sigError.emit(f"The optimizer race failed: {type(e).__name__}: {e}")
-
-
 class SurfaceController(QObject):
     """Main thread: keeps the chosen pair, the path, and the surface view and its companions up to date."""
 
@@ -145,27 +56,22 @@ class SurfaceController(QObject):
     _sigWork = Signal()
     _sigRace = Signal(object)
 
-    def __init__(self, model: DocumentModel, training, view, slice_plot=None, direction_plot=None, view_3d=None,
+    def __init__(self, hub: DocumentHub, training, view, slice_plot=None, direction_plot=None, view_3d=None,
                  parent=None):
         super().__init__(parent)
+        self.hub = hub
         self.training = training
         self.view = view
         self.view_3d = view_3d
         self.slice_plot = slice_plot
         self.direction_plot = direction_plot
-        self.thread = QThread(self)
-        self.thread.setObjectName("bpgui surface")
         self.worker = SurfaceWorker(training.worker.ui_idle)
-        self.worker.moveToThread(self.thread)
         self._sigWork.connect(self.worker.work)
         self._sigRace.connect(self.worker.race)
         self.worker.sigResult.connect(self._on_result)
         self.worker.sigRace.connect(self._on_race)
         self.worker.sigError.connect(self._on_error)
-        self.thread.finished.connect(self.worker.deleteLater)
-        self.destroyed.connect(partial(stop_thread, self.thread))
-        self.thread.start()
-        self.model: DocumentModel | None = None
+        self.thread = WorkerThread(self.worker, "bpgui surface", self)
         self.pair: tuple[str, str] | None = None
         self.span = DEFAULT_SPAN
         self.center: tuple[float, float] | None = None
@@ -178,8 +84,6 @@ class SurfaceController(QObject):
         self._dirty = False
         self._last_request = 0.0
         self._last_step = -1
-        self._data = None
-        self.data_problem: str | None = None
         self._drag_before = None
         self._drag_model = None
         self._text_time = 0.0
@@ -199,17 +103,19 @@ class SurfaceController(QObject):
         view.sigDragged.connect(self._dragged)
         view.sigDragFinished.connect(self._drag_finished)
         view.sigRaceRequested.connect(self.race)
-        self.set_model(model)
+        hub.sigNetworkChanged.connect(self._on_network_change)
+        hub.sigSettingsChanged.connect(self._on_data_change)
+        hub.sigDocumentReplaced.connect(self._load)
+        self._load(hub.model)
+
+    @property
+    def model(self) -> DocumentModel:
+        return self.hub.model
 
     # ------------------------------------------------------------------ the document
-    def set_model(self, model: DocumentModel) -> None:
+    def _load(self, model: DocumentModel) -> None:
+        """Show this document: its saved pair and span, or the default pair."""
         self._drag_before = None  # a drag on the old document ends with it
-        if self.model is not None:
-            self.model.sigNetworkChanged.disconnect(self._on_network_change)
-            self.model.sigSettingsChanged.disconnect(self._on_data_change)
-        self.model = model
-        model.sigNetworkChanged.connect(self._on_network_change)
-        model.sigSettingsChanged.connect(self._on_data_change)
         saved = (model.doc.view or {}).get("surface", {})
         saved = saved if isinstance(saved, dict) else {}
         span = saved.get("span")
@@ -218,7 +124,6 @@ class SurfaceController(QObject):
         self.view.set_span(self.span)
         pair = (saved.get("x"), saved.get("y"))
         self.pair = None
-        self._data = None
         self.view.clear()
         if all(isinstance(p, str) and model.network.has_parameter(p) for p in pair) and pair[0] != pair[1]:
             self._set_pair(pair, remember=False)
@@ -253,11 +158,10 @@ class SurfaceController(QObject):
             self.view.set_parameters(self.model.network.parameter_names(), *self.pair)
             self._schedule(0)
 
-    def _on_network_change(self, structural: bool) -> None:
+    def _on_network_change(self, change: Change) -> None:
         if not self.model.applying_training:
             self.view.set_race(None)  # a race from weights the user has since changed
-        if structural:
-            self._data = None
+        if change.structural:
             self._pair_check.start(0)  # after the edit is complete (a rename reports itself after its change)
             return
         if not self.model.applying_training:
@@ -278,22 +182,20 @@ class SurfaceController(QObject):
         self._schedule(0)
 
     def _on_data_change(self) -> None:
-        self._data = None
         self._schedule(0)
 
-    def _dataset(self):
-        """The training data as (x, t), or None when it cannot be used (the reason in ``data_problem``)."""
-        if self._data is None:
-            try:
-                d = self.model.doc.dataset()
-            except DocumentError as e:
-                self.data_problem = str(e)
-                return None
-            self.data_problem = None
-            self._data = (np.asarray(d.x_train), np.asarray(d.t_train))
-        return self._data
-
     # ------------------------------------------------------------------ choosing the pair
+    def choose_axis(self, name: str, axis: str) -> None:
+        """Show ``name`` on ``axis`` ("x" or "y"), keeping the other axis's parameter (swapping the two if
+        ``name`` is on the other axis already)."""
+        pair = self.pair or (None, None)
+        other = pair[1] if axis == "x" else pair[0]
+        if other == name or other is None:
+            other = pair[0] if axis == "x" else pair[1]
+        x, y = (name, other) if axis == "x" else (other, name)
+        if x and y:
+            self.choose(x, y)
+
     def choose(self, x: str, y: str) -> None:
         """Show parameters x and y (the canvas's menu and the view's boxes call this)."""
         if x == y:
@@ -438,10 +340,10 @@ class SurfaceController(QObject):
             return
         if not self._dirty:
             return
-        data = self._dataset()
+        data = self.model.dataset()
         point = self._pair_values()
         if data is None:
-            self._clear_views(f"The surface cannot be drawn: {self.data_problem}.")
+            self._clear_views(f"The surface cannot be drawn: {self.model.data_problem}.")
             return
         if point is None:
             return
@@ -458,7 +360,7 @@ class SurfaceController(QObject):
         if snap is not None and snap.next_values is not None and snap.generation == self.training.generation:
             delta = {n: float(b - a) for n, a, b in zip(snap.names, snap.values, snap.next_values) if b != a}
         self._request_id += 1
-        self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data[0], data[1],
+        self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
                                              self.pair, self.center, self.span, point, delta,
                                              live=self.training.playing)
         self._in_flight = True
@@ -523,8 +425,8 @@ class SurfaceController(QObject):
         if self.pair is None:
             self.sigStatus.emit("cannot race: the surface shows no parameters")
             return
-        if self._dataset() is None:
-            self.sigStatus.emit(f"cannot race: {self.data_problem}")
+        if self.model.dataset() is None:
+            self.sigStatus.emit(f"cannot race: {self.model.data_problem}")
             return
         cfg = self.model.doc.training
         rates = {name: (lr if lr is not None else cfg.learning_rate) for name, lr in RACE.items()}
@@ -550,5 +452,5 @@ class SurfaceController(QObject):
                                                               and self.result.slice_values is not None))
 
     def shutdown(self) -> None:
-        stop_thread(self.thread)
+        self.thread.stop()
 

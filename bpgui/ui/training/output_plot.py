@@ -63,6 +63,30 @@ class OutputPlot(QWidget):
         self._pages.addWidget(self.message)
 
         self._levels = (0.0, 1.0)  # output values at the two ends of the colour map
+        self._hub = None
+        self._shown_for: tuple | None = None  # what the data points on show were drawn from
+
+    def follow(self, hub, training) -> None:
+        """Show the open document's data (``hub``: the DocumentHub) and ``training``'s snapshots from now on."""
+        self._hub = hub
+        hub.sigSettingsChanged.connect(self._on_document_change)
+        hub.sigNetworkChanged.connect(lambda change: change.structural and self._on_document_change())
+        hub.sigDocumentReplaced.connect(self._on_document_change)
+        training.sigSnapshot.connect(self.update_snapshot)
+        self._on_document_change()
+
+    def _on_document_change(self, *_) -> None:
+        """Draw the data points again, but only when what the plot shows of them changed: redrawing hundreds of
+        points takes a while."""
+        model = self._hub.model
+        net = model.network
+        names = tuple(n.id for n in net.inputs)
+        key = (model.doc.data, names, len(net.outputs), net.loss)  # data settings are replaced, never changed
+        old = self._shown_for
+        if old is not None and old[0] is key[0] and old[1:] == key[1:]:
+            return
+        self._shown_for = key
+        self.set_dataset(model.dataset(), net.loss, input_names=names)
 
     # ------------------------------------------------------------------ data
     def set_dataset(self, dataset: Dataset | None, loss_name: str, input_names: Sequence[str] | None = None) -> None:

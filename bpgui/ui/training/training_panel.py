@@ -31,9 +31,11 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.datasets import GENERATOR_NAMES, MAX_POINTS, generator_shape
-from ...core.document import MAX_LEARNING_RATE, DocumentError, GeneratorData, TableData
+from ...core.document import MAX_LEARNING_RATE, GeneratorData, TableData
 from ...core.losses import LOSS_NAMES, LOSSES
+from ...core.network import Change
 from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
+from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
 
 #: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX in steps of 10^(1/LR_TICKS)
@@ -91,9 +93,9 @@ class TrainingPanel(QWidget):
     #: a message for the status bar
     sigStatus = Signal(str)
 
-    def __init__(self, model: DocumentModel, actions, parent=None):
+    def __init__(self, hub: DocumentHub, actions, parent=None):
         super().__init__(parent)
-        self.model: DocumentModel | None = None
+        self.hub = hub
         lay = QVBoxLayout(self)
         buttons = QHBoxLayout()
         for act in actions:
@@ -218,23 +220,21 @@ class TrainingPanel(QWidget):
         self.noise.valueChanged.connect(lambda v: self._on_generator(noise=v))
         self.test_fraction.valueChanged.connect(lambda v: self._on_generator(test_fraction=v))
         self.regenerate.clicked.connect(self._on_regenerate)
-        self.set_model(model)
-
-    # ------------------------------------------------------------------ model → widgets
-    def set_model(self, model: DocumentModel) -> None:
-        if self.model is not None:
-            self.model.sigSettingsChanged.disconnect(self.refresh)
-            self.model.sigNetworkChanged.disconnect(self._on_network_change)
-        self.model = model
-        model.sigSettingsChanged.connect(self.refresh)
-        model.sigNetworkChanged.connect(self._on_network_change)
+        hub.sigSettingsChanged.connect(self.refresh)
+        hub.sigNetworkChanged.connect(self._on_network_change)
+        hub.sigDocumentReplaced.connect(self.refresh)
         self.refresh()
 
-    def _on_network_change(self, structural: bool) -> None:
-        if structural:
+    @property
+    def model(self) -> DocumentModel:
+        return self.hub.model
+
+    # ------------------------------------------------------------------ model → widgets
+    def _on_network_change(self, change: Change) -> None:
+        if change.structural:
             self.refresh()
 
-    def refresh(self) -> None:
+    def refresh(self, *_) -> None:
         doc = self.model.doc
         t, d = doc.training, doc.data
         widgets = [self.lr_slider, self.lr_edit, self.optimizer, self.batch, self.freeze_biases, self.speed,
@@ -292,10 +292,9 @@ class TrainingPanel(QWidget):
         self.dataset.setCurrentIndex(0 if isinstance(d, TableData) else self.dataset.findData(d.generator))
 
     def _show_data_info(self) -> None:
-        try:
-            ds = self.model.doc.dataset()
-        except DocumentError as e:
-            self.data_info.setText(f"<span style='color:#b2182b'>{e}</span>")
+        ds = self.model.dataset()
+        if ds is None:
+            self.data_info.setText(f"<span style='color:#b2182b'>{self.model.data_problem}</span>")
             return
         self.data_info.setText(f"{len(ds.x_train)} training, {len(ds.x_test)} test points")
 

@@ -1,0 +1,276 @@
+"""What the network canvas is made of: neurons (with a knob to drag connections from), edges (coloured and sized by
+their weight, or by ∂E/∂w under the gradient overlay) and weight labels; the canvas's geometry and colours.
+
+Items only draw: the scene (:mod:`.network_scene`) turns gestures on them into edits of the document.
+"""
+
+from __future__ import annotations
+
+import math
+
+from PySide6.QtCore import QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen
+from PySide6.QtWidgets import (
+    QGraphicsEllipseItem,
+    QGraphicsItem,
+    QGraphicsObject,
+    QGraphicsPathItem,
+    QGraphicsSimpleTextItem,
+    QStyle,
+)
+
+from ...core.activations import ACTIVATIONS
+from ...core.network import Network, weight_name
+from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
+
+COLUMN = 190.0  # distance between layer columns
+ROW = 78.0  # default distance between neurons in a column
+RADIUS = 22.0
+KNOB = 6.0
+WEIGHT_PER_PIXEL = 0.01  # weight drag sensitivity
+MAX_WIDTH_WEIGHT = 3.0  # |w| at which an edge reaches its full width
+
+POSITIVE = QColor(POSITIVE_COLOR)  # blue: positive weight
+NEGATIVE = QColor(NEGATIVE_COLOR)  # red: negative weight
+FILL = {"input": QColor("#d9e6f2"), "hidden": QColor("#f7f7f7"), "output": QColor("#fde3c8")}
+OUTLINE = QColor("#4d4d4d")
+SELECTED = QColor("#f2a900")
+VALID = QColor("#1a9850")
+INVALID = QColor("#d73027")
+AXIS_HALO = QColor(253, 174, 97, 110)  # the surface's chosen parameters
+GRAD_UP = QColor("#7b3294")  # ∂E/∂w > 0: descent lowers the weight
+GRAD_DOWN = QColor("#008837")  # ∂E/∂w < 0: descent raises the weight
+
+GLYPHS = {"linear": "lin", "sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU",
+          "softplus": "s+", "gaussian": "gauss"}
+
+
+def column_x(layer: int) -> float:
+    return layer * COLUMN
+
+
+def layer_at(x: float) -> int:
+    return int(round(x / COLUMN))
+
+
+def default_positions(net: Network, known: dict) -> dict:
+    """Positions for neurons that have none: stacked and centred in their layer's column."""
+    out = {}
+    for k in range(net.num_layers):
+        ids = [n.id for n in net.layer(k)]
+        for i, nid in enumerate(ids):
+            if nid not in known:
+                out[nid] = (column_x(k), (i - (len(ids) - 1) / 2) * ROW)
+    return out
+
+
+def weight_pen(w: float, highlight: bool = False) -> QPen:
+    width = 1.0 + 6.0 * min(abs(w) / MAX_WIDTH_WEIGHT, 1.0)
+    color = QColor(POSITIVE if w >= 0 else NEGATIVE)
+    if highlight:
+        color = SELECTED
+    pen = QPen(color, width)
+    pen.setCapStyle(Qt.RoundCap)
+    return pen
+
+
+class WeightLabel(QGraphicsSimpleTextItem):
+    """An edge's weight, on a light box so it stays readable where edges cross."""
+
+    def paint(self, painter, option, widget=None):
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 220))
+        painter.drawRoundedRect(self.boundingRect().adjusted(-2, 0, 2, 0), 3, 3)
+        super().paint(painter, option, widget)
+
+
+class EdgeItem(QGraphicsPathItem):
+    def __init__(self, src: str, dst: str, weight: float):
+        super().__init__()
+        self.src, self.dst = src, dst
+        self.weight = weight
+        self.setFlag(QGraphicsItem.ItemIsSelectable)
+        self.setZValue(-1)
+        self.setAcceptHoverEvents(True)
+        self.label = WeightLabel(self)
+        self.label.setFont(QFont("DejaVu Sans", 8))
+        self.label.setBrush(QColor("#333333"))
+        self.label.setVisible(False)
+        self._p1 = self._p2 = QPointF()
+        self.axis: str | None = None  # "x" or "y" when the surface shows this weight
+        self.gradient: float | None = None  # ∂E/∂w, when the gradient overlay is on
+        self.gradient_scale = 1.0  # the largest |∂E/∂w| of the network (full width)
+        self.set_weight(weight)
+
+    @property
+    def name(self) -> str:
+        return weight_name(self.src, self.dst)
+
+    def set_ends(self, p1: QPointF, p2: QPointF) -> None:
+        self._p1, self._p2 = p1, p2
+        path = QPainterPath(p1)
+        path.lineTo(p2)
+        self.setPath(path)
+        self._place_label()
+
+    def _place_label(self):
+        t = 0.62  # nearer the target, so labels of edges fanning out of one neuron do not pile up
+        mid = self._p1 * (1 - t) + self._p2 * t
+        r = self.label.boundingRect()
+        self.label.setPos(mid.x() - r.width() / 2, mid.y() - r.height() - 2)
+
+    def set_weight(self, w: float) -> None:
+        self.weight = w
+        self.setPen(self._pen(self.isSelected()))
+        self.label.setText(self._label_text())
+        self._place_label()
+        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {w:.6g}<br>"
+                        "<i>drag up or down to change the weight; double-click to type it</i>")
+
+    def _pen(self, selected: bool) -> QPen:
+        if self.gradient is None:
+            return weight_pen(self.weight, selected)
+        g = self.gradient
+        width = 1.0 + 6.0 * min(abs(g) / self.gradient_scale, 1.0) if self.gradient_scale > 0 else 1.0
+        pen = QPen(SELECTED if selected else (GRAD_UP if g > 0 else GRAD_DOWN), width)
+        pen.setCapStyle(Qt.RoundCap)
+        return pen
+
+    def _label_text(self) -> str:
+        return f"{self.weight:+.2f}" if self.gradient is None else f"∂E/∂w {self.gradient:+.3g}"
+
+    def set_gradient(self, g: float | None, scale: float = 1.0) -> None:
+        """Draw ∂E/∂w instead of w (None: back to the weight)."""
+        self.gradient, self.gradient_scale = g, scale
+        self.setPen(self._pen(self.isSelected()))
+        self.label.setText(self._label_text())
+        self._place_label()
+
+    def set_axis(self, axis: str | None) -> None:
+        self.axis = axis
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return super().boundingRect().adjusted(-12, -12, 12, 12)
+
+    def paint(self, painter, option, widget=None):
+        if self.axis:  # a wide soft halo and the axis letter: this weight is on the surface
+            painter.setRenderHint(QPainter.Antialiasing)
+            halo = QPen(AXIS_HALO, self.pen().widthF() + 12)
+            halo.setCapStyle(Qt.RoundCap)
+            painter.setPen(halo)
+            painter.drawPath(self.path())
+        option.state &= ~QStyle.State_Selected  # the pen shows the selection; no dashed box around the edge
+        super().paint(painter, option, widget)
+        if self.axis:
+            mid = self._p1 * 0.35 + self._p2 * 0.65
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(QColor("#d95f02"))
+            painter.drawEllipse(mid, 8, 8)
+            painter.setPen(QColor("#ffffff"))
+            f = QFont("DejaVu Sans", 8)
+            f.setBold(True)
+            painter.setFont(f)
+            painter.drawText(QRectF(mid.x() - 8, mid.y() - 8, 16, 16), Qt.AlignCenter, self.axis)
+
+    def shape(self) -> QPainterPath:
+        stroker = QPainterPathStroker()
+        stroker.setWidth(max(12.0, self.pen().widthF() + 6))
+        return stroker.createStroke(self.path())
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemSelectedHasChanged:
+            self.setPen(self._pen(bool(value)))
+        return super().itemChange(change, value)
+
+
+class KnobItem(QGraphicsEllipseItem):
+    """The small circle on a neuron's right: drag from it to connect."""
+
+    def __init__(self, parent: NeuronItem):
+        super().__init__(-KNOB, -KNOB, 2 * KNOB, 2 * KNOB, parent)
+        self.setPos(RADIUS, 0)
+        self.setBrush(QColor("#ffffff"))
+        self.setPen(QPen(OUTLINE, 1.2))
+        self.setCursor(Qt.CrossCursor)
+        self.setToolTip("drag from here to another neuron to connect them")
+
+
+class NeuronItem(QGraphicsObject):
+    def __init__(self, nid: str, scene):
+        super().__init__()
+        self.nid = nid
+        self._scene = scene
+        self.role = "hidden"
+        self.activation: str | None = None
+        self.bias = 0.0
+        self.highlight: QColor | None = None
+        self.axis: str | None = None  # "x" or "y" when the surface shows this neuron's bias
+        self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
+                      | QGraphicsItem.ItemSendsGeometryChanges)
+        self.setCursor(Qt.OpenHandCursor)
+        self.knob = KnobItem(self)
+
+    def update_from(self, net: Network) -> None:
+        n = net.neuron(self.nid)
+        self.role = net.role(self.nid)
+        self.activation, self.bias = n.activation, n.bias
+        self.knob.setVisible(self.role != "output")
+        if n.layer == 0:
+            tip = f"<b>{n.id}</b> — input {[x.id for x in net.inputs].index(n.id) + 1} (a column of the data)"
+        else:
+            tip = (f"<b>{n.id}</b> — {self.role} neuron, layer {n.layer}<br>activation {n.activation}: "
+                   f"{ACTIVATIONS[n.activation].formula}<br>bias {n.bias:.6g}")
+        self.setToolTip(tip + "<br><i>drag to move (to another column: another layer); "
+                        "right-click for more</i>")
+        self.update()
+
+    def boundingRect(self) -> QRectF:
+        return QRectF(-RADIUS - 3, -RADIUS - 3, 2 * RADIUS + 6, 2 * RADIUS + 22)
+
+    def shape(self) -> QPainterPath:
+        p = QPainterPath()
+        p.addEllipse(QPointF(0, 0), RADIUS, RADIUS)
+        return p
+
+    def paint(self, painter: QPainter, option, widget=None):
+        painter.setRenderHint(QPainter.Antialiasing)
+        outline = self.highlight or (SELECTED if self.isSelected() else OUTLINE)
+        painter.setPen(QPen(outline, 3.0 if (self.highlight or self.isSelected()) else 1.5))
+        painter.setBrush(QBrush(FILL[self.role]))
+        painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
+        painter.setPen(QColor("#111111"))
+        f = QFont("DejaVu Sans", 10)
+        f.setBold(True)
+        painter.setFont(f)
+        if self.activation:
+            painter.drawText(QRectF(-RADIUS, -RADIUS + 6, 2 * RADIUS, RADIUS), Qt.AlignCenter, self.nid)
+            painter.setFont(QFont("DejaVu Sans", 7))
+            painter.setPen(QColor("#555555"))
+            painter.drawText(QRectF(-RADIUS, 0, 2 * RADIUS, RADIUS - 4), Qt.AlignCenter, GLYPHS[self.activation])
+            bias_box = QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 14)
+            if self.axis:  # the bias is on the surface: its label on an orange tag with the axis letter
+                painter.setPen(Qt.NoPen)
+                painter.setBrush(QColor("#d95f02"))
+                painter.drawRoundedRect(bias_box, 4, 4)
+                painter.setPen(QColor("#ffffff"))
+                painter.drawText(bias_box, Qt.AlignCenter, f"{self.axis}: b {self.bias:+.2f}")
+            else:
+                painter.setPen(QColor("#333333"))
+                painter.drawText(bias_box, Qt.AlignCenter, f"b {self.bias:+.2f}")
+        else:
+            painter.drawText(QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS), Qt.AlignCenter, self.nid)
+
+    def itemChange(self, change, value):
+        if change == QGraphicsItem.ItemPositionHasChanged:
+            self._scene.neuron_moved(self)
+        return super().itemChange(change, value)
+
+
+def place_edge(e: EdgeItem, neurons: dict[str, NeuronItem]) -> None:
+    """Run the edge from the rim of its source neuron to the rim of its target."""
+    a, b = neurons[e.src].pos(), neurons[e.dst].pos()
+    d = b - a
+    length = math.hypot(d.x(), d.y()) or 1.0
+    u = d / length
+    e.set_ends(a + u * RADIUS, b - u * RADIUS)
