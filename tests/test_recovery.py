@@ -58,6 +58,16 @@ def test_a_clean_close_removes_the_copy(qtbot, window):
     assert not w.autosave.recovery_file.exists()
 
 
+def test_discarding_right_after_a_structural_edit_leaves_no_copy(qtbot, window):
+    """The copy due a second after a structural edit was still written after a close that discarded the work,
+    and the discarded work was offered back at the next start."""
+    w = window
+    add_h3(w)  # a structural edit: a copy is due in a second
+    assert w.close()  # the fixture answers Discard
+    qtbot.wait(1500)
+    assert not w.autosave.recovery_file.exists()
+
+
 def test_an_unwritable_data_folder_is_reported_once_and_nothing_breaks(qtbot, window, tmp_path, monkeypatch):
     w = window
     blocker = tmp_path / "not a folder"
