@@ -111,15 +111,18 @@ def test_training_with_nothing_selected_makes_the_data_set_once(make_window, qtb
 
 
 def test_neurons_without_a_place_get_one_through_the_model(qtbot):
-    """Default places are the model's positions, announced with a signal, and no undo step."""
+    """Default places go into the model's positions (no undo step, and no signal: nothing on show moves)."""
+    from bpgui.ui.editor.network_scene import NetworkScene
+
     model = xor_model()
     model.positions.clear()
     hub = DocumentHub(model)
     moved = []
     hub.sigPositionsChanged.connect(lambda: moved.append(1))
-    from bpgui.ui.editor.network_scene import NetworkScene
-
     scene = NetworkScene(hub)
-    assert moved and model.positions == default_positions(model.network, {})
-    assert not model.is_modified() and model.undo_stack.count() == 0
+    assert model.positions == default_positions(model.network, {})
+    assert not model.is_modified() and model.undo_stack.count() == 0 and not moved
     assert {k: (it.pos().x(), it.pos().y()) for k, it in scene.neuron_items.items()} == model.positions
+    # an edit that adds a neuron without a place: one announcement (the undo step's), the default place kept
+    assert model.edit("add", lambda n, p: (n.add_neuron("h3", 1), n.add_edge("x1", "h3", 0.25))) is None
+    assert len(moved) == 1 and model.positions["h3"] == (scene.neuron_items["h3"].x(), scene.neuron_items["h3"].y())

@@ -1152,7 +1152,7 @@ def test_a_neuron_added_without_a_position_keeps_the_one_the_canvas_gave_it(qtbo
     position): ``DocumentModel.edit`` with a change that adds a neuron and no position for it. The canvas gives it
     a default position and stores it in ``model.positions`` (NetworkScene.rebuild, run by the network's change in
     the middle of DocumentModel.restore), but restore then replaces ``model.positions`` with the command's
-    snapshot, which has none for it. The model and the canvas disagree, and every later rebuild re-centres the
+    EditState, which has none for it. The model and the canvas disagree, and every later rebuild re-centres the
     neuron: it jumps when another neuron joins its column. A fix: restore keeps the position the canvas gave a
     neuron the snapshot has none for (or NetworkScene._on_positions_change fills in the defaults again)."""
     w = window

@@ -1,10 +1,12 @@
-"""The main window: layout and wiring only. The network canvas in the middle; the training panel, properties and
-the chain rule on the left; the surface (2D and 3D), loss, outputs, slice and directions on the right; menus,
-toolbar and status bar.
+"""The main window: layout and wiring. The network canvas in the middle; the training panel, properties and the
+chain rule on the left; the surface (2D and 3D), loss, outputs, slice and directions on the right; menus, toolbar
+and status bar.
 
-Every part connects to the long-lived :class:`~.document.document_hub.DocumentHub` (the open document's signals)
-and to the :class:`~.training.training_controller.TrainingController` (its snapshots) by itself; the window puts
-the parts together, and draws each snapshot before the training thread goes on (see :meth:`_paint_now`).
+The parts listen to the long-lived :class:`~.document.document_hub.DocumentHub` (the open document's signals) and
+to the :class:`~.training.training_controller.TrainingController` (its snapshots); the window connects them, in
+the order a snapshot is drawn, and paints each snapshot before the training thread goes on (see
+:meth:`_paint_now`). What is left here joins parts: undo and redo (they pause training and wait for a drag), the
+gradient overlay (the canvas drawn from a snapshot), the title, and the status bar.
 """
 
 from __future__ import annotations

@@ -40,8 +40,8 @@ def blank_document() -> Document:
 
 
 class DocumentFiles(QObject):
-    """Opens and saves the hub's document. ``status(text)`` and ``error(title, text)`` report outcomes;
-    ``before_replace()`` runs before another document takes the current one's place."""
+    """Opens and saves the hub's document (another document takes its place through the hub). ``status(text)``
+    and ``error(title, text)`` report outcomes."""
 
     def __init__(self, hub: DocumentHub, window: QWidget, status: Callable[[str], None],
                  error: Callable[[str, str], None]):

@@ -151,11 +151,10 @@ class DocumentModel(QObject):
         return self._dataset
 
     def add_positions(self, positions: Positions) -> None:
-        """Places for neurons that have none yet (the canvas's defaults): not an undo step."""
-        new = {k: v for k, v in positions.items() if k not in self.positions and k in self.network.neurons}
-        if new:
-            self.positions.update(new)
-            self.sigPositionsChanged.emit()
+        """Places for neurons that have none yet (where the canvas draws them by default): not an undo step, and
+        not announced either, since nothing on show moves. Moving a neuron is an :meth:`edit`."""
+        self.positions.update({k: v for k, v in positions.items()
+                               if k not in self.positions and k in self.network.neurons})
 
     # ------------------------------------------------------------------ editing
     def edit(self, text: str, change: Callable[[Network, Positions], None], merge_key=None) -> str | None:

@@ -1,8 +1,9 @@
 """The network canvas: a QGraphicsScene that mirrors the document's network and turns gestures into edits.
 
-Data flows one way: gesture → :class:`~.network_edits.NetworkEdits` (an undoable edit of the document) → core
-network → change event (through the document hub) → these items. Items never change the network themselves,
-except a weight drag, which sets the weight live and records one undo step on release.
+Data flows one way: gesture → an undoable edit of the document (the scene's own drags here, the rest through
+:class:`~.network_edits.NetworkEdits`) → core network → change event (through the document hub) → these items.
+Items never change the network themselves, except a weight drag, which sets the weight live and records one undo
+step on release.
 
 Gestures (all undoable):
 * drag a neuron to move it; drop it in another layer's column to move it to that layer;
@@ -49,7 +50,7 @@ class NetworkScene(QGraphicsScene):
     sigSurfaceAxis = Signal(str, str)
     #: a neuron was renamed (old id, new id)
     sigRenamed = Signal(str, str)
-    #: the user asked to export the canvas (the window asks where)
+    #: the user asked to export the canvas (File > Export asks where)
     sigExportRequested = Signal()
     #: the selected neurons and edges changed (emitted only while the scene is alive, unlike selectionChanged)
     sigSelectionChanged = Signal()
@@ -175,8 +176,6 @@ class NetworkScene(QGraphicsScene):
                 item.update_from(net)
 
     def _on_positions_change(self) -> None:
-        if self._syncing:
-            return  # a rebuild is placing the items
         # a neuron the restored positions have no place for keeps where the canvas has it
         self.model.add_positions({nid: (item.pos().x(), item.pos().y()) for nid, item in self.neuron_items.items()})
         self._syncing = True

@@ -63,7 +63,7 @@ class ChainRulePanel(QWidget):
 
     def __init__(self, parent=None):
         super().__init__(parent)
-        self._scene = self._training = None
+        self._scene = None
         self._sample: int | None = None
         self._time = 0.0
         self.sample_spin = QSpinBox()
@@ -92,7 +92,7 @@ class ChainRulePanel(QWidget):
     def follow(self, scene, training) -> None:
         """Show the chain rule of the parameter selected on ``scene`` (a NetworkScene) over the document's
         training data, again after each of ``training``'s snapshots (at most every INTERVAL s while it plays)."""
-        self._scene, self._training = scene, training
+        self._scene = scene
         scene.sigSelectionChanged.connect(self.update_rule)
         training.sigSnapshot.connect(self._on_snapshot)
         self.sigSampleChanged.connect(self._on_sample)

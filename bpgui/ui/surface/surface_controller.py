@@ -115,7 +115,7 @@ class SurfaceController(QObject):
     # ------------------------------------------------------------------ the document
     def _load(self, model: DocumentModel) -> None:
         """Show this document: its saved pair and span, or the default pair."""
-        self._drag_before = None  # a drag on the old document ends with it
+        self._drag_before = self._drag_model = None  # a drag on the old document ends with it
         saved = (model.doc.view or {}).get("surface", {})
         saved = saved if isinstance(saved, dict) else {}
         span = saved.get("span")
@@ -417,7 +417,7 @@ class SurfaceController(QObject):
                                               self._drag_before)
             else:
                 self.model.cancel_live_change()
-        self._drag_before = None
+        self._drag_before = self._drag_model = None
         self._update_point()
 
     # ------------------------------------------------------------------ the race
