@@ -328,7 +328,8 @@ def test_bad_parameter_names(a, b, message):
 
 
 @pytest.mark.parametrize("kwargs, message", [
-    ({"grid": 1}, "the grid must be a whole number from 2 to 1024, not 1"),
+    ({"grid": 1}, "the grid must be a whole number from 2 to 1024 (or two of them), not 1"),
+    ({"grid": (64, 1)}, "not (64, 1)"),
     ({"grid": 1025}, "not 1025"),
     ({"grid": 2.5}, "not 2.5"),
     ({"grid": True}, "not True"),

@@ -45,14 +45,16 @@ def test_the_default_pair_is_two_weights_into_the_output_and_is_marked_on_the_ca
 def test_surface_values_are_the_engines_loss(window):
     w = window
     surf = w.surface.result.surface
-    assert surf.loss.shape == (96, 96)
+    ny, nx = surf.loss.shape
+    assert abs(nx * ny - 96**2) < 0.1 * 96**2  # the fine grid, in the plot's proportions
+    assert np.diff(surf.x).mean() == pytest.approx(np.diff(surf.y).mean(), rel=0.05)  # square cells
     d = w.model.doc.dataset()
     rng = np.random.default_rng(0)
-    for i, j in rng.integers(0, 96, size=(6, 2)):
+    for i, j in zip(rng.integers(0, ny, size=6), rng.integers(0, nx, size=6)):
         net = w.model.network.copy()
         net.set_parameters({"h1->y1": float(surf.x[j]), "h2->y1": float(surf.y[i])})
         expected = Engine(net).loss_value(d.x_train, d.t_train)
-        assert surf.loss[i, j] == pytest.approx(expected, rel=2e-5, abs=1e-6)
+        assert surf.loss[i, j] == pytest.approx(expected, rel=1e-12)  # float64
     # centred on the current values
     assert (surf.x[0] + surf.x[-1]) / 2 == pytest.approx(w.model.network.get_parameter("h1->y1"), abs=1e-9)
 
@@ -63,7 +65,7 @@ def test_the_arrows_are_the_engines_gradient(qtbot, window):
     qtbot.waitUntil(lambda: w.training.latest.step == 1)
     settle(qtbot, w)
     view = w.surface_view
-    k = view.arrow_scale()
+    k = w.surface.arrow_scale
     x0, y0 = w.model.network.get_parameter("h1->y1"), w.model.network.get_parameter("h2->y1")
     gx, gy = engine_gradient(w, "h1->y1"), engine_gradient(w, "h2->y1")
     xs, ys = view.x_arrow.line.getData()
@@ -92,7 +94,7 @@ def test_the_path_has_one_point_per_snapshot(qtbot, window):
     assert len(w.surface.path_x) - before == len(seen)
     assert w.surface.path_x[-len(seen):] == [p["h1->y1"] for p in seen]
     assert w.surface.path_y[-len(seen):] == [p["h2->y1"] for p in seen]
-    xs, _ = w.surface_view.path.getData()
+    xs, _ = w.surface_view.path_points()
     assert len(xs) == len(w.surface.path_x)
 
 

@@ -5,6 +5,7 @@
 * :func:`predict_step` — the first-order prediction ΔE ≈ Σ ∂E/∂pᵢ Δpᵢ of a step beside the actual ΔE;
 * :func:`chain_rule` — ∂E/∂w = Σₙ δⱼ · outᵢ with δⱼ = ∂E/∂outⱼ · f′(netⱼ) (and ∂E/∂outⱼ = Σₖ wⱼₖ δₖ for a hidden
   neuron), per sample, with the finite-difference value beside it;
+* :func:`gradient_noise` — how close to 0 a computed gradient can come by rounding alone (a stationary point);
 * :func:`optimizer_race` — several optimizers from the same weights, and the paths two parameters take.
 """
 
@@ -123,6 +124,25 @@ def chain_rule(network: Network, x: np.ndarray, t: np.ndarray, name: str, h: flo
         Downstream(k, network.weight(dst, k), ev.delta[k]) for _, k in network.outgoing(dst))
     return ChainRule(name, src, dst, is_output, ev.loss, out_src, dE_dout, dout_dnet, ev.delta[dst], downstream,
                      ev.gradients[name], numeric_gradient(engine, x, t, name, h))
+
+
+#: units of rounding per layer that a computed gradient term may carry (generous: a gradient within this of zero is
+#: zero as far as the arithmetic can tell)
+ROUNDING_PER_LAYER = 64
+
+
+def gradient_noise(network: Network, x: np.ndarray, t: np.ndarray, names) -> dict[str, float]:
+    """For each parameter in ``names``, how close to zero its computed ∂E/∂p can come by rounding alone:
+    ∂E/∂p is a sum over samples of chain-rule terms, each computed through the network's layers, so where the terms
+    cancel the sum is only known to about ROUNDING_PER_LAYER · layers · ε · Σₙ |termₙ| (ε: float64's unit
+    roundoff). A gradient whose size is below this is indistinguishable from 0: a stationary point."""
+    for name in names:
+        network.get_parameter(name)
+    x, t = _samples(x, t)
+    with np.errstate(all="ignore"):
+        ev = Engine(network).evaluate(x, t)
+        scale = ROUNDING_PER_LAYER * network.num_layers * np.finfo(np.float64).eps
+        return {name: float(scale * np.abs(np.prod(ev.chain(name), axis=0)).sum()) for name in names}
 
 
 def optimizer_race(network: Network, data: TableData | GeneratorData, config: TrainingConfig,

@@ -389,16 +389,25 @@ def _window(center: float, span, value_range, axis: str, grid: int) -> np.ndarra
     return v
 
 
-def surface(network: Network, x, t, x_name: str, y_name: str, grid: int = 64, span: float = DEFAULT_SPAN,
+def _grid_size(grid) -> tuple[int, int]:
+    """(values along x, values along y) from ``grid``: one whole number for both, or a pair."""
+    sizes = tuple(grid) if isinstance(grid, (tuple, list)) and len(grid) == 2 else (grid, grid)
+    for g in sizes:
+        if isinstance(g, bool) or not isinstance(g, (int, np.integer)) or not 2 <= g <= MAX_GRID:
+            raise ValueError(f"the grid must be a whole number from 2 to {MAX_GRID} (or two of them), not {grid!r}")
+    return int(sizes[0]), int(sizes[1])
+
+
+def surface(network: Network, x, t, x_name: str, y_name: str, grid=64, span: float = DEFAULT_SPAN,
             x_range=None, y_range=None, dtype=np.float32, keep_going: Callable[[], bool] | None = None) -> Surface:
-    """E on a ``grid`` × ``grid`` grid centred on the two parameters' current values ± ``span``, or over
-    ``x_range`` / ``y_range`` (low, high) where given; see :func:`loss_surface`."""
+    """E on a ``grid`` × ``grid`` grid (or ``grid`` = (values along x, values along y)) centred on the two
+    parameters' current values ± ``span``, or over ``x_range`` / ``y_range`` (low, high) where given; see
+    :func:`loss_surface`."""
     _check_names(network, x_name, y_name)
-    if isinstance(grid, bool) or not isinstance(grid, (int, np.integer)) or not 2 <= grid <= MAX_GRID:
-        raise ValueError(f"the grid must be a whole number from 2 to {MAX_GRID}, not {grid!r}")
+    gx, gy = _grid_size(grid)
     cx, cy = network.get_parameter(x_name), network.get_parameter(y_name)
-    xs = _window(cx, span, x_range, "x", int(grid))
-    ys = _window(cy, span, y_range, "y", int(grid))
+    xs = _window(cx, span, x_range, "x", gx)
+    ys = _window(cy, span, y_range, "y", gy)
     e = loss_surface(network, x, t, x_name, y_name, xs, ys, dtype=dtype, keep_going=keep_going)
     e.flags.writeable = False
     return Surface(x_name, y_name, xs, ys, e, (cx, cy))

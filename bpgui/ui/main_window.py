@@ -140,8 +140,8 @@ class MainWindow(QMainWindow):
         for source in (scene, self.training_panel, self.surface, self.banner, self.chain_rule):
             source.sigStatus.connect(self.show_status)
         self.view.sigSpaceTap.connect(self.window_actions.play.trigger)
-        self.findChild(QDockWidget, "directions").visibilityChanged.connect(
-            lambda on: on and self.surface.refresh_point())
+        for name in ("directions", "slice"):  # hidden tabs are not kept up to date while training
+            self.findChild(QDockWidget, name).visibilityChanged.connect(lambda on: on and self.surface.refresh_views())
         self.surface.sigPairChanged.connect(scene.set_surface_pair)
         scene.set_surface_pair(self.surface.pair)
         scene.sigSurfaceAxis.connect(self.surface.choose_axis)

@@ -69,6 +69,42 @@ def plot_svg(plot_item) -> bytes:
     return text if isinstance(text, bytes) else bytes(text)
 
 
+def svg_with_caption(svg: bytes, html: str, font_size: int = 12) -> bytes:
+    """``svg`` with the text of ``html`` (rich text, e.g. a plot's caption) written beneath its drawing, wrapped to
+    its width."""
+    import textwrap
+    import xml.etree.ElementTree as ET
+
+    from PySide6.QtGui import QTextDocument
+
+    doc = QTextDocument()
+    doc.setHtml(html)
+    paragraphs = [p for p in doc.toPlainText().split("\n") if p.strip()]
+    if not paragraphs:
+        return svg
+    ns = "http://www.w3.org/2000/svg"
+    ET.register_namespace("", ns)
+    root = ET.fromstring(svg)
+    width = float(str(root.get("width", "600")).rstrip("px"))
+    height = float(str(root.get("height", "400")).rstrip("px"))
+    chars = max(20, int(width / (0.55 * font_size)))
+    lines = [line for p in paragraphs for line in textwrap.wrap(p, chars)]
+    step = 1.3 * font_size
+    extra = step * len(lines) + font_size
+    text = ET.SubElement(root, f"{{{ns}}}text", {"x": "6", "y": f"{height + font_size:.1f}",
+                                                  "font-family": "DejaVu Sans, sans-serif",
+                                                  "font-size": str(font_size), "fill": "#252525"})
+    for i, line in enumerate(lines):
+        span = ET.SubElement(text, f"{{{ns}}}tspan", {"x": "6", "dy": "0" if i == 0 else f"{step:.1f}"})
+        span.text = line
+    root.set("height", f"{height + extra:.0f}")
+    box = root.get("viewBox")
+    if box:
+        x0, y0, w, h = (float(v) for v in box.replace(",", " ").split())
+        root.set("viewBox", f"{x0:g} {y0:g} {w:g} {h + extra * h / height:g}")
+    return ET.tostring(root, encoding="utf-8", xml_declaration=True)
+
+
 def canvas_rect(scene) -> QRectF:
     """What a canvas export shows: every item and the layer columns, with a margin."""
     return scene.itemsBoundingRect().adjusted(-20, -40, 20, 20).united(scene.sceneRect())

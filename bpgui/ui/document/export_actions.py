@@ -52,6 +52,13 @@ class ExportActions(QObject):
             else:
                 rect = export.canvas_rect(scene)
                 data = export.png_bytes(export.canvas_image(scene, (width / rect.width()) if width else 2.0))
+        elif view == "surface":  # the plot with its caption, which says what the picture shows
+            self.plot_item(view)
+            surface = self.window.surface_view
+            if suffix == ".svg":
+                data = export.svg_with_caption(export.plot_svg(surface.plot_item), surface.caption.text())
+            else:
+                data = export.png_bytes(surface.picture_image(width))
         else:
             item = self.plot_item(view)
             data = export.plot_svg(item) if suffix == ".svg" else export.png_bytes(export.plot_image(item, width))
@@ -83,6 +90,7 @@ class ExportActions(QObject):
         dock.adjustSize()
         for _ in range(3):
             QCoreApplication.processEvents()
+        self.window.wait_for_views()  # e.g. the surface's grid follows the plot's new proportions
         return widget
 
     def export_window(self, path: Path) -> None:

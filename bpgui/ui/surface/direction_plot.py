@@ -19,7 +19,8 @@ UPHILL_COLOR = "#e08214"
 DOWNHILL_FILL = (33, 102, 172, 70)
 UPHILL_FILL = (224, 130, 20, 80)
 ZERO_COLOR = "#969696"
-STATIONARY = "at a stationary point: every direction is flat to first order (∇E = 0)"
+STATIONARY = ("∇E ≈ 0: a stationary point. Every direction is flat to first order (∇E is 0 to within the rounding "
+              "of its terms).")
 NOT_FINITE = "the gradient is not finite here"
 
 
@@ -90,13 +91,14 @@ class DirectionPlot(QWidget):
         self.prediction.setText("")
         self.prediction.hide()
 
-    def set_gradient(self, x_name: str, y_name: str, gx: float, gy: float) -> None:
-        """Show D_uE for the gradient (``gx``, ``gy``) = (∂E/∂``x_name``, ∂E/∂``y_name``)."""
+    def set_gradient(self, x_name: str, y_name: str, gx: float, gy: float, stationary: bool = False) -> None:
+        """Show D_uE for the gradient (``gx``, ``gy``) = (∂E/∂``x_name``, ∂E/∂``y_name``); ``stationary``: it is
+        0 within rounding (every direction is flat)."""
         x, y = (f"<b>{rich_name(name)}</b>&nbsp;(θ&nbsp;=&nbsp;{angle}°)"
                 for name, angle in ((x_name, 0), (y_name, 90)))
         plane = f"∇E = ({num(gx)}, {num(gy)}) in the plane of {x} and {y}."
         finite = bool(np.isfinite(gx) and np.isfinite(gy))
-        if not finite or gx == gy == 0:
+        if not finite or gx == gy == 0 or stationary:
             for curve in (self.curve, self.downhill, self.uphill):
                 curve.setData([], [])
             self.descent.hide()

@@ -10,27 +10,53 @@ from __future__ import annotations
 import math
 import time
 
-import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.network import Change, Network
 from ...core.surface import DEFAULT_SPAN
+from ...core.weight_path import WeightPath
 from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
 from ..threads import WorkerThread
+from .surface_caption import CaptionFacts, surface_caption
+from .surface_view import VIEW_MODES
 from .surface_worker import SurfaceRequest, SurfaceResult, SurfaceWorker
 
 #: while training, the surface is recomputed at most this often (seconds): it shares two cores with training
 LIVE_INTERVAL = 0.5
 #: while training, the caption and the direction plot are redrawn at most this often (seconds)
 TEXT_INTERVAL = 0.25
-#: the path keeps at most this many points (then every other one is dropped)
-MAX_PATH = 5_000
-#: the grid is re-centred when the current point leaves this share of it (around its centre)
+#: in "follow" mode the grid is re-centred when the current point leaves this share of it (around its centre)
 INNER = 0.7
+#: the sum arrow's length, when its scale is chosen, as a share of the grid's shorter side; an arrow longer than
+#: MAX_ARROW of it gets a new scale
+ARROW_SHARE, MAX_ARROW = 0.28, 0.75
+#: the grid is recomputed for a plot whose proportions changed by more than this (relative)
+ASPECT_CHANGE = 0.05
 #: optimizer race: steps and the learning rates (None: the document's)
 RACE_STEPS = 150
 RACE = {"sgd": None, "momentum": None, "adam": 0.05}
+
+
+def grid_window(mode: str, point, center, span: float, aspect: float, path_x=(), path_y=()):
+    """Where the grid lies: returns (centre, x range, y range). ``mode`` "follow": around ``center``, moved to
+    ``point`` when the point leaves the middle INNER of the grid; "fixed": around ``center`` (or the point, the
+    first time); "path": around the path and the point, at least ± ``span``. The ranges reach ± ``span`` along the
+    shorter side and further along the other, in the plot's proportions ``aspect`` (width / height), so that the
+    grid fills the plot with square cells."""
+    hx = hy = span
+    if mode == "path" and len(path_x):
+        xs, ys = [*path_x, point[0]], [*path_y, point[1]]
+        center = ((min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2)
+        hx = max(span, 0.55 * (max(xs) - min(xs)))
+        hy = max(span, 0.55 * (max(ys) - min(ys)))
+    elif center is None or (mode == "follow" and any(abs(p - c) > INNER * span for p, c in zip(point, center))):
+        center = tuple(point)
+    if hx / hy < aspect:
+        hx = hy * aspect
+    else:
+        hy = hx / aspect
+    return center, (center[0] - hx, center[0] + hx), (center[1] - hy, center[1] + hy)
 
 
 def default_pair(net: Network) -> tuple[str, str] | None:
@@ -74,10 +100,16 @@ class SurfaceController(QObject):
         self.thread = WorkerThread(self.worker, "bpgui surface", self)
         self.pair: tuple[str, str] | None = None
         self.span = DEFAULT_SPAN
+        self.view_mode = "follow"
         self.center: tuple[float, float] | None = None
-        self.path_x: list[float] = []
-        self.path_y: list[float] = []
-        self.path_e: list[float] = []  # the training loss at each path point (the 3D path's height)
+        self.path = WeightPath()
+        self.levels: tuple[float, float] | None = None  # the colour levels on show, kept while they fit
+        self.arrow_scale: float | None = None  # arrows from p to p − scale·∂E/∂p, one scale for a stretch
+        self.arrow_since: int | None = None
+        self._rescaled: str | None = None
+        self.stationary = False
+        self.gradient: tuple[float, float] | None = None
+        self._aspect = 1.0
         self.result: SurfaceResult | None = None
         self._request_id = 0
         self._in_flight = False
@@ -89,7 +121,6 @@ class SurfaceController(QObject):
         self._text_time = 0.0
         self._race_for = None
         self.cleared: str | None = None  # why the views are empty, when they are
-        self._path = np.zeros((2, 1024))
         self._timer = QTimer(self)
         self._timer.setSingleShot(True)
         self._timer.timeout.connect(self._request)
@@ -99,6 +130,10 @@ class SurfaceController(QObject):
         training.sigSnapshot.connect(self._on_snapshot)
         view.sigPairChosen.connect(self.choose)
         view.sigSpanChanged.connect(self._on_span)
+        view.sigViewModeChanged.connect(self._on_view_mode)
+        view.sigFitArrows.connect(lambda: self._new_arrow_scale("fitted to the gradient now"))
+        view.sigResized.connect(self._on_resized)
+        training.sigPlayingChanged.connect(lambda on: on and self._new_arrow_scale("chosen at Play"))
         view.sigDragStarted.connect(self._drag_started)
         view.sigDragged.connect(self._dragged)
         view.sigDragFinished.connect(self._drag_finished)
@@ -122,6 +157,9 @@ class SurfaceController(QObject):
         self.span = float(span) if isinstance(span, (int, float)) and not isinstance(span, bool) and \
             0.01 <= span <= 1000 else DEFAULT_SPAN
         self.view.set_span(self.span)
+        mode = saved.get("view")
+        self.view_mode = mode if mode in VIEW_MODES else "follow"
+        self.view.set_view_mode(self.view_mode)
         pair = (saved.get("x"), saved.get("y"))
         self.pair = None
         self.view.clear()
@@ -135,6 +173,8 @@ class SurfaceController(QObject):
         view = dict(doc.view or {})
         if self.pair is not None:
             view["surface"] = {"x": self.pair[0], "y": self.pair[1], "span": self.span}
+            if self.view_mode != "follow":
+                view["surface"]["view"] = self.view_mode
         doc.view = view
 
     def rename(self, old: str, new: str) -> None:
@@ -206,15 +246,12 @@ class SurfaceController(QObject):
 
     def _set_pair(self, pair, remember: bool = True) -> None:
         self.pair = tuple(pair) if pair else None
-        self.path_x, self.path_y, self.path_e = [], [], []
-        self._path = np.zeros((2, 1024))
-        self.center = None
+        self._new_picture()
         self.view.set_race(None)
         self.view.set_parameters(self.model.network.parameter_names(), *(self.pair or (None, None)))
         if remember:
             self._remember()
         self.sigPairChanged.emit(self.pair)
-        self.view.set_path(np.zeros(0), np.zeros(0))
         if self.pair is None:
             self._clear_views("No two parameters to show: the network needs at least two weights or biases.")
             return
@@ -236,18 +273,45 @@ class SurfaceController(QObject):
 
     def _on_span(self, span: float) -> None:
         self.span = float(span)
-        self.center = None
+        self.center = self.levels = None
+        self._new_arrow_scale(None)
         self._remember()
         self._schedule(0)
+
+    def _on_view_mode(self, mode: str) -> None:
+        self.view_mode = mode
+        self.center = self.levels = None
+        self._remember()
+        self._schedule(0)
+
+    def _on_resized(self) -> None:
+        aspect = self.view.aspect()
+        if abs(aspect - self._aspect) > ASPECT_CHANGE * self._aspect:
+            self._schedule(0)
+
+    def _new_picture(self) -> None:
+        """Another pair, span or document: a new path, colour scale and arrow scale, no race."""
+        self.path.clear()
+        self.view.set_path(self.path.x, self.path.y)
+        if self.view_3d is not None:
+            self.view_3d.set_path(self.path.x, self.path.y, self.path.loss)
+        self.center = self.levels = None
+        self._new_arrow_scale(None)
+        self.view.set_race(None)
+
+    def _new_arrow_scale(self, why: str | None) -> None:
+        """Choose the arrows' scale anew at the next gradient (``why`` goes in the caption)."""
+        self.arrow_scale = self.arrow_since = None
+        self._rescaled = why
+        if why is not None and self.pair is not None:
+            self.refresh_point()
 
     # ------------------------------------------------------------------ snapshots
     def _on_snapshot(self, snap) -> None:
         if self.pair is None:
             return
         if snap.step < self._last_step:  # reset: a new path, and no race from the old weights
-            self.view.set_race(None)
-            self.path_x, self.path_y, self.path_e = [], [], []
-            self._path = np.zeros((2, 1024))
+            self._new_picture()
         self._last_step = snap.step
         try:
             i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
@@ -255,26 +319,25 @@ class SurfaceController(QObject):
             return
         x, y = float(snap.values[i]), float(snap.values[j])
         if math.isfinite(x) and math.isfinite(y):
-            self.path_x.append(x)
-            self.path_y.append(y)
-            if len(self.path_x) > MAX_PATH:
-                self.path_x, self.path_y = self.path_x[::2], self.path_y[::2]
-                self._path = np.array([self.path_x, self.path_y])
-            n = len(self.path_x)
-            if n > self._path.shape[1]:  # grow in doublings, so a frame adds one point, not a copy of all
-                grown = np.zeros((2, 2 * n))
-                grown[:, : n - 1] = self._path[:, : n - 1]
-                self._path = grown
-            self._path[:, n - 1] = (x, y)
-            self.path_e.append(snap.train_loss)
-            if len(self.path_e) > n:
-                self.path_e = self.path_e[::2][-n:]
-            self.view.set_path(self._path[0, :n], self._path[1, :n])
+            self.path.add(x, y, snap.train_loss, snap.step, snap.names, snap.values)
+            self.view.set_path(self.path.x, self.path.y)
             if self.view_3d is not None:  # kept there, drawn once it has an OpenGL view
-                self.view_3d.set_path(self._path[0, :n], self._path[1, :n], np.array(self.path_e[-n:]))
+                self.view_3d.set_path(self.path.x, self.path.y, self.path.loss)
         self._update_point(snap)
         interval = LIVE_INTERVAL if snap.playing else 0.0
         self._schedule(interval)
+
+    @property
+    def path_x(self) -> list[float]:
+        return self.path.x.tolist()
+
+    @property
+    def path_y(self) -> list[float]:
+        return self.path.y.tolist()
+
+    @property
+    def path_e(self) -> list[float]:
+        return self.path.loss.tolist()
 
     def _pair_values(self) -> tuple[float, float] | None:
         if self.pair is None:
@@ -284,6 +347,12 @@ class SurfaceController(QObject):
             return net.get_parameter(self.pair[0]), net.get_parameter(self.pair[1])
         except Exception:
             return None
+
+    def refresh_views(self) -> None:
+        """Redraw the point, arrows, caption, slice and directions now (e.g. when a hidden tab is shown)."""
+        self.refresh_point()
+        if self.result is not None:
+            self._show_slice(self.result)
 
     def refresh_point(self) -> None:
         """Redraw the point, arrows, caption and directions now (e.g. when the Directions tab is shown)."""
@@ -295,7 +364,7 @@ class SurfaceController(QObject):
         point = self._pair_values()
         gradient = next_point = None
         if snap is not None and self.pair is not None and point is not None and self.pair[0] in snap.names \
-                and self.pair[1] in snap.names and snap.generation == self.training.generation:
+                and self.pair[1] in snap.names and self.training.is_current(snap):
             i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
             gradient = (float(snap.gradient[i]), float(snap.gradient[j]))
             if not all(map(math.isfinite, gradient)):
@@ -304,21 +373,53 @@ class SurfaceController(QObject):
             if snap.next_values is not None:
                 next_point = (float(snap.next_values[i]), float(snap.next_values[j]))
         self.gradient = gradient
-        self.view.set_point(point, gradient, next_point)
+        noise = math.hypot(*self.result.noise) if self.result is not None else 0.0
+        size = math.hypot(*gradient) if gradient is not None else 0.0
+        self.stationary = gradient is not None and size <= noise
+        scale = None
+        if gradient is not None and not self.stationary and size > 0:
+            width = self._grid_side()
+            if self.arrow_scale is not None and self.arrow_scale * size > MAX_ARROW * width:
+                self._new_arrow_scale("chosen anew: the gradient grew past the window")
+            if self.arrow_scale is None:
+                self.arrow_scale = ARROW_SHARE * width / size
+                self.arrow_since = snap.step if snap is not None else None
+            scale = self.arrow_scale
+        self.view.set_point(point, gradient, next_point, scale)
         # the text and the hidden tabs are not worth redrawing at every frame of a run
         now = time.monotonic()
         if snap is not None and snap.playing and now - self._text_time < TEXT_INTERVAL:
             return
         self._text_time = now
         if self.direction_plot is not None and gradient is not None and self.direction_plot.isVisible():
-            self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient)
-        if gradient is not None:
-            k = self.view.arrow_scale()
-            self.view.set_caption(
-                f"E over <b>{self.pair[0]}</b> and <b>{self.pair[1]}</b>, every other parameter at its current "
-                f"value. ∂E/∂{self.pair[0]} = {gradient[0]:.4g}, ∂E/∂{self.pair[1]} = {gradient[1]:.4g}. Arrows "
-                f"(×{k:.3g}): <span style='color:#d9822b'>−∂E/∂x</span>, <span style='color:#2b8cbe'>−∂E/∂y</span>"
-                f", <b>−∇E</b> their sum; ○ the optimizer's next step.")
+            self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient, stationary=self.stationary)
+        if self.pair is not None and self.cleared is None:
+            self.view.set_caption(surface_caption(self._caption_facts(snap, point, gradient, noise, scale)))
+
+    def _caption_facts(self, snap, point, gradient, noise, scale) -> CaptionFacts:
+        picture = self.result.picture if self.result is not None else None
+        loss = snap.train_loss if snap is not None and self.training.is_current(snap) else (
+            self.result.current_loss if self.result is not None else None)
+        moved = None
+        if snap is not None:
+            moved = self.path.largest_other_change(snap.names, snap.values, self.pair)
+            if moved is not None and moved[1] <= 1e-9 * (1 + abs(moved[1])):
+                moved = None
+        outside = False
+        surf = self.view.surface
+        if surf is not None and self.path.size and self.view_mode != "path":
+            x0, y0 = self.path.x[0], self.path.y[0]
+            outside = not (surf.x[0] <= x0 <= surf.x[-1] and surf.y[0] <= y0 <= surf.y[-1])
+        return CaptionFacts(self.pair, loss, gradient, self.stationary, noise, scale, self.arrow_since,
+                            self._rescaled if scale is not None else None,
+                            picture.variation if picture is not None else None, moved, outside)
+
+    def _grid_side(self) -> float:
+        """The grid's shorter side (parameter units)."""
+        surf = self.view.surface
+        if surf is None:
+            return 2.0 * self.span
+        return float(min(surf.x[-1] - surf.x[0], surf.y[-1] - surf.y[0]))
 
     # ------------------------------------------------------------------ computing
     def _schedule(self, delay: float) -> None:
@@ -353,16 +454,17 @@ class SurfaceController(QObject):
                               f"of ± {self.span:g} (training probably diverged; undo or reset the weights).")
             return
         self._dirty = False
-        if self.center is None or any(abs(p - c) > INNER * self.span for p, c in zip(point, self.center)):
-            self.center = point
+        self._aspect = self.view.aspect()
+        self.center, x_range, y_range = grid_window(self.view_mode, point, self.center, self.span, self._aspect,
+                                                    self.path.x, self.path.y)
         snap = self.training.latest
         delta = None
-        if snap is not None and snap.next_values is not None and snap.generation == self.training.generation:
+        if snap is not None and snap.next_values is not None and self.training.is_current(snap):
             delta = {n: float(b - a) for n, a, b in zip(snap.names, snap.values, snap.next_values) if b != a}
         self._request_id += 1
         self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
-                                             self.pair, self.center, self.span, point, delta,
-                                             live=self.training.playing)
+                                             self.pair, x_range, y_range, self.span, point, delta,
+                                             live=self.training.playing, levels=self.levels)
         self._in_flight = True
         self._last_request = time.monotonic()
         self._sigWork.emit()
@@ -374,14 +476,16 @@ class SurfaceController(QObject):
         if latest and self.pair == (result.surface.x_name, result.surface.y_name):
             self.result = result
             self.cleared = None
+            if result.picture is not None:
+                self.levels = result.picture.levels
             self.view.set_surface(result.surface, result.picture)
             if self.view_3d is not None:
                 self.view_3d.set_surface(result.surface)
+            self._text_time = 0.0  # the caption tells of the new picture now
             self._update_point()
-            if result.fine:
-                self._show_slice(result)
-                if self.direction_plot is not None:
-                    self.direction_plot.set_prediction(result.prediction)
+            self._show_slice(result)
+            if self.direction_plot is not None:
+                self.direction_plot.set_prediction(result.prediction)
         if not self._in_flight and self._dirty:
             self._schedule(LIVE_INTERVAL if self.training.playing else 0.0)
 
@@ -392,6 +496,8 @@ class SurfaceController(QObject):
     def _show_slice(self, result: SurfaceResult) -> None:
         if self.slice_plot is None or result.slice_values is None or self.gradient is None:
             return
+        if not self.slice_plot.isVisible() and self.training.playing:
+            return  # drawn when its tab is raised (refresh_point) or training pauses
         values, losses = result.slice_values, result.slice_losses
         current = float(values[len(values) // 2])
         self.slice_plot.set_slice(self.pair[0], values, losses, current, float(losses[len(losses) // 2]),

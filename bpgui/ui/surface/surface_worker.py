@@ -12,13 +12,15 @@ from dataclasses import dataclass
 import numpy as np
 from PySide6.QtCore import QObject, Signal, Slot
 
-from ...core.explain import StepPrediction, optimizer_race, predict_step, slice_1d
+from ...core.engine import Engine
+from ...core.explain import StepPrediction, gradient_noise, optimizer_race, predict_step, slice_1d
 from ...core.network import Network
 from ...core.surface import Surface, SurfaceCancelled, surface
 from ...core.surface_picture import SurfacePicture, surface_picture
 from ..threads import failure_text
 
-#: grid sizes: a quick coarse one first, then the fine one; while training, one live grid only
+#: grid points (about; the grid follows the view's proportions): a quick coarse grid first, then the fine one; while
+#: training, one live grid only
 COARSE, FINE, LIVE = 32, 96, 48
 #: points of the 1-D slice
 SLICE_POINTS = 161
@@ -31,11 +33,13 @@ class SurfaceRequest:
     x: np.ndarray
     t: np.ndarray
     names: tuple[str, str]
-    center: tuple[float, float]  # the grid's centre
-    span: float
+    x_range: tuple[float, float]  # the grid's extent
+    y_range: tuple[float, float]
+    span: float  # the slice reaches this far on each side of the current value
     current: tuple[float, float]  # the parameters' values (the slice goes through them)
     delta: dict[str, float] | None  # the optimizer's next step, for the first-order prediction
-    live: bool = False  # training runs: one medium grid, no slice (the next request comes soon)
+    live: bool = False  # training runs: one medium grid (the next request comes soon)
+    levels: tuple[float, float] | None = None  # the colour levels on show, kept while the values fit them
 
 
 @dataclass(frozen=True)
@@ -43,10 +47,19 @@ class SurfaceResult:
     id: int
     surface: Surface
     fine: bool
-    picture: SurfacePicture | None = None  # made here, so the window only draws
+    picture: SurfacePicture | None = None  # made here, so the window only draws; None: nothing to draw
     slice_values: np.ndarray | None = None
     slice_losses: np.ndarray | None = None
     prediction: StepPrediction | None = None
+    current_loss: float = float("nan")  # E at the current point
+    noise: tuple[float, float] = (0.0, 0.0)  # how close to 0 the pair's ∂E/∂p can come by rounding alone
+
+
+def grid_shape(points: int, x_range, y_range) -> tuple[int, int]:
+    """About ``points``² grid points in the proportions of the ranges (so that the cells are square)."""
+    ratio = (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])
+    ratio = min(max(ratio, 1 / 8), 8.0)
+    return max(2, round(points * ratio**0.5)), max(2, round(points / ratio**0.5))
 
 
 class SurfaceWorker(QObject):
@@ -73,22 +86,22 @@ class SurfaceWorker(QObject):
         if req is None:
             return
         try:
-            for grid in ((LIVE,) if req.live else (COARSE, FINE)):
-                surf = surface(req.network, req.x, req.t, *req.names, grid=grid, span=req.span,
-                               x_range=(req.center[0] - req.span, req.center[0] + req.span),
-                               y_range=(req.center[1] - req.span, req.center[1] + req.span),
+            # E at the current point, the rounding floor of its gradient, the slice and the step's prediction:
+            # cheap next to a grid, and what the caption, the arrows, Slice and Directions show
+            current_loss = Engine(req.network).loss_value(req.x, req.t)
+            noise = gradient_noise(req.network, req.x, req.t, req.names)
+            values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
+            losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
+            prediction = predict_step(req.network, req.x, req.t, req.delta) if req.delta else None
+            extras = dict(slice_values=values, slice_losses=losses, prediction=prediction,
+                          current_loss=current_loss, noise=(noise[req.names[0]], noise[req.names[1]]))
+            for points in ((LIVE,) if req.live else (COARSE, FINE)):
+                # float64: float32 cannot tell values of E apart near a minimum, and would draw its rounding
+                surf = surface(req.network, req.x, req.t, *req.names, grid=grid_shape(points, req.x_range,
+                               req.y_range), x_range=req.x_range, y_range=req.y_range, dtype=np.float64,
                                keep_going=self._keep_going)
-                picture = surface_picture(surf)
-                if grid == COARSE:
-                    self.sigResult.emit(SurfaceResult(req.id, surf, False, picture))
-                    continue
-                if req.live:
-                    self.sigResult.emit(SurfaceResult(req.id, surf, True, picture))
-                    continue
-                values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
-                losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
-                prediction = predict_step(req.network, req.x, req.t, req.delta) if req.delta else None
-                self.sigResult.emit(SurfaceResult(req.id, surf, True, picture, values, losses, prediction))
+                picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
+                self.sigResult.emit(SurfaceResult(req.id, surf, points != COARSE, picture, **extras))
         except SurfaceCancelled:
             pass
         except Exception as e:  # a bug must not kill the thread

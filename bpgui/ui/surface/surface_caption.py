@@ -1,0 +1,59 @@
+"""The words under the error surface: what is drawn, the gradient's numbers, the arrows' scale (or that there is no
+gradient to draw), how much E varies over the window, and whether the landscape under the path has moved."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+from ..text import num, rich_name
+from .surface_view import X_ARROW, Y_ARROW
+
+#: below this variation of E over the window (relative), the caption says the landscape is nearly flat
+NEARLY_FLAT = 0.05
+
+
+@dataclass(frozen=True)
+class CaptionFacts:
+    pair: tuple[str, str]
+    loss: float | None  # E at the current point
+    gradient: tuple[float, float] | None  # (∂E/∂x, ∂E/∂y), None when not finite or unknown
+    stationary: bool  # |∇E| is below its rounding noise
+    noise: float  # that noise (the size of ∇E it cannot tell from 0)
+    scale: float | None  # arrows from p to p − scale·∂E/∂p
+    scale_since: int | None  # the step from which the scale has held
+    rescaled: str | None  # why the scale was just chosen anew, if it was
+    variation: float | None  # (max − min) / max of E over the grid
+    moved: tuple[str, float] | None  # the other parameter that moved most since the path began, and by how much
+    start_outside: bool  # the path's start is outside the grid
+
+
+def surface_caption(f: CaptionFacts) -> str:
+    x, y = (f"<b>{rich_name(p)}</b>" for p in f.pair)
+    lines = [f"E over {x} and {y}, every other parameter held at its current value"
+             + (f"; here E = {num(f.loss, 4)}." if f.loss is not None and math.isfinite(f.loss) else ".")]
+    if f.gradient is not None:
+        gx, gy = f.gradient
+        grad = f"∂E/∂x = {num(gx, 4)}, ∂E/∂y = {num(gy, 4)}."
+        if f.stationary:
+            lines.append(f"{grad} <b>∇E ≈ 0: a stationary point</b> (|∇E| = {num(math.hypot(gx, gy), 2)} is below "
+                         f"{num(f.noise, 2)}, the rounding noise of its terms), so there is no downhill to draw.")
+        elif f.scale is not None:
+            since = f" since step {f.scale_since:,}" if f.scale_since is not None else ""
+            why = f" ({f.rescaled})" if f.rescaled else ""
+            lines.append(f"{grad} Arrows from p to p − {num(f.scale, 3)}·∂E/∂p, one scale{since}{why}, so they "
+                         f"shrink as ∇E does: <span style='color:{X_ARROW}'>−∂E/∂x</span>, "
+                         f"<span style='color:{Y_ARROW}'>−∂E/∂y</span>, <b>−∇E</b> their sum; ○ the optimizer's "
+                         "next step.")
+        else:
+            lines.append(grad)
+    if f.variation is not None and f.variation < NEARLY_FLAT:
+        lines.append(f"E changes by only {num(100 * f.variation, 2)} % over this window: the colours show it nearly "
+                     "flat; the contour lines show its shape.")
+    if f.moved is not None:
+        name, by = f.moved
+        lines.append(f"The other parameters have moved since the path began (most: {rich_name(name)} by "
+                     f"{num(by, 2)}), so its older, fainter part crossed a different landscape from this one.")
+    if f.start_outside:
+        lines.append("The path began outside this window: choose <i>Whole path</i> to see all of it.")
+    return "<br>".join(lines)
