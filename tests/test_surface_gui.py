@@ -177,23 +177,16 @@ def test_deleting_a_chosen_parameter_picks_a_new_pair_and_says_so(qtbot, window)
 
 
 @pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "offscreen", reason="the offscreen platform's message")
-def test_the_3d_view_says_it_needs_opengl_offscreen(window):
-    w = window
-    w.surface_3d.show()
-    assert not w.surface_3d.available
-    assert w.surface_3d.message.text() == NO_GL and w.surface_3d.gl is None
-
-
-@pytest.mark.skipif(os.environ.get("QT_QPA_PLATFORM") != "xcb", reason="needs a real X server (Xvfb) with OpenGL")
-def test_the_3d_view_draws_the_surface_where_there_is_opengl(qtbot, window):
+def test_the_3d_view_says_why_there_is_no_opengl_even_when_raised_late(qtbot, window):
+    """Raised after the start-up show (its tries used to run out while hidden), it names the real reason."""
     from PySide6.QtWidgets import QDockWidget
 
     w = window
+    qtbot.wait(2500)
     w.findChild(QDockWidget, "surface 3d").raise_()
-    qtbot.waitUntil(lambda: w.surface_3d.gl is not None, timeout=5000)
-    image = w.surface_3d.gl.grabFramebuffer()
-    colours = {image.pixelColor(x, y).name() for x in range(0, image.width(), 5) for y in range(0, image.height(), 5)}
-    assert len(colours) > 50  # a coloured mesh, not a blank view
+    qtbot.waitUntil(lambda: "offscreen" in w.surface_3d.message.text(), timeout=3000)
+    assert not w.surface_3d.available and w.surface_3d.gl is None
+    assert w.surface_3d.message.text() == NO_GL.format(reason="Qt's “offscreen” platform draws without OpenGL")
 
 
 def test_the_race_draws_each_optimizers_path_from_the_same_start(qtbot, window):

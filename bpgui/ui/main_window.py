@@ -142,6 +142,9 @@ class MainWindow(QMainWindow):
         self.view.sigSpaceTap.connect(self.window_actions.play.trigger)
         for name in ("directions", "slice"):  # hidden tabs are not kept up to date while training
             self.findChild(QDockWidget, name).visibilityChanged.connect(lambda on: on and self.surface.refresh_views())
+        # the 3D view is made when its tab is first on screen, whenever that is
+        self.findChild(QDockWidget, "surface 3d").visibilityChanged.connect(
+            lambda on: on and self.surface_3d.ensure_view())
         self.surface.sigPairChanged.connect(scene.set_surface_pair)
         scene.set_surface_pair(self.surface.pair)
         scene.sigSurfaceAxis.connect(self.surface.choose_axis)
