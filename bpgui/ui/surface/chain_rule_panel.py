@@ -304,11 +304,12 @@ class ChainRulePanel(QWidget):
         """How each sample's δⱼ comes about: δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ, and for a hidden j,
         ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ."""
         rows_shown, left_out = self._shown(rule.n)
+        notes = [left_out] if left_out else []
         j = rule.dst
         d_j, f1 = named("δ", j, "j"), f"∂{named('out', j, 'j')}/∂{named('net', j, 'j')}"
         if rule.is_output:
             head = para(f"{D_J}{SUP_N} = ∂{E_N}/∂{OUT_J} · ∂{OUT_J}/∂{NET_J} (j is an output):", gap=2)
-            left_out = "<br>".join(x for x in (f"∂{E_N}/∂{OUT_J} comes from the loss", left_out) if x)
+            notes.insert(0, f"∂{E_N}/∂{OUT_J} comes from the loss")
             rows = [("n", f"∂{E_N}/∂{named('out', j, 'j')}", f1, d_j)]
             rows += [(str(r + 1), mono(rule.dE_dout[r]), mono(rule.dout_dnet[r]), mono(rule.delta[r]))
                      for r in rows_shown]
@@ -321,8 +322,8 @@ class ChainRulePanel(QWidget):
             rows += [(str(r + 1),) + tuple(mono(t.delta[r]) for t in terms)
                      + (mono(rule.dE_dout[r]), mono(rule.dout_dnet[r]), mono(rule.delta[r])) for r in rows_shown]
             if not terms:
-                left_out = "<br>".join(x for x in (left_out, f"{len(rule.downstream)} neurons k: choose a sample "
-                                                                "to see each one's term") if x)
+                notes.append(f"{len(rule.downstream)} neurons k: choose a sample to see each one's term")
         if left_out:
             rows.append(("⋮",) * len(rows[0]))
-        return head + table(rows, "r" * len(rows[0]), margin=2, header=True, gap=GAP) + para(left_out, color=MUTED)
+        return (head + table(rows, "r" * len(rows[0]), margin=2, header=True, gap=GAP)
+                + para("<br>".join(notes), color=MUTED))
