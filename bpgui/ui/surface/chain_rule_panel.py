@@ -297,8 +297,13 @@ class ChainRulePanel(QWidget):
         rows.append((SUM_N,) + blank + (mono(total, 6),))
         rows.append((f"(1/N) {SUM_N}",) + blank + (signed(total / n), f"= ∂E/∂{'b' if rule.src is None else 'w'}"))
         align = "r" * len(rows[0]) + "l"
-        note = f"{left_out}; {SUM_N} is over all {n}" if left_out else ""
-        return head + table(rows, align, margin=2, header=True, gap=GAP) + para(note, color=MUTED)
+        return head + self._table_and_notes(rows, align, [f"{left_out}; {SUM_N} is over all {n}"] if left_out else [])
+
+    @staticmethod
+    def _table_and_notes(rows: list[tuple[str, ...]], align: str, notes: list[str]) -> str:
+        """A table of numbers (its first row the header), and any notes beneath it."""
+        numbers = table(rows, align, margin=2 if notes else 8, header=True, gap=GAP)
+        return numbers + (para("<br>".join(notes), color=MUTED) if notes else "")
 
     def _deltas(self, rule: ChainRule) -> str:
         """How each sample's δⱼ comes about: δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ, and for a hidden j,
@@ -325,5 +330,4 @@ class ChainRulePanel(QWidget):
                 notes.append(f"{len(rule.downstream)} neurons k: choose a sample to see each one's term")
         if left_out:
             rows.append(("⋮",) * len(rows[0]))
-        return (head + table(rows, "r" * len(rows[0]), margin=2, header=True, gap=GAP)
-                + para("<br>".join(notes), color=MUTED))
+        return head + self._table_and_notes(rows, "r" * len(rows[0]), notes)
