@@ -84,7 +84,7 @@ def _build_parser() -> _Parser:
     p.add_argument("--version", action="version", version=f"bpgui {__version__}")
     sub = p.add_subparsers(dest="command", parser_class=_Parser)
 
-    ins = sub.add_parser("inspect", help="one forward and backward pass: loss, outputs, δ and ∂E/∂p")
+    ins = sub.add_parser("inspect", help="one forward and backward pass: loss, outputs, each sample's δ and ∂E/∂p")
     ins.add_argument("file", help="a network document (.json)")
     ins.add_argument("--json", action="store_true", help="print a JSON object instead of tables")
 
@@ -161,6 +161,9 @@ def _finite_or_none(obj):
 
 
 def cmd_inspect(args) -> int:
+    """One forward and backward pass. δ are each sample's own (δ⁽ⁿ⁾ = ∂Eₙ/∂net, no 1/N), as in the window's Chain
+    Rule panel; E and ∂E/∂p are of the mean loss E = (1/N) Σₙ Eₙ, so ∂E/∂bias is the mean of δ. Samples are
+    numbered from 1, as in the window (in --json, sample n is item n − 1 of each list)."""
     import numpy as np
 
     from .core.engine import Engine
@@ -171,6 +174,7 @@ def cmd_inspect(args) -> int:
     engine = Engine(net)
     with np.errstate(all="ignore"):  # overflow shows as inf / nan in the results, not as warnings
         ev = engine.evaluate(data.x_train, data.t_train)
+        mean_delta = {nid: float(d.mean()) for nid, d in ev.delta.items()}
     if args.json:
         out = {
             "file": args.file,
@@ -180,7 +184,9 @@ def cmd_inspect(args) -> int:
             "inputs": data.x_train.tolist(),
             "targets": data.t_train.tolist(),
             "outputs": ev.outputs.tolist(),
+            "sample_losses": ev.sample_loss.tolist(),
             "deltas": {nid: d.tolist() for nid, d in ev.delta.items()},
+            "mean_deltas": mean_delta,
             "parameters": engine.parameter_values(),
             "gradients": ev.gradients,
         }
@@ -189,30 +195,32 @@ def cmd_inspect(args) -> int:
 
     n = len(data.x_train)
     shown = min(n, 4)
-    print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples")
-    print(f"loss ({net.loss}): E = {ev.loss:.10g}\n")
+    print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples"
+          f" (numbered from 1, as in the window)")
+    print(f"loss ({net.loss}): E = {ev.loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ\n")
     in_ids = [x.id for x in net.inputs]
     out_ids = [y.id for y in net.outputs]
     rows = []
     for i in range(min(n, 10)):
         rows.append([str(i + 1)] + [_fmt(v) for v in data.x_train[i]] + [_fmt(v) for v in ev.outputs[i]]
-                    + [_fmt(v) for v in data.t_train[i]])
+                    + [_fmt(v) for v in data.t_train[i]] + [_fmt(ev.sample_loss[i])])
     print("outputs")
-    print(_table(["sample"] + in_ids + out_ids + [f"target {o}" for o in out_ids], rows))
+    print(_table(["sample"] + in_ids + out_ids + [f"target {o}" for o in out_ids] + ["Eₙ"], rows))
     if n > 10:
         print(f"... and {n - 10} more samples")
-    print("\nneurons: δ = ∂E/∂net" + (f", per sample (first {shown} of {n})" if n > shown else ", per sample")
-          + "; Σ δ = ∂E/∂bias")
+    print("\nneurons: δ[n] = ∂Eₙ/∂net, sample n's own"
+          + (f" (the first {shown} of {n} samples)" if n > shown else "")
+          + f"; mean δ = (1/N) Σₙ δ[n] over all {n} = ∂E/∂bias")
     rows = []
     for x in net:
         if x.layer == 0:
             continue
         d = ev.delta[x.id]
         rows.append([x.id, str(x.layer), net.role(x.id), x.activation, _fmt(x.bias)]
-                    + [_fmt(v) for v in d[:shown]] + [_fmt(d.sum())])
+                    + [_fmt(v) for v in d[:shown]] + [_fmt(mean_delta[x.id])])
     print(_table(["neuron", "layer", "role", "activation", "bias"] + [f"δ[{i + 1}]" for i in range(shown)]
-                 + ["Σ δ"], rows))
-    print("\nparameters")
+                 + ["mean δ"], rows))
+    print("\nparameters: ∂E/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] for a weight i → j")
     values = engine.parameter_values()
     rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
     print(_table(["parameter", "value", "∂E/∂p"], rows))

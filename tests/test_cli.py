@@ -120,11 +120,33 @@ def test_inspect_json_matches_finite_differences(name, capsys):
     for pname, g in grads.items():
         assert isinstance(g, float)
         assert g == pytest.approx(numeric[pname], rel=1e-5, abs=1e-8), pname
-    # δ of every non-input neuron, one value per sample; the bias gradient is Σ δ
-    assert set(result["deltas"]) == {n.id for n in net if n.layer > 0}
+    # δ of every non-input neuron, one value per sample, each the sample's own; the bias gradient is their mean
+    n = len(data.x_train)
+    assert set(result["deltas"]) == set(result["mean_deltas"]) == {n.id for n in net if n.layer > 0}
     for nid, d in result["deltas"].items():
-        assert len(d) == len(data.x_train)
-        assert sum(d) == pytest.approx(grads[f"{nid}.bias"], rel=1e-9, abs=1e-12)
+        assert len(d) == n
+        assert result["mean_deltas"][nid] == pytest.approx(math.fsum(d) / n, rel=1e-12, abs=1e-15)
+        assert result["mean_deltas"][nid] == pytest.approx(grads[f"{nid}.bias"], rel=1e-9, abs=1e-12)
+    # E is the mean of the samples' own losses
+    assert len(result["sample_losses"]) == n
+    assert math.fsum(result["sample_losses"]) / n == pytest.approx(result["loss"], rel=1e-12)
+
+
+@pytest.mark.parametrize("name", ["xor", "backprop_by_hand"])
+def test_inspect_deltas_are_each_samples_own(name, capsys):
+    """Sample n (item n − 1 of each list) against the engine on that one row alone: its loss, and its δ as the
+    one row's bias gradients (∂Eₙ/∂bⱼ = δⱼ⁽ⁿ⁾), with no 1/N of the whole set in them."""
+    path = EXAMPLES[name]
+    result = strict_json(run(capsys, "inspect", "--json", path)[1])
+    doc = load_document(path)
+    data = doc.dataset()
+    engine = Engine(doc.network)
+    for r in range(len(data.x_train)):
+        row = data.x_train[r : r + 1], data.t_train[r : r + 1]
+        loss, grads = engine.gradient(*row)
+        assert result["sample_losses"][r] == pytest.approx(loss, rel=1e-12)
+        for nid, d in result["deltas"].items():
+            assert d[r] == pytest.approx(grads[f"{nid}.bias"], rel=1e-12, abs=1e-15), (nid, r)
 
 
 def test_inspect_reproduces_the_backprop_example_worked_by_hand(capsys):
@@ -158,12 +180,47 @@ def test_inspect_tables_name_every_neuron_and_parameter(name, capsys):
     assert f"E = {train_loss(path):.10g}" in out
     # the parameter table's gradients are the true ones (to the 6 digits shown)
     numeric = central_differences(path)
-    table = out.split("\nparameters\n", 1)[1].splitlines()[2:]
+    table = out.split("\nparameters", 1)[1].splitlines()[3:]
     assert [row.split()[0] for row in table] == net.parameter_names()
     for row in table:
         pname, value, grad = row.split()
         assert float(value) == pytest.approx(net.parameters()[pname], rel=1e-5, abs=1e-12)
         assert float(grad) == pytest.approx(numeric[pname], rel=2e-5, abs=1e-8), pname
+
+
+def neuron_table(out: str) -> tuple[list[str], dict[str, list[str]]]:
+    """The header and the rows (by neuron) of inspect's table of δ."""
+    lines = out.split("\nneurons: ", 1)[1].split("\n\n", 1)[0].splitlines()
+    return lines[1].split(), {row.split()[0]: row.split() for row in lines[3:]}
+
+
+@pytest.mark.parametrize("name", ["xor", "circles"])
+def test_inspect_delta_table_is_per_sample_with_a_mean_column(name, capsys):
+    """The δ table numbers samples from 1 (δ[1] is the first sample, as in the window); its δ are each sample's
+    own, as in --json; "mean δ" is the mean over all samples, not only the ones shown, and is ∂E/∂bias."""
+    path = EXAMPLES[name]
+    out = run(capsys, "inspect", path)[1]
+    result = strict_json(run(capsys, "inspect", "--json", path)[1])
+    n = result["samples"]
+    shown = min(n, 4)
+    assert f"{n} training samples (numbered from 1, as in the window)" in out
+    assert "E = " in out and "(1/N) Σₙ Eₙ" in out
+    header, rows = neuron_table(out)
+    assert header[5:] == [f"δ[{i}]" for i in range(1, shown + 1)] + ["mean", "δ"]
+    assert (n > shown) == (f"(the first {shown} of {n} samples)" in out)
+    for nid, d in result["deltas"].items():
+        cells = rows[nid]
+        for i in range(shown):
+            assert float(cells[5 + i]) == pytest.approx(d[i], rel=1e-5, abs=1e-12), (nid, i)
+        assert float(cells[5 + shown]) == pytest.approx(math.fsum(d) / n, rel=1e-5, abs=1e-12)
+        assert float(cells[5 + shown]) == pytest.approx(result["gradients"][f"{nid}.bias"], rel=1e-5, abs=1e-12)
+    # the outputs table: sample numbers from 1, and each sample's own loss Eₙ
+    lines = out.split("\noutputs\n", 1)[1].splitlines()
+    assert lines[0].split()[0] == "sample" and lines[0].split()[-1] == "Eₙ"
+    for i, line in enumerate(lines[2:2 + min(n, 10)]):
+        cells = line.split()
+        assert cells[0] == str(i + 1)
+        assert float(cells[-1]) == pytest.approx(result["sample_losses"][i], rel=1e-5)
 
 
 NON_FINITE = {

@@ -278,17 +278,22 @@ def test_evaluation_deltas_and_chain_factors(loss, seed, act):
             assume(False)
     ev = Engine(net).evaluate(x, t)
     e_ref, nets_ref, outs_ref = ref.run(x, t)
+    n_samples = len(x)
     assert_close(ev.loss, e_ref.sum(), "loss", rel=1e-12, abs_=1e-300)
+    # each sample's own loss Eₙ (its contribution to the mean E is Eₙ/N), and its own δ and ∂Eₙ/∂out (N times the
+    # derivatives of its contribution)
+    assert_close(ev.sample_loss, e_ref * n_samples, "Eₙ", rel=1e-12, abs_=1e-300)
     np.testing.assert_allclose(ev.outputs, ref.outputs(x), rtol=1e-12, atol=1e-14)
     for n in net.neurons.values():
         np.testing.assert_allclose(ev.out[n.id], outs_ref[n.id], rtol=1e-12, atol=1e-14)
         if n.layer == 0:
             continue
         np.testing.assert_allclose(ev.net[n.id], nets_ref[n.id], rtol=1e-12, atol=1e-14)
-        assert_close(ev.delta[n.id], fd_per_sample(ref, x, t, "net", n.id), f"δ of {n.id}")
+        assert_close(ev.delta[n.id], n_samples * fd_per_sample(ref, x, t, "net", n.id), f"δ of {n.id}")
         # a sigmoid output under bce: log y and log(1 − y) need steps small beside y and 1 − y
         scale = np.minimum(outs_ref[n.id], 1 - outs_ref[n.id]) if loss == "bce" and n in net.outputs else 1.0
-        assert_close(ev.dE_dout[n.id], fd_per_sample(ref, x, t, "out", n.id, scale), f"∂E/∂out of {n.id}")
+        assert_close(ev.dE_dout[n.id], n_samples * fd_per_sample(ref, x, t, "out", n.id, scale),
+                     f"∂E/∂out of {n.id}")
         assert_close(ev.dout_dnet[n.id], fprime_ref(n.activation, nets_ref[n.id]), f"f'(net) of {n.id}",
                      rel=1e-12, abs_=1e-15)
     fd = fd_gradient(ref, x, t)
@@ -296,20 +301,20 @@ def test_evaluation_deltas_and_chain_factors(loss, seed, act):
         factors = ev.chain(name)
         assert len(factors) == 3
         product = factors[0] * factors[1] * factors[2]
-        assert product.shape == (len(x),)
-        assert_close(product.sum(), ev.gradients[name], f"chain of {name}", rel=1e-12, abs_=1e-15)
-        assert_close(product.sum(), fd[name], f"chain of {name} vs FD")
+        assert product.shape == (n_samples,)
+        assert_close(product.mean(), ev.gradients[name], f"chain of {name}", rel=1e-12, abs_=1e-15)
+        assert_close(product.mean(), fd[name], f"chain of {name} vs FD")
 
 
 def test_chain_factor_of_a_dead_relu_output_is_finite():
-    """∂E/∂out of a relu output at net < 0 is (y − t)/N = −t/N: well defined even though f'(net) = 0."""
+    """∂Eₙ/∂out of a relu output at net < 0 is y − t = −t: well defined even though f'(net) = 0."""
     net = Network("half_sse")
     for n in (Neuron("x", 0), Neuron("y", 1, "relu", -1.0)):
         net._add_neuron_unchecked(n)
     net.add_edge("x", "y", 1.0)
     ev = Engine(net).evaluate(np.array([[0.5], [2.0]]), np.array([[3.0], [1.0]]))
-    # sample 1: net = -0.5, y = 0, ∂E/∂y = (0 - 3)/2; sample 2: net = 1, y = 1, ∂E/∂y = (1 - 1)/2 = 0
-    np.testing.assert_array_equal(ev.dE_dout["y"], [-1.5, 0.0])
+    # sample 1: net = -0.5, y = 0, ∂E₁/∂y = 0 - 3; sample 2: net = 1, y = 1, ∂E₂/∂y = 1 - 1 = 0
+    np.testing.assert_array_equal(ev.dE_dout["y"], [-3.0, 0.0])
     np.testing.assert_array_equal(ev.dout_dnet["y"], [0.0, 1.0])
     np.testing.assert_array_equal(ev.delta["y"], [0.0, 0.0])
 

@@ -139,9 +139,10 @@ def test_chain_rule_mazur_bias():
 @pytest.mark.parametrize("loss", LOSSES)
 @pytest.mark.parametrize("seed", range(3))
 def test_chain_rule_terms_add_up_to_the_finite_difference(loss, seed):
-    """For every parameter: δ = ∂E/∂out · f′(net) per sample, Σₙ δ·out_src = ∂E/∂p = FD of E, and for a hidden
-    neuron ∂E/∂out = Σₖ wⱼₖ δₖ with Σₙ δₖ = ∂E/∂bₖ (FD) for each downstream k."""
+    """For every parameter: δ⁽ⁿ⁾ = ∂Eₙ/∂out · f′(net) per sample, (1/N) Σₙ δ⁽ⁿ⁾·out_src⁽ⁿ⁾ = ∂E/∂p = FD of E, and
+    for a hidden neuron ∂Eₙ/∂out = Σₖ wⱼₖ δₖ⁽ⁿ⁾ with (1/N) Σₙ δₖ⁽ⁿ⁾ = ∂E/∂bₖ (FD) for each downstream k."""
     net, x, t, layer_of = random_case(seed, loss)
+    n = len(x)
     out_layer = max(layer_of.values())
     ev = Engine(net).evaluate(x, t)
     fd_bias = {nid: fd(net, x, t, f"{nid}.bias") for nid, li in layer_of.items() if li > 0}
@@ -151,11 +152,13 @@ def test_chain_rule_terms_add_up_to_the_finite_difference(loss, seed):
         src, dst = name.split("->") if "->" in name else (None, name.removesuffix(".bias"))
         assert (c.name, c.src, c.dst, c.is_output) == (name, src, dst, layer_of[dst] == out_layer)
         assert c.loss == pytest.approx(ev.loss, rel=1e-14)
-        for arr in (c.out_src, c.dE_dout, c.dout_dnet, c.delta):
-            assert arr.shape == (len(x),)
-        np.testing.assert_array_equal(c.out_src, np.ones(len(x)) if src is None else ev.out[src])
+        assert c.n == n
+        for arr in (c.out_src, c.dE_dout, c.dout_dnet, c.delta, c.terms):
+            assert arr.shape == (n,)
+        np.testing.assert_array_equal(c.out_src, np.ones(n) if src is None else ev.out[src])
         np.testing.assert_allclose(c.delta, c.dE_dout * c.dout_dnet, rtol=1e-12, atol=1e-16)
-        assert float(np.sum(c.delta * c.out_src)) == pytest.approx(c.gradient, rel=1e-12, abs=1e-16)
+        np.testing.assert_allclose(c.terms, c.delta * c.out_src, rtol=0, atol=0)
+        assert math.fsum(c.terms) / n == pytest.approx(c.gradient, rel=1e-12, abs=1e-16)
         want = fd(net, x, t, name)
         assert c.gradient == pytest.approx(want, rel=1e-6, abs=1e-9), name
         assert c.numeric == pytest.approx(want, rel=1e-6, abs=1e-9), name
@@ -164,19 +167,41 @@ def test_chain_rule_terms_add_up_to_the_finite_difference(loss, seed):
             continue
         hidden_seen += 1
         assert [d.neuron for d in c.downstream] == [b for (a, b) in net.edges if a == dst]
-        total = np.zeros(len(x))
+        total = np.zeros(n)
         for d in c.downstream:
             assert d.weight == net.edges[(dst, d.neuron)]
-            assert float(d.delta.sum()) == pytest.approx(fd_bias[d.neuron], rel=1e-6, abs=1e-9)
+            assert float(d.delta.mean()) == pytest.approx(fd_bias[d.neuron], rel=1e-6, abs=1e-9)
             total += d.weight * d.delta
         np.testing.assert_allclose(c.dE_dout, total, rtol=1e-12, atol=1e-16)
     assert hidden_seen > 10
 
 
 @pytest.mark.parametrize("loss", LOSSES)
+def test_chain_rule_rows_are_each_samples_own_derivatives(loss):
+    """Row n of the all-samples chain rule against finite differences of that sample's own loss Eₙ (E of the
+    one row, no 1/N): δⱼ⁽ⁿ⁾ = ∂Eₙ/∂bⱼ, δⱼ⁽ⁿ⁾·outᵢ⁽ⁿ⁾ = ∂Eₙ/∂w, each downstream δₖ⁽ⁿ⁾ = ∂Eₙ/∂bₖ; the column's mean
+    is ∂E/∂p and the FD of E. For an output weight, a hidden weight, an output bias and a hidden bias."""
+    net, x, t, _ = random_case(11, loss)
+    n = len(x)
+    for name in ("b1->y2", "x2->a3", "a1->b2", "y1.bias", "a2.bias"):
+        c = chain_rule(net, x, t, name)
+        for r in range(n):
+            row = (x[r : r + 1], t[r : r + 1])
+            assert c.terms[r] == pytest.approx(fd(net, *row, name), rel=1e-6, abs=1e-9), (name, r)
+            assert c.delta[r] == pytest.approx(fd(net, *row, f"{c.dst}.bias"), rel=1e-6, abs=1e-9), (name, r)
+            for d in c.downstream:
+                assert d.delta[r] == pytest.approx(fd(net, *row, f"{d.neuron}.bias"), rel=1e-6, abs=1e-9)
+        assert math.fsum(c.terms) / n == pytest.approx(fd(net, x, t, name), rel=1e-6, abs=1e-9), name
+        assert math.fsum(c.terms) / n == pytest.approx(c.gradient, rel=1e-12, abs=1e-16), name
+        assert c.loss == pytest.approx(math.fsum(loss_at(net, x[r : r + 1], t[r : r + 1]) for r in range(n)) / n,
+                                       rel=1e-12)
+
+
+@pytest.mark.parametrize("loss", LOSSES)
 def test_chain_rule_single_sample_against_batch(loss):
     """Every loss averages over the N samples: the batch's ∂E/∂p is the mean of the per-sample ones (also as the
-    engine computes them), and the batch's δ and ∂E/∂out of sample n are the single sample's divided by N."""
+    engine computes them), and the batch's δ and ∂E/∂out of sample n are the single sample's: the same numbers
+    (the issue's mismatch: the all-samples δ were the single sample's divided by N)."""
     net, x, t, _ = random_case(7, loss)
     n = len(x)
     engine = Engine(net)
@@ -190,14 +215,17 @@ def test_chain_rule_single_sample_against_batch(loss):
         assert mean == pytest.approx(math.fsum(g[name] for g in single_grads) / n, rel=1e-12, abs=1e-16)
         assert batch.gradient == pytest.approx(mean, rel=1e-10, abs=1e-15), name
         assert batch.loss == pytest.approx(math.fsum(s.loss for s in singles) / n, rel=1e-12)
+        # the mean of the all-samples δ column is the mean of the single samples' δ (it was 1/N of it)
+        assert batch.delta.mean() == pytest.approx(np.mean([s.delta[0] for s in singles]), rel=1e-12, abs=1e-16)
         for i, s in enumerate(singles):
-            assert s.delta.shape == (1,)
-            assert batch.delta[i] == pytest.approx(s.delta[0] / n, rel=1e-12, abs=1e-17)
-            assert batch.dE_dout[i] == pytest.approx(s.dE_dout[0] / n, rel=1e-12, abs=1e-17)
+            assert (s.n, s.delta.shape) == (1, (1,))
+            assert batch.delta[i] == pytest.approx(s.delta[0], rel=1e-12, abs=1e-16)
+            assert batch.terms[i] == pytest.approx(s.gradient, rel=1e-12, abs=1e-16)
+            assert batch.dE_dout[i] == pytest.approx(s.dE_dout[0], rel=1e-12, abs=1e-16)
             assert batch.dout_dnet[i] == pytest.approx(s.dout_dnet[0], rel=1e-12)
             assert batch.out_src[i] == pytest.approx(s.out_src[0], rel=1e-12)
             for bd, sd in zip(batch.downstream, s.downstream, strict=True):
-                assert bd.delta[i] == pytest.approx(sd.delta[0] / n, rel=1e-12, abs=1e-17)
+                assert bd.delta[i] == pytest.approx(sd.delta[0], rel=1e-12, abs=1e-16)
 
 
 def test_chain_rule_leaves_the_network_and_rejects_unknown_names():

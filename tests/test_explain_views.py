@@ -7,7 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 import pytest
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QColor
+from PySide6.QtGui import QColor, QTextCursor, QTextTable
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QStyle, QStyleOptionSpinBox
 
@@ -15,9 +15,10 @@ from bpgui.core import load_document
 from bpgui.core.document import make_dataset
 from bpgui.core.explain import ChainRule, Downstream, StepPrediction, chain_rule, predict_step, slice_1d
 from bpgui.resources import example_paths
-from bpgui.ui.surface.chain_rule_panel import HINT, ChainRulePanel
+from bpgui.ui.surface.chain_rule_panel import HINT, INDEX_COLORS, ChainRulePanel
 from bpgui.ui.surface.direction_plot import STATIONARY, DirectionPlot
 from bpgui.ui.surface.slice_plot import SlicePlot
+from bpgui.ui.text import num
 
 pg.setConfigOption("mouseRateLimit", -1)
 
@@ -303,6 +304,29 @@ def test_direction_renders_both_regions(qtbot):
 
 
 # ---------------------------------------------------------------------------------------------- inspector
+def tables(panel) -> list[list[list[str]]]:
+    """The text of every table the panel shows, cell by cell (row-major)."""
+    out = []
+    for frame in panel.browser.document().rootFrame().childFrames():
+        if isinstance(frame, QTextTable):
+            rows = []
+            for r in range(frame.rows()):
+                row = []
+                for c in range(frame.columns()):
+                    cell = frame.cellAt(r, c)
+                    cursor = cell.firstCursorPosition()
+                    cursor.setPosition(cell.lastCursorPosition().position(), QTextCursor.KeepAnchor)
+                    row.append(cursor.selectedText())
+                rows.append(row)
+            out.append(rows)
+    return out
+
+
+def value(cell: str) -> float:
+    """A number as the panel writes it (real minus signs, short exponents)."""
+    return float(cell.replace("−", "-").split()[0])
+
+
 def hidden_rule() -> ChainRule:
     """Weight x1 → h1 for one sample, h1 feeding y1 (w 0.5, δ 0.12) and y2 (w −0.3, δ 0.4)."""
     out_x1, f1 = 0.8, 0.25
@@ -316,25 +340,24 @@ def hidden_rule() -> ChainRule:
 def test_inspector_hidden_weight_one_sample(qtbot):
     panel = ChainRulePanel()
     qtbot.addWidget(panel)
-    panel.set_rule(hidden_rule(), 7, 20)
+    panel.set_rule(hidden_rule(), 7, 20)  # row 7: sample 8, numbered from 1
     text = panel.text()
-    assert "weight x1 → h1" in text and "i = x1, j = h1" in text
-    assert "sample 7 of 20" in text and "E = 0.4321" in text
-    lines = text.splitlines()
-    # ∂E/∂w = δⱼ · outᵢ = −0.015 · 0.8 = −0.012
-    i = lines.index("∂E/∂w")
-    assert lines[i:i + 9] == ["∂E/∂w", "=", "δⱼ · outᵢ", "", "=", "−0.015 · 0.8", "", "=", "−0.012"]
-    assert "≈\n−0.012 finite difference" in text and "relative difference 1e−8" in text
-    # δⱼ = ∂E/∂outⱼ · ∂outⱼ/∂netⱼ = −0.06 · 0.25 = −0.015
-    i = lines.index("δⱼ")
-    assert lines[i:i + 9] == ["δⱼ", "=", "∂E/∂outⱼ · ∂outⱼ/∂netⱼ", "", "=", "−0.06 · 0.25", "", "=", "−0.015"]
-    # ∂E/∂outⱼ = Σₖ wⱼₖ δₖ: one row per downstream neuron, and their sum
-    assert "∂E/∂outⱼ = Σₖ wⱼₖ δₖ (j is hidden)" in text
-    i = lines.index("y1")
-    assert lines[i:i + 12] == ["y1", "0.5", "·", "0.12", "=", "0.06", "y2", "−0.3", "·", "0.4", "=", "−0.12"]
-    assert lines[i + 12:i + 17] == ["", "", "", "", "Σₖ ="] and lines[i + 17] == "−0.06"
+    assert "weight x1 → h1" in text and "i = x1,  j = h1,  k ∈ {y1, y2}" in text.replace("\xa0", " ")
+    assert "sample n = 8 of 20, its own loss: En = 0.4321" in text
+    gradient, local, upstream = tables(panel)
+    # ∂Eₙ/∂w = δⱼ · outᵢ = −0.015 · 0.8 = −0.012, the sample's own (no 1/N), beside its finite difference
+    assert gradient == [["∂En/∂w", "=", "δj · outi"], ["", "=", "−0.015 · 0.8"], ["", "=", "−0.012"],
+                        ["", "≈", "−0.012 finite difference"]]
+    assert "relative difference 1e−8" in text
+    assert "∂E/∂w is the mean of the 20 samples' ∂En/∂w: choose all samples to see them" in text
+    # δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ = −0.06 · 0.25 = −0.015
+    assert local == [["δj", "=", "∂En/∂outj · ∂outj/∂netj"], ["", "=", "−0.06 · 0.25"], ["", "=", "−0.015"]]
+    # ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ: one row per downstream neuron, and their sum
+    assert "∂En/∂outj = Σk wjk δk  (j is hidden)" in text.replace("\xa0", " ")
+    assert upstream == [["k", "wjk", "", "δk", "", "wjk δk"], ["y1", "0.5", "·", "0.12", "=", "0.06"],
+                        ["y2", "−0.3", "·", "0.4", "=", "−0.12"], ["", "", "", "", "Σk =", "−0.06"]]
     assert "from the loss" not in text
-    assert "makes w larger" in text  # ∂E/∂w < 0
+    assert "a step −η·∂En/∂w makes w larger" in text  # ∂Eₙ/∂w < 0
     html = panel.browser.toHtml()
     assert "#d6604d" in html and "#2166ac" not in html  # the negative gradient in red
 
@@ -346,11 +369,11 @@ def test_inspector_output_bias(qtbot):
     panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, 0, 4)
-    text = panel.text()
-    assert "bias of y1" in text and "outᵢ = 1" in text
-    assert "∂E/∂b\n=\nδⱼ · 1\n\n=\n0.3 · 1\n\n=\n0.3\n" in text
-    assert "∂E/∂outⱼ = 0.6  from the loss (j is an output)" in text.replace("\xa0", " ")
-    assert "Σₖ" not in text
+    text = panel.text().replace("\xa0", " ")
+    assert "bias of y1" in text and "j = y1  (outi = 1 for a bias)" in text and "sample n = 1 of 4" in text
+    assert tables(panel)[0][:3] == [["∂En/∂b", "=", "δj · 1"], ["", "=", "0.3 · 1"], ["", "=", "0.3"]]
+    assert "∂En/∂outj = 0.6  from the loss (j is an output)" in text
+    assert "Σk" not in text and "k =" not in text
     assert "makes b smaller" in text and "relative difference 6.7e−7" in text
     assert "#2166ac" in panel.browser.toHtml()  # positive: blue
 
@@ -366,58 +389,127 @@ def test_inspector_output_weight_negative_input(qtbot):
     assert "from the loss" in text and "relative difference 0\n" in text
 
 
-def batch_rule() -> ChainRule:
-    """Weight x1 → h1 over 4 samples, h1 feeding y1 and y2."""
-    out = np.array([0.0, 1.0, 0.5, 2.0])
-    f1 = np.array([0.25, 0.2, 0.1, 0.5])
-    d1, d2 = np.array([0.1, -0.2, 0.3, 0.0]), np.array([0.04, 0.0, -0.08, 0.12])
+def test_inspector_the_only_sample_is_all_samples(qtbot):
+    """With N = 1, E is the one sample's loss and ∂E/∂w its δ · out: no "mean of the samples" to choose."""
+    rule = ChainRule("h2->y1", "h2", "y1", True, 0.2, np.array([-0.5]), np.array([0.2]), np.array([1.0]),
+                     np.array([0.2]), (), -0.1, -0.1)
+    panel = ChainRulePanel()
+    qtbot.addWidget(panel)
+    panel.set_rule(rule, None, 1)
+    text = panel.text()
+    assert "the only sample (N = 1): E = E1 = 0.2" in text
+    assert tables(panel)[0][0] == ["∂E/∂w", "=", "δj · outi"]
+    assert "choose all samples" not in text and not panel.sample_spin.isEnabled()
+
+
+def batch_rule(n: int = 4) -> ChainRule:
+    """Weight x1 → h1 over ``n`` samples (the first four hand-picked), h1 feeding y1 and y2; each sample's own δ,
+    ∂E/∂w the mean of the products."""
+    rng = np.random.default_rng(5)
+    out = np.r_[[0.0, 1.0, 0.5, 2.0], rng.normal(size=n - 4)]
+    f1 = np.r_[[0.25, 0.2, 0.1, 0.5], rng.uniform(0, 1, n - 4)]
+    d1 = np.r_[[0.1, -0.2, 0.3, 0.0], rng.normal(size=n - 4)]
+    d2 = np.r_[[0.04, 0.0, -0.08, 0.12], rng.normal(size=n - 4)]
     dE = 0.5 * d1 - 0.3 * d2
     delta = dE * f1
-    g = float(np.sum(delta * out))
+    g = float(np.mean(delta * out))
     return ChainRule("x1->h1", "x1", "h1", False, 0.25, out, dE, f1, delta,
                      (Downstream("y1", 0.5, d1), Downstream("y2", -0.3, d2)), g, g + 1e-12)
 
 
 def test_inspector_batch(qtbot):
+    """All samples: ∂E/∂w = (1/N) Σₙ δⱼ⁽ⁿ⁾ outᵢ⁽ⁿ⁾ with each sample's own δ in a table whose last row, (1/N) Σₙ, is
+    ∂E/∂w; and how each δⱼ⁽ⁿ⁾ = (Σₖ wⱼₖ δₖ⁽ⁿ⁾) · f′ comes about, with each k's weight beneath its δₖ."""
     rule = batch_rule()
     panel = ChainRulePanel()
     qtbot.addWidget(panel)
     panel.set_rule(rule, None, 4)
     text = panel.text()
-    lines = text.splitlines()
-    assert "Σₙ over 4 samples: E = 0.25" in text
-    assert "Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾" in text
-    product = rule.delta * rule.out_src
-    assert rule.gradient == pytest.approx(-0.0473) and product.mean() == pytest.approx(-0.011825)
-    n_times_mean = f"4 × (−{-product.mean():.4g}) (N × mean)"
-    assert n_times_mean in text
-    assert lines[lines.index(n_times_mean) + 3] == "−0.0473"  # the exact total
-    means = {"∂E/∂outⱼ": rule.dE_dout.mean(), "∂outⱼ/∂netⱼ": rule.dout_dnet.mean(), "δⱼ": rule.delta.mean(),
-             "outᵢ": rule.out_src.mean(), "δⱼ · outᵢ": product.mean()}
-    for name, value in means.items():
-        i = len(lines) - 1 - lines[::-1].index(name)  # the row in the table of means (δⱼ also heads a formula)
-        assert lines[i + 1] == f"{value:.4g}".replace("-", "−"), name
-    # the mean of ∂E/∂outⱼ is Σₖ wⱼₖ · (mean δₖ), term by term
-    assert "mean ∂E/∂outⱼ = Σₖ wⱼₖ mean δₖ (j is hidden)" in text
-    i = lines.index("y1")
-    assert lines[i:i + 6] == ["y1", "0.5", "·", "0.05", "=", "0.025"]
-    assert lines[i + 6:i + 12] == ["y2", "−0.3", "·", "0.02", "=", "−0.006"]
-    assert lines[i + 17] == "0.019" and rule.dE_dout.mean() == pytest.approx(0.019)
-    assert "a mean of products is not the product of the means" in text
+    assert "all N = 4 samples: E = (1/N) Σn En = 0.25" in text  # E is the mean it is
+    gradient, products, deltas = tables(panel)
+    # hand-worked: products 0, −0.02, 0.0087, −0.036; Σ = −0.0473; ∂E/∂w = −0.0473 / 4 = −0.011825
+    assert gradient == [["∂E/∂w", "=", "(1/N) Σn δj(n) · outi(n)"], ["", "=", "(1/4) · (−0.0473)"],
+                        ["", "=", "−0.011825"], ["", "≈", "−0.011825 finite difference"]]
+    assert "each sample's own δj(n) = ∂En/∂netj (no 1/N in it):" in text
+    assert products == [["n", "δh1", "outx1", "δh1 · outx1", ""],
+                        ["1", "0.0095", "0", "0", ""], ["2", "−0.02", "1", "−0.02", ""],
+                        ["3", "0.0174", "0.5", "0.0087", ""], ["4", "−0.018", "2", "−0.036", ""],
+                        ["Σn", "", "", "−0.0473", ""], ["(1/N) Σn", "", "", "−0.011825", "= ∂E/∂w"]]
+    assert "(j is hidden)" in text and "δj(n) = (Σk wjk δk(n)) · ∂outj/∂netj" in text
+    assert deltas[0] == ["n", "δy1", "δy2", "Σk wjk δk", "∂outh1/∂neth1", "δh1"]
+    assert deltas[1] == ["wjk", "0.5", "−0.3", "", "", ""]
+    for r in range(4):
+        row = deltas[2 + r]
+        assert row[0] == str(r + 1)
+        assert [value(c) for c in row[1:]] == pytest.approx(
+            [rule.downstream[0].delta[r], rule.downstream[1].delta[r], rule.dE_dout[r], rule.dout_dnet[r],
+             rule.delta[r]], rel=5e-4, abs=1e-12)
+        assert value(row[3]) == pytest.approx(0.5 * value(row[1]) - 0.3 * value(row[2]), rel=1e-3, abs=1e-12)
+        assert row[5] == products[1 + r][1]  # the same δⱼ⁽ⁿ⁾ in both tables
+    assert "⋮" not in text and "not listed" not in text
+
+
+def test_inspector_batch_of_many_samples_lists_the_first(qtbot):
+    """200 samples: the first 8 rows, a row of ⋮ and a note on the ones left out; Σₙ and the mean are over all."""
+    rule = batch_rule(200)
+    panel = ChainRulePanel()
+    qtbot.addWidget(panel)
+    panel.set_rule(rule, None, 200)
+    text = panel.text()
+    _, products, deltas = tables(panel)
+    assert [row[0] for row in products] == ["n"] + [str(i) for i in range(1, 9)] + ["⋮", "Σn", "(1/N) Σn"]
+    assert [row[0] for row in deltas] == ["n", "wjk"] + [str(i) for i in range(1, 9)] + ["⋮"]
+    assert "samples 9 to 200 are not listed; Σn is over all 200" in text
+    assert value(products[-2][3]) == pytest.approx(np.sum(rule.terms), rel=1e-5)
+    assert value(products[-1][3]) == pytest.approx(rule.gradient, rel=1e-7)
+    assert abs(np.sum(rule.terms[:8]) - np.sum(rule.terms)) > 0.1  # the total is not that of the rows shown
+
+
+def test_inspector_hidden_neuron_with_many_downstream_neurons(qtbot):
+    """More neurons k than columns fit: the table keeps Σₖ wⱼₖ δₖ and says where the terms are."""
+    base = batch_rule()
+    downstream = base.downstream + (Downstream("y3", 1.0, np.zeros(4)),)
+    rule = ChainRule(base.name, base.src, base.dst, False, base.loss, base.out_src, base.dE_dout, base.dout_dnet,
+                     base.delta, downstream, base.gradient, base.numeric)
+    panel = ChainRulePanel()
+    qtbot.addWidget(panel)
+    panel.set_rule(rule, None, 4)
+    deltas = tables(panel)[2]
+    assert deltas[0] == ["n", "Σk wjk δk", "∂outh1/∂neth1", "δh1"]
+    assert "3 neurons k: choose a sample to see each one's term" in panel.text()
 
 
 def test_inspector_fits_the_dock(qtbot):
     panel = ChainRulePanel()
     shown(qtbot, panel, 330, 300)
-    panel.set_rule(batch_rule(), None, 200)
-    QTest.qWait(30)
-    assert panel.browser.horizontalScrollBar().maximum() == 0  # nothing cut off at the dock's width
-    panel.set_rule(hidden_rule(), 3, 200)
-    QTest.qWait(30)
-    assert panel.browser.horizontalScrollBar().maximum() == 0
+    for rule, sample, n in ((batch_rule(200), None, 200), (batch_rule(), None, 4), (hidden_rule(), 3, 200)):
+        panel.set_rule(rule, sample, n)
+        QTest.qWait(30)
+        assert panel.browser.horizontalScrollBar().maximum() == 0  # nothing cut off at the dock's width
     shown_colors = colors(panel)
-    assert sum(is_dark(c) for c in shown_colors) > 400  # text
+    assert sum(is_dark(c) for c in shown_colors) > 300  # text
     assert sum(c.name() == "#d6604d" for c in shown_colors) > 5  # the negative gradient
+
+
+def near(c: QColor, hex_color: str, tolerance: int = 60) -> bool:
+    want = QColor(hex_color)
+    return abs(c.red() - want.red()) + abs(c.green() - want.green()) + abs(c.blue() - want.blue()) < tolerance
+
+
+def test_inspector_indices_and_their_neurons_in_their_own_colours(qtbot):
+    """i, j and k (and the names of their neurons) are drawn in three colours, so outᵢ and outⱼ, and wⱼₖ, can be
+    told apart at the default font; the indices are real subscripts, not the small Unicode letters."""
+    panel = ChainRulePanel()
+    shown(qtbot, panel, 351, 600)
+    panel.set_rule(batch_rule(), None, 4)
+    QTest.qWait(30)
+    image = panel.grab().toImage()
+    pixels = [image.pixelColor(x, y) for x in range(image.width()) for y in range(image.height())]
+    for index, color in INDEX_COLORS.items():
+        assert sum(near(c, color) for c in pixels) > 30, index
+    html = panel.browser.toHtml()
+    assert not any(ch in panel.text() for ch in "ᵢⱼₖ⁽⁾")
+    assert "vertical-align:sub" in html and "vertical-align:super" in html
 
 
 def test_inspector_hint_without_a_rule(qtbot):
@@ -444,23 +536,26 @@ def test_sample_selector_emits_on_user_input(qtbot):
         panel.set_rule(batch_rule(), None, 5)  # setting the rule is no choice of the user's
         panel.set_rule(hidden_rule(), 3, 5)
         panel.set_rule(batch_rule(), None, 5)
-    assert spin.text() == "all samples" and (spin.minimum(), spin.maximum()) == (-1, 4)
+    assert spin.text() == "all samples" and (spin.minimum(), spin.maximum()) == (0, 5)
+    panel.set_rule(hidden_rule(), 3, 5)
+    assert spin.text() == "sample 4" and "sample n = 4 of 5" in panel.text()  # row 3 is sample 4
+    panel.set_rule(batch_rule(), None, 5)
     received = []
     panel.sigSampleChanged.connect(received.append)
     spin.setFocus()
     QTest.keyClick(spin, Qt.Key_Up)
     QTest.keyClick(spin, Qt.Key_Up)
-    assert received == [0, 1] and spin.text() == "sample 1"
+    assert received == [0, 1] and spin.text() == "sample 2"  # rows 0 and 1: samples 1 and 2
     QTest.keyClick(spin, Qt.Key_Down)
     QTest.keyClick(spin, Qt.Key_Down)
     assert received == [0, 1, 0, None] and spin.text() == "all samples"
     QTest.keyClick(spin, Qt.Key_Down)  # already at "all samples"
     assert received[-1] is None and len(received) == 4
     QTest.keyClick(spin, Qt.Key_A, Qt.ControlModifier)
-    QTest.keyClicks(spin, "3")
+    QTest.keyClicks(spin, "4")
     assert len(received) == 4  # no emission while typing...
     QTest.keyClick(spin, Qt.Key_Return)
-    assert received[-1] == 3  # ...but on Enter
+    assert received[-1] == 3  # ...but on Enter: sample 4 is row 3
     QTest.keyClick(spin, Qt.Key_End)
     QTest.keyClick(spin, Qt.Key_Up)
     assert received[-1] == 4
@@ -474,22 +569,92 @@ def test_sample_selector_emits_on_user_input(qtbot):
 
 # ---------------------------------------------------------------------------------------------- with the core
 def test_inspector_with_real_chain_rules(qtbot, xor):
+    """xor, every parameter: all samples show ∂E/∂w and its finite difference, and a table whose rows are the
+    single samples' own numbers (each sample's view shows its row's δ) and whose (1/N) Σₙ row is ∂E/∂w. Before,
+    the all-samples δ carried the 1/N and were a quarter of the single samples' δ."""
     network, x, t = xor
+    n = len(x)
     panel = ChainRulePanel()
     shown(qtbot, panel, 330, 300)
     for name in network.parameter_names():
         rule = chain_rule(network, x, t, name)
-        panel.set_rule(rule, None, len(x))
+        singles = [chain_rule(network, x[r : r + 1], t[r : r + 1], name) for r in range(n)]
+        panel.set_rule(rule, None, n)
         text = panel.text()
-        assert f"{rule.gradient:.6g}".replace("-", "−") in text and f"{rule.numeric:.6g}".replace("-", "−") in text
+        assert num(rule.gradient, 8) in text and num(rule.numeric, 8) in text
         assert ("from the loss" in text) == rule.is_output
         assert panel.browser.horizontalScrollBar().maximum() == 0
-        one = chain_rule(network, x[2:3], t[2:3], name)
-        panel.set_rule(one, 2, len(x))
-        text = panel.text()
-        assert f"{one.delta[0]:.4g}".replace("-", "−") in text
-        for term in one.downstream:
-            assert f"{term.weight * term.delta[0]:.4g}".replace("-", "−") in text
+        _, products, deltas = tables(panel)
+        rows = products[1 : n + 1]
+        for r, (row, one) in enumerate(zip(rows, singles)):
+            assert row[0] == str(r + 1)
+            assert value(row[1]) == pytest.approx(one.delta[0], rel=5e-4, abs=1e-12), (name, r)
+            assert value(row[-2 if rule.src is None else 3]) == pytest.approx(one.gradient, rel=5e-4, abs=1e-12)
+        # the column's mean is ∂E/∂w (and the mean of the single samples' gradients)
+        assert products[-1][0] == "(1/N) Σn" and products[-1][-1] in ("= ∂E/∂w", "= ∂E/∂b")
+        mean = value(products[-1][-2])
+        assert mean == pytest.approx(rule.gradient, rel=1e-7, abs=1e-12)
+        assert mean == pytest.approx(np.mean([one.gradient for one in singles]), rel=1e-7, abs=1e-12)
+        assert mean == pytest.approx(rule.numeric, rel=1e-6, abs=1e-10)
+        for r in range(n):
+            one = singles[r]
+            panel.set_rule(one, r, n)
+            assert f"sample n = {r + 1} of {n}" in panel.text()
+            single_tables = tables(panel)
+            assert single_tables[1][2][2] == products[1 + r][1] == deltas[-n + r][-1]  # δⱼ, the same text
+            assert len(single_tables) == (2 if rule.is_output else 3)
+            for term, cells in zip(one.downstream, single_tables[-1][1:]):
+                assert value(cells[5]) == pytest.approx(term.weight * term.delta[0], rel=5e-4, abs=1e-12)
+
+
+def test_inspector_shows_the_backprop_example_worked_by_hand(qtbot):
+    """Matt Mazur's example (one sample): E = 0.298371109, ∂E/∂w5 = 0.082167041 = 0.74136507 · 0.186815602 ·
+    0.593269992, ∂E/∂w1 = 0.000438568."""
+    doc = load_document(example_paths()["backprop_by_hand"])
+    data = make_dataset(doc.data, doc.network)
+    panel = ChainRulePanel()
+    shown(qtbot, panel, 351, 300)
+    panel.set_rule(chain_rule(doc.network, data.x_train, data.t_train, "h1->o1"), None, 1)
+    text = panel.text()
+    assert "E = E1 = 0.298371109" in text
+    gradient, local = tables(panel)
+    assert gradient[1][2] == "0.1385 · 0.5933" and gradient[2][2] == "0.082167041"
+    assert local[1][2] == "0.7414 · 0.1868"
+    panel.set_rule(chain_rule(doc.network, data.x_train, data.t_train, "i1->h1"), None, 1)
+    assert value(tables(panel)[0][2][2]) == pytest.approx(0.000438568, abs=5e-10)
+
+
+@pytest.mark.parametrize("example", ["xor", "circles"])
+def test_inspector_and_bpgui_inspect_number_the_samples_alike(qtbot, capsys, example):
+    """`bpgui inspect` prints δ[n] per sample numbered from 1; the panel's row n (all samples) and its view of
+    "sample n" show the same δ, for every neuron's bias (whose δ · 1 is its product)."""
+    from bpgui import cli
+
+    path = example_paths()[example]
+    assert cli.main(["inspect", str(path)]) == 0
+    lines = capsys.readouterr().out.split("\nneurons: ", 1)[1].split("\n\n", 1)[0].splitlines()
+    header = lines[1].split()
+    columns = {int(h[2:-1]): i for i, h in enumerate(header) if h.startswith("δ[")}
+    assert sorted(columns) == list(range(1, len(columns) + 1))
+    doc = load_document(path)
+    data = make_dataset(doc.data, doc.network)
+    x, t = data.x_train, data.t_train
+    panel = ChainRulePanel()
+    qtbot.addWidget(panel)
+    for line in lines[3:]:
+        cells = line.split()
+        rule = chain_rule(doc.network, x, t, f"{cells[0]}.bias")
+        panel.set_rule(rule, None, len(x))
+        products = tables(panel)[1]
+        assert float(cells[-1]) == pytest.approx(value(products[-1][-2]), rel=1e-5, abs=1e-10)  # mean δ
+        for sample, column in columns.items():
+            printed = float(cells[column])
+            assert products[sample][0] == str(sample)
+            assert value(products[sample][1]) == pytest.approx(printed, rel=5e-4, abs=1e-12)
+            row = sample - 1
+            panel.set_rule(chain_rule(doc.network, x[row : row + 1], t[row : row + 1], rule.name), row, len(x))
+            assert panel.sample_spin.text() == f"sample {sample}"
+            assert value(tables(panel)[1][2][2]) == pytest.approx(printed, rel=5e-4, abs=1e-12)
 
 
 def test_inspector_with_a_diverged_network(qtbot):
@@ -500,4 +665,4 @@ def test_inspector_with_a_diverged_network(qtbot):
     qtbot.addWidget(panel)
     panel.set_rule(rule, 0, 3)
     text = panel.text()
-    assert "E = inf" in text and "nan" in text and "a step" not in text
+    assert "En = inf" in text and "nan" in text and "a step" not in text

@@ -16,6 +16,7 @@ from bpgui.core.engine import Engine
 from bpgui.ui.document.document_model import DocumentModel
 from bpgui.ui.main_window import MainWindow
 from bpgui.ui.surface.surface_3d import NO_GL
+from bpgui.ui.text import num
 
 
 @pytest.fixture
@@ -219,8 +220,24 @@ def test_the_chain_rule_panel_explains_the_selected_weight(qtbot, window):
     text = w.chain_rule.text()
     g = engine_gradient(w, "x1->h1")
     assert "∂E/∂w" in text and "δ" in text
-    assert f"{g:.6g}".replace("-", "−") in text  # the gradient, and its finite-difference value beside it
+    assert num(g, 8) in text  # the gradient, and its finite-difference value beside it
     assert "finite difference" in text
+    # the per-sample table: sample 2's own δ and product; choosing sample 2 with the keyboard shows the same δ
+    d = w.model.doc.dataset()
+    one_grads = Engine(w.model.network).gradient(d.x_train[1:2], d.t_train[1:2])[1]
+    rows = [line for line in text.split("each sample's own", 1)[1].splitlines()]
+    i = rows.index("2")
+    delta_text, product_text = rows[i + 1], rows[i + 3]
+    assert float(delta_text.replace("−", "-")) == pytest.approx(one_grads["h1.bias"], rel=5e-4)
+    assert float(product_text.replace("−", "-")) == pytest.approx(one_grads["x1->h1"], rel=5e-4, abs=1e-12)
+    spin = w.chain_rule.sample_spin
+    spin.setFocus()
+    QTest.keyClick(spin, Qt.Key_Up)
+    QTest.keyClick(spin, Qt.Key_Up)
+    text = w.chain_rule.text()
+    assert spin.text() == "sample 2" and "sample n = 2 of 4" in text
+    assert f"=\n{delta_text}\n" in text.split("∂outj/∂netj", 1)[1]  # δⱼ = … = the row's δ
+    assert num(one_grads["x1->h1"], 8) in text  # ∂E₂/∂w, the sample's own
     w.scene.clearSelection()
     assert "Select an edge" in w.chain_rule.text()
 

@@ -13,7 +13,7 @@ matrix product and the whole gradient is one more:
   layer, so skip connections cost nothing extra.
 * Backward: ``∂E/∂out`` of layer j is ``W[cols_>j, rows_j]ᵀ @ D[cols_>j]`` where ``D`` holds δ = ∂E/∂net;
   then δ_j = ∂E/∂out_j ⊙ f'(net_j). The gradient is ``(D @ Aᵀ) ⊙ mask``, computed one layer's block at a
-  time.
+  time. E is the batch's mean loss, so ``D`` carries its 1/N (:class:`Evaluation` reports each sample's own δ).
 
 All buffers of a batch size live in a :class:`Workspace`, so a training step allocates nothing.
 """
@@ -77,20 +77,25 @@ class Workspace:
 
 @dataclass
 class Evaluation:
-    """One full forward and backward pass, with every intermediate value (sample-major, document order)."""
+    """One full forward and backward pass, with every intermediate value (sample-major, document order).
 
-    loss: float
+    Per-sample derivatives are each sample's own: δ⁽ⁿ⁾ = ∂Eₙ/∂net of the sample's loss Eₙ, without the 1/N of
+    E = (1/N) Σₙ Eₙ. So ∂E/∂p is the *mean* over the samples of δⱼ⁽ⁿ⁾ · ∂netⱼ/∂p (the engine's own buffers, on
+    the training path, hold δ/N instead; :meth:`Engine.evaluate` converts)."""
+
+    loss: float  # E = (1/N) Σₙ Eₙ
+    sample_loss: np.ndarray  # N values of Eₙ
     outputs: np.ndarray  # N × K (softmax probabilities for cross_entropy)
     net: dict[str, np.ndarray]  # per neuron, N values of its net input
     out: dict[str, np.ndarray]  # per neuron, N values of its output (inputs: the data)
-    delta: dict[str, np.ndarray]  # per non-input neuron, N values of ∂E/∂net
-    dE_dout: dict[str, np.ndarray]  # per non-input neuron, N values of ∂E/∂out
+    delta: dict[str, np.ndarray]  # per non-input neuron, N values of δ⁽ⁿ⁾ = ∂Eₙ/∂net
+    dE_dout: dict[str, np.ndarray]  # per non-input neuron, N values of ∂Eₙ/∂out
     dout_dnet: dict[str, np.ndarray]  # per non-input neuron, N values of f'(net)
     gradients: dict[str, float]  # per parameter, ∂E/∂p over the batch
 
     def chain(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Per-sample chain-rule factors of a parameter: (∂E/∂out_j, ∂out_j/∂net_j, ∂net_j/∂p), whose product
-        summed over the samples is ∂E/∂p."""
+        """Per-sample chain-rule factors of a parameter: (∂Eₙ/∂out_j, ∂out_j/∂net_j, ∂net_j/∂p), whose product
+        is ∂Eₙ/∂p; its mean over the samples is ∂E/∂p."""
         ref = parse_parameter_name(name)
         if isinstance(ref, tuple):
             src, dst = ref
@@ -235,16 +240,19 @@ class Engine:
                 act.derivative(n, o, fp)
         # from the loss, not δ / f'(net), which is 0/0 where f'(net) = 0 (e.g. a relu output at net < 0)
         dout_all[oc0:] = self.loss.dE_dout(ws.z, ws.y, ws.T)
+        # the buffers hold derivatives of E = (1/N) Σₙ Eₙ; each sample's own (of Eₙ) are N times as large
+        n = ws.n
         for nid, j in self.col.items():
             net[nid] = ws.NET[j].copy()
             out[nid] = ws.A[j + off].copy()
-            delta[nid] = ws.D[j].copy()
-            dE_dout[nid] = dout_all[j].copy()
+            delta[nid] = ws.D[j] * n
+            dE_dout[nid] = dout_all[j] * n
             dout_dnet[nid] = ws.FP[j].copy()
         outputs = self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
+        sample_loss = self.loss.sample_losses(ws.z, ws.y, ws.T)
         g = ws.G.reshape(-1)
         grads = {name: float(g[self.index[name]]) for name in self.parameter_names}
-        return Evaluation(e, outputs, net, out, delta, dE_dout, dout_dnet, grads)
+        return Evaluation(e, sample_loss, outputs, net, out, delta, dE_dout, dout_dnet, grads)
 
     # ------------------------------------------------------------------ parameters
     def get(self, name: str) -> float:

@@ -3,8 +3,8 @@
 * :func:`slice_1d` — E along one parameter with the others held still (the 1-D slice and its tangent);
 * :func:`directional_derivatives` — D_u E = ∇E · u for unit directions u in a plane of two parameters;
 * :func:`predict_step` — the first-order prediction ΔE ≈ Σ ∂E/∂pᵢ Δpᵢ of a step beside the actual ΔE;
-* :func:`chain_rule` — ∂E/∂w = Σₙ δⱼ · outᵢ with δⱼ = ∂E/∂outⱼ · f′(netⱼ) (and ∂E/∂outⱼ = Σₖ wⱼₖ δₖ for a hidden
-  neuron), per sample, with the finite-difference value beside it;
+* :func:`chain_rule` — ∂E/∂w = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾ with each sample's own δⱼ⁽ⁿ⁾ = ∂Eₙ/∂outⱼ · f′(netⱼ) (and
+  ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ⁽ⁿ⁾ for a hidden neuron), with the finite-difference value beside it;
 * :func:`gradient_noise` — how close to 0 a computed gradient can come by rounding alone (a stationary point);
 * :func:`optimizer_race` — several optimizers from the same weights, and the paths two parameters take.
 """
@@ -36,33 +36,45 @@ class StepPrediction:
 
 @dataclass(frozen=True)
 class Downstream:
-    """One term of ∂E/∂outⱼ = Σₖ wⱼₖ δₖ for a hidden neuron j."""
+    """One term of ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ⁽ⁿ⁾ for a hidden neuron j."""
 
     neuron: str  # k
     weight: float  # wⱼₖ
-    delta: np.ndarray  # δₖ per sample, shape (N,)
+    delta: np.ndarray  # δₖ⁽ⁿ⁾ = ∂Eₙ/∂netₖ per sample, shape (N,)
 
 
 @dataclass(frozen=True)
 class ChainRule:
-    """The chain rule for one parameter over N samples (N = 1 for a single sample). Arrays have shape (N,).
+    """The chain rule for one parameter over N samples (N = 1 for a single sample). Arrays have shape (N,), one
+    value per sample n, and are that sample's own: derivatives of its loss Eₙ, without the 1/N of the mean
+    E = (1/N) Σₙ Eₙ. The 1/N lives only in the last step:
 
-    For a weight i → j: ∂E/∂w = Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾; for the bias of j: ∂E/∂b = Σₙ δⱼ⁽ⁿ⁾ (out_src is all ones).
-    δⱼ = ∂E/∂outⱼ · ∂outⱼ/∂netⱼ; for a hidden j, ∂E/∂outⱼ = Σₖ wⱼₖ δₖ over ``downstream``. The 1/N of the loss's
-    average is inside the δ values (so the terms add up to the batch's gradient)."""
+    ∂E/∂w = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾ (the mean of :attr:`terms`); for the bias of j, ∂E/∂b = (1/N) Σₙ δⱼ⁽ⁿ⁾
+    (``out_src`` is all ones). δⱼ⁽ⁿ⁾ = ∂Eₙ/∂netⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ; for a hidden j,
+    ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ⁽ⁿ⁾ over ``downstream``. For one sample, E is that sample's Eₙ and ∂E/∂w its δ · out."""
 
     name: str  # the parameter, e.g. "x1->h1" or "h1.bias"
     src: str | None  # i (None for a bias)
     dst: str  # j
-    is_output: bool  # j is an output neuron (∂E/∂outⱼ comes from the loss)
-    loss: float  # E over these samples
-    out_src: np.ndarray  # outᵢ (ones for a bias)
-    dE_dout: np.ndarray  # ∂E/∂outⱼ
-    dout_dnet: np.ndarray  # ∂outⱼ/∂netⱼ = f′(netⱼ)
-    delta: np.ndarray  # δⱼ = ∂E/∂netⱼ
+    is_output: bool  # j is an output neuron (∂Eₙ/∂outⱼ comes from the loss)
+    loss: float  # E = (1/N) Σₙ Eₙ over these samples
+    out_src: np.ndarray  # outᵢ⁽ⁿ⁾ (ones for a bias)
+    dE_dout: np.ndarray  # ∂Eₙ/∂outⱼ
+    dout_dnet: np.ndarray  # ∂outⱼ/∂netⱼ = f′(netⱼ⁽ⁿ⁾)
+    delta: np.ndarray  # δⱼ⁽ⁿ⁾ = ∂Eₙ/∂netⱼ
     downstream: tuple[Downstream, ...]  # empty for an output neuron
-    gradient: float  # ∂E/∂p = Σₙ δⱼ · outᵢ
+    gradient: float  # ∂E/∂p = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾, as the engine computes it
     numeric: float  # the same by central finite differences of E
+
+    @property
+    def n(self) -> int:
+        """N, the number of samples."""
+        return len(self.delta)
+
+    @property
+    def terms(self) -> np.ndarray:
+        """∂Eₙ/∂p = δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾ per sample; their mean is ∂E/∂p."""
+        return self.delta * self.out_src
 
 
 def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: np.ndarray) -> np.ndarray:
@@ -133,16 +145,16 @@ ROUNDING_PER_LAYER = 64
 
 def gradient_noise(network: Network, x: np.ndarray, t: np.ndarray, names) -> dict[str, float]:
     """For each parameter in ``names``, how close to zero its computed ∂E/∂p can come by rounding alone:
-    ∂E/∂p is a sum over samples of chain-rule terms, each computed through the network's layers, so where the terms
-    cancel the sum is only known to about ROUNDING_PER_LAYER · layers · ε · Σₙ |termₙ| (ε: float64's unit
-    roundoff). A gradient whose size is below this is indistinguishable from 0: a stationary point."""
+    ∂E/∂p is the mean over samples of chain-rule terms, each computed through the network's layers, so where the
+    terms cancel the mean is only known to about ROUNDING_PER_LAYER · layers · ε · (1/N) Σₙ |termₙ| (ε: float64's
+    unit roundoff). A gradient whose size is below this is indistinguishable from 0: a stationary point."""
     for name in names:
         network.get_parameter(name)
     x, t = _samples(x, t)
     with np.errstate(all="ignore"):
         ev = Engine(network).evaluate(x, t)
         scale = ROUNDING_PER_LAYER * network.num_layers * np.finfo(np.float64).eps
-        return {name: float(scale * np.abs(np.prod(ev.chain(name), axis=0)).sum()) for name in names}
+        return {name: float(scale * np.abs(np.prod(ev.chain(name), axis=0)).mean()) for name in names}
 
 
 def optimizer_race(network: Network, data: TableData | GeneratorData, config: TrainingConfig,

@@ -10,6 +10,9 @@ Arrays are feature-major, as in the engine: ``z`` (net inputs), ``y`` (outputs) 
 ``cross_entropy``  E = −(1/N) Σₙ Σₖ tₙₖ log softmax(zₙ)ₖ, outputs must be linear; the reported outputs are the
                    softmax probabilities.
 
+Each is the mean E = (1/N) Σₙ Eₙ of the samples' own losses Eₙ (for mse, Eₙ = (1/K) Σₖ (tₙₖ − yₙₖ)²):
+:meth:`Loss.sample_losses` gives the Eₙ.
+
 A loss either gives ∂E/∂y, which the engine multiplies by f'(net) (``fused = False``), or, for bce and
 cross-entropy, gives δ = ∂E/∂net of the output neurons directly (``fused = True``), which is both simpler
 and numerically safer.
@@ -38,6 +41,10 @@ class Loss:
         """What the network reports as its outputs for this loss (a new array)."""
         return np.array(y)
 
+    def sample_losses(self, z, y, t) -> np.ndarray:
+        """Eₙ, each sample's own loss, shape (N,); E is their mean (for the explain views; not on the hot path)."""
+        raise NotImplementedError
+
     def dE_dout(self, z, y, t):
         """∂E/∂out of each output neuron, per sample (for the chain-rule views; not on the hot path)."""
         ws = self.workspace(*y.shape)
@@ -57,6 +64,9 @@ class HalfSSE(Loss):
         grad *= 1.0 / n
         return e
 
+    def sample_losses(self, z, y, t):
+        return 0.5 * np.sum((y - t) ** 2, axis=0)
+
 
 class MSE(Loss):
     name = "mse"
@@ -68,6 +78,9 @@ class MSE(Loss):
         e = float(np.vdot(grad, grad)) * scale
         grad *= 2.0 * scale
         return e
+
+    def sample_losses(self, z, y, t):
+        return np.mean((y - t) ** 2, axis=0)
 
 
 class BCE(Loss):
@@ -83,6 +96,9 @@ class BCE(Loss):
         np.subtract(y, t, out=grad)
         grad *= 1.0 / n
         return e
+
+    def sample_losses(self, z, y, t):
+        return np.sum(np.logaddexp(z, 0.0) - t * z, axis=0)
 
     def dE_dout(self, z, y, t):
         n = y.shape[1]
@@ -120,6 +136,11 @@ class CrossEntropy(Loss):
         grad -= t
         grad *= 1.0 / n
         return e
+
+    def sample_losses(self, z, y, t):
+        m = np.max(z, axis=0)
+        log_sum_exp = m + np.log(np.sum(np.exp(z - m), axis=0))
+        return log_sum_exp * np.sum(t, axis=0) - np.sum(t * z, axis=0)
 
     def outputs(self, z, y):
         k, n = z.shape

@@ -1,5 +1,10 @@
-"""The chain rule with numbers for one parameter: ∂E/∂w = Σₙ δⱼ · outᵢ, δⱼ = ∂E/∂outⱼ · ∂outⱼ/∂netⱼ and, for a hidden
-neuron j, ∂E/∂outⱼ = Σₖ wⱼₖ δₖ, for one sample or summed over all of them, beside the finite-difference value."""
+"""The chain rule with numbers for one parameter, in one convention: sample n has its own loss Eₙ and its own
+δⱼ⁽ⁿ⁾ = ∂Eₙ/∂netⱼ (no 1/N in it); E = (1/N) Σₙ Eₙ is their mean, so ∂E/∂w = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾.
+
+For one sample: ∂Eₙ/∂w = δⱼ · outᵢ, δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ and, for a hidden neuron j,
+∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ. For all samples: a table of every sample's δⱼ⁽ⁿ⁾, outᵢ⁽ⁿ⁾ and their product, whose mean
+is ∂E/∂w, and one of how each δⱼ⁽ⁿ⁾ comes about; a sample's row shows the numbers its own view shows. Both beside
+the finite-difference value. Samples are numbered from 1 on screen, as ``bpgui inspect`` numbers them."""
 
 from __future__ import annotations
 
@@ -19,6 +24,18 @@ HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its g
 INTERVAL = 0.25
 POSITIVE, NEGATIVE, MUTED = POSITIVE_COLOR, NEGATIVE_COLOR, MUTED_COLOR
 MONO = "font-family: 'DejaVu Sans Mono', monospace;"
+#: the indices i (the source neuron), j (the neuron of the parameter) and k (the neurons j feeds), and their neurons'
+#: names, each in its own colour: at the default font a subscript i and j are hard to tell apart by shape alone
+INDEX_COLORS = {"i": "#1b7837", "j": "#762a83", "k": "#b35806"}
+#: "all samples" lists every sample up to MAX_ROWS; beyond, the first SHOWN_ROWS (the sums are over all of them)
+MAX_ROWS = 10
+SHOWN_ROWS = 8
+#: up to this many neurons k get a column of their own δₖ in the table of how δⱼ comes about (more do not fit)
+MAX_DOWNSTREAM_COLUMNS = 2
+#: pixels between the columns of numbers
+GAP = 7
+#: significant digits of E, and of ∂E/∂p and its finite-difference value (enough for Mazur's worked example)
+LOSS_DIGITS, GRADIENT_DIGITS = 9, 8
 
 
 def para(html: str, gap: int = 8, color: str = TEXT_COLOR) -> str:
@@ -28,34 +45,64 @@ def para(html: str, gap: int = 8, color: str = TEXT_COLOR) -> str:
 
 def mono(x: float, digits: int = 4) -> str:
     """A number in the monospace font."""
-    return f"<span style=\"{MONO}\">{num(x, digits)}</span>"
+    return f"<span style=\"{MONO}\">{num(x + 0.0, digits)}</span>"  # + 0.0: −0.0 (as in −0.3 · 0) shows as 0
 
 
-def signed(x: float, digits: int = 6) -> str:
+def signed(x: float, digits: int = GRADIENT_DIGITS) -> str:
     """The gradient in bold, blue if positive and red if negative."""
     color = POSITIVE if x > 0 else NEGATIVE if x < 0 else TEXT_COLOR
     return f"<b style=\"color:{color}; {MONO}\">{num(x, digits)}</b>"
 
 
-def factor(x: float) -> str:
+def factor(x: float, digits: int = 4) -> str:
     """A second factor of a product: in parentheses if negative."""
-    return f"({mono(x)})" if x < 0 else mono(x)
+    return f"({mono(x, digits)})" if x < 0 else mono(x, digits)
 
 
-def table(rows: list[tuple[str, ...]], align: str = "rcl", margin: int = 8) -> str:
+def muted(html: str) -> str:
+    return f"<span style='color:{MUTED}'>{html}</span>"
+
+
+def table(rows: list[tuple[str, ...]], align: str = "rcl", margin: int = 8, header: bool = False, gap: int = 0) -> str:
     """An HTML table of ``rows``, column c aligned by ``align[c]`` (l, c or r), ``margin`` pixels above the next
-    block."""
+    block; with ``header``, the first row is muted; ``gap`` pixels more before each column but the first."""
     sides = {"l": "left", "c": "center", "r": "right"}
-    cells = "".join("<tr>" + "".join(f"<td align='{sides[a]}'>{c}</td>" for a, c in zip(align, row)) + "</tr>"
-                    for row in rows)
+    pad = f" style='padding-left:{gap}px; padding-right:0px'" if gap else ""
+    cells = "".join("<tr>" + "".join(f"<td align='{sides[a]}'{pad if c_ else ''}>"
+                                     f"{muted(c) if header and r == 0 else c}</td>"
+                                     for c_, (a, c) in enumerate(zip(align, row))) + "</tr>"
+                    for r, row in enumerate(rows))
     return f"<table cellspacing='0' cellpadding='2' style='margin-bottom:{margin}px'>{cells}</table>"
+
+
+def ix(letters: str) -> str:
+    """Subscript indices, i, j and k each in its colour: ``"w" + ix("jk")`` is wⱼₖ, ``"E" + ix("n")`` is Eₙ."""
+    return "<sub>" + "".join(f"<span style='color:{INDEX_COLORS[c]}'>{c}</span>" if c in INDEX_COLORS else c
+                             for c in letters) + "</sub>"
+
+
+def who(neuron: str, index: str) -> str:
+    """A neuron's name in the colour of its index."""
+    return f"<span style='color:{INDEX_COLORS[index]}'>{rich_name(neuron)}</span>"
+
+
+def named(symbol: str, neuron: str, index: str) -> str:
+    """A symbol with a neuron's name as its subscript, in the colour of its index: δ with h1 beneath."""
+    return f"{symbol}<sub>{who(neuron, index)}</sub>"
+
+
+#: the symbols of the formulas
+SUP_N = "<sup>(n)</sup>"
+D_J, D_K, OUT_I, OUT_J, NET_J, W_JK = (f"δ{ix('j')}", f"δ{ix('k')}", f"out{ix('i')}", f"out{ix('j')}",
+                                       f"net{ix('j')}", f"w{ix('jk')}")
+SUM_N, SUM_K, E_N = f"Σ{ix('n')}", f"Σ{ix('k')}", f"E{ix('n')}"
 
 
 class ChainRulePanel(QWidget):
     """The chain rule behind one parameter's gradient, with the numbers of one sample or of all of them. Choosing
-    a sample emits ``sigSampleChanged`` (None for all samples). After :meth:`follow`, the panel shows the
-    parameter selected on the canvas and keeps it up to date as training goes; else the owner calls
-    :meth:`set_rule`."""
+    a sample emits ``sigSampleChanged`` with its row in the data (0 for the sample shown as "sample 1"; None for
+    all samples). After :meth:`follow`, the panel shows the parameter selected on the canvas and keeps it up to
+    date as training goes; else the owner calls :meth:`set_rule`."""
 
     sigSampleChanged = Signal(object)
     #: a message for the status bar (when the chain rule cannot be worked out)
@@ -70,7 +117,8 @@ class ChainRulePanel(QWidget):
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.setSpecialValueText("all samples")
         self.sample_spin.setKeyboardTracking(False)
-        self.sample_spin.setToolTip("the chain rule for one sample, or summed over all samples")
+        self.sample_spin.setToolTip("the chain rule for one sample, or for E, the mean over all samples (samples "
+                                    "are numbered from 1, as in bpgui inspect)")
         self.sample_spin.valueChanged.connect(self._sample_changed)
         self.browser = QTextBrowser()
         self.browser.setOpenLinks(False)
@@ -132,10 +180,11 @@ class ChainRulePanel(QWidget):
         return self.browser.toPlainText()
 
     def set_rule(self, rule: ChainRule | None, sample: int | None, n_samples: int) -> None:
-        """Show ``rule``, computed for ``sample`` (None: over all ``n_samples`` samples); None shows a hint."""
+        """Show ``rule``, computed for the sample in row ``sample`` (None: over all ``n_samples`` samples); None
+        shows a hint."""
         self.sample_spin.blockSignals(True)
-        self.sample_spin.setRange(-1, max(n_samples - 1, -1))
-        self.sample_spin.setValue(-1 if sample is None else sample)
+        self.sample_spin.setRange(0, n_samples)  # 0 is "all samples"; sample n (from 1) is row n − 1
+        self.sample_spin.setValue(0 if sample is None else sample + 1)
         self.sample_spin.blockSignals(False)
         self.sample_spin.setEnabled(rule is not None and n_samples > 1)
         if rule is None:
@@ -144,69 +193,141 @@ class ChainRulePanel(QWidget):
         self.browser.setHtml(self._html(rule, sample, n_samples))
 
     def _sample_changed(self, value: int) -> None:
-        self.sigSampleChanged.emit(None if value < 0 else value)
+        self.sigSampleChanged.emit(None if value < 1 else value - 1)
 
     # ------------------------------------------------------------------ text
     def _html(self, rule: ChainRule, sample: int | None, n_samples: int) -> str:
         p = "b" if rule.src is None else "w"
-        src, dst = rich_name(rule.src or ""), rich_name(rule.dst)
         if rule.src is None:
-            title = f"<b>bias of {dst}</b> &nbsp;(j = {dst}, outᵢ = 1)"
+            title = f"<b>bias of {who(rule.dst, 'j')}</b>"
+            names = f"j = {who(rule.dst, 'j')} &nbsp;({OUT_I} = 1 for a bias)"
         else:
-            title = f"<b>weight {src} → {dst}</b> &nbsp;(i = {src}, j = {dst})"
-        n = len(rule.delta)
+            title = f"<b>weight {who(rule.src, 'i')} → {who(rule.dst, 'j')}</b>"
+            names = f"i = {who(rule.src, 'i')}, &nbsp;j = {who(rule.dst, 'j')}"
+        ks = [who(d.neuron, "k") for d in rule.downstream]
+        if ks:
+            names += f", &nbsp;k = {ks[0]}" if len(ks) == 1 else f", &nbsp;k ∈ {{{', '.join(ks)}}}"
+        loss = mono(rule.loss, LOSS_DIGITS)
         if sample is not None:
-            scope = f"sample {sample} of {n_samples}: E = {mono(rule.loss)}"
+            scope = f"sample n = {sample + 1} of {n_samples}, its own loss: {E_N} = {loss}"
+        elif rule.n == 1:
+            scope = f"the only sample (N = 1): E = E{ix('1')} = {loss}"
         else:
-            scope = f"Σₙ over {n} sample{'s' if n != 1 else ''}: E = {mono(rule.loss)}"
-        parts = [para(f"{title}<br><span style='color:{MUTED}'>{scope}</span>")]
-        parts += self._single(rule, p) if n == 1 else self._batch(rule, p, n)
+            scope = f"all N = {rule.n} samples: E = (1/N) {SUM_N} {E_N} = {loss}"
+        parts = [para(f"{title}<br>{names}<br>{muted(scope)}")]
+        if rule.n > 1:
+            parts += self._batch(rule, p)
+        else:
+            parts += self._single(rule, p, "E" if sample is None else E_N, n_samples)
         return "".join(parts)
 
     @staticmethod
-    def _gradient(rule: ChainRule, p: str, formula: str, numbers: str) -> str:
-        """∂E/∂p: its formula, with numbers, its value and the finite-difference value beneath it; what a step
-        does."""
+    def _gradient(rule: ChainRule, lhs: str, formula: str, numbers: str, notes: tuple[str, ...] = ()) -> str:
+        """``lhs`` (∂E/∂p or ∂Eₙ/∂p): its formula, with numbers, its value and the finite-difference value beneath
+        it; what a step does."""
         g = rule.gradient
-        rows = [(f"∂E/∂{p}", "=", formula), ("", "=", numbers), ("", "=", signed(g)),
-                ("", "≈", f"{mono(rule.numeric, 6)} <span style='color:{MUTED}'>finite difference</span>")]
-        notes = [f"relative difference {num(relative_difference(g, rule.numeric), 2)}"]
+        rows = [(lhs, "=", formula), ("", "=", numbers), ("", "=", signed(g)),
+                ("", "≈", f"{mono(rule.numeric, GRADIENT_DIGITS)} {muted('finite difference')}")]
+        lines = [f"relative difference {num(relative_difference(g, rule.numeric), 2)}"]
         if not math.isnan(g):
+            p = "b" if rule.src is None else "w"
             effect = f"makes {p} smaller" if g > 0 else f"makes {p} larger" if g < 0 else f"leaves {p} where it is"
-            notes.append(f"a step −η·∂E/∂{p} {effect}")
-        return table(rows, margin=2) + para("<br>".join(notes), color=MUTED)
+            lines.append(f"a step −η·{lhs} {effect}")
+        return table(rows, margin=2) + para("<br>".join(lines + list(notes)), color=MUTED)
 
-    def _single(self, rule: ChainRule, p: str) -> list[str]:
+    def _single(self, rule: ChainRule, p: str, e: str, n_samples: int) -> list[str]:
+        """One sample: ∂e/∂p = δⱼ · outᵢ, where e is E (the only sample) or Eₙ."""
         delta, out, dE, f1 = rule.delta[0], rule.out_src[0], rule.dE_dout[0], rule.dout_dnet[0]
-        gradient = self._gradient(rule, p, f"δⱼ · {'1' if rule.src is None else 'outᵢ'}",
-                                  f"{mono(delta)} · {factor(out)}")
-        local = table([("δⱼ", "=", "∂E/∂outⱼ · ∂outⱼ/∂netⱼ"),
+        notes = () if e == "E" else (f"∂E/∂{p} is the mean of the {n_samples} samples' ∂{E_N}/∂{p}: "
+                                     "choose all samples to see them",)
+        gradient = self._gradient(rule, f"∂{e}/∂{p}", f"{D_J} · {'1' if rule.src is None else OUT_I}",
+                                  f"{mono(delta)} · {factor(out)}", notes)
+        local = table([(D_J, "=", f"∂{e}/∂{OUT_J} · ∂{OUT_J}/∂{NET_J}"),
                        ("", "=", f"{mono(dE)} · {factor(f1)}"),
                        ("", "=", mono(delta))])
-        return [gradient, local, self._upstream(rule, dE, [d.delta[0] for d in rule.downstream])]
-
-    def _batch(self, rule: ChainRule, p: str, n: int) -> list[str]:
-        product = rule.delta * rule.out_src
-        gradient = self._gradient(rule, p, f"Σₙ δⱼ⁽ⁿ⁾ · {'1' if rule.src is None else 'outᵢ⁽ⁿ⁾'}",
-                                  f"{n} × {factor(product.mean())} <span style='color:{MUTED}'>(N × mean)</span>")
-        rows = [("∂E/∂outⱼ", mono(rule.dE_dout.mean())), ("∂outⱼ/∂netⱼ", mono(rule.dout_dnet.mean())),
-                ("δⱼ", mono(rule.delta.mean()))]
-        if rule.src is not None:
-            rows += [("outᵢ", mono(rule.out_src.mean())), ("δⱼ · outᵢ", mono(product.mean()))]
-        means = (para(f"means over the {n} samples <span style='color:{MUTED}'>(a mean of products is not the "
-                      "product of the means: choose a sample to see the products)</span>", gap=2) + table(rows, "lr"))
-        upstream = self._upstream(rule, rule.dE_dout.mean(), [d.delta.mean() for d in rule.downstream], mean=True)
-        return [gradient, means, upstream]
+        return [gradient, local, self._upstream(rule, e, dE)]
 
     @staticmethod
-    def _upstream(rule: ChainRule, dE: float, deltas: list[float], mean: bool = False) -> str:
-        """Where ∂E/∂outⱼ comes from: the loss (output j) or Σₖ wⱼₖ δₖ, one row per downstream neuron k."""
-        of = "mean " if mean else ""
+    def _upstream(rule: ChainRule, e: str, dE: float) -> str:
+        """Where ∂e/∂outⱼ of the one sample comes from: the loss (output j) or Σₖ wⱼₖ δₖ, one row per downstream
+        neuron k."""
         if rule.is_output:
-            return para(f"{of}∂E/∂outⱼ = {mono(dE)} &nbsp;from the loss (j is an output)")
-        head = para(f"{of}∂E/∂outⱼ = Σₖ wⱼₖ {of}δₖ (j is hidden)", gap=2)
-        rows = [("k", "wⱼₖ", "", f"{of}δₖ", "", f"wⱼₖ {of}δₖ")]
-        rows += [(rich_name(term.neuron), mono(term.weight), "·", mono(d), "=", mono(term.weight * d))
-                 for term, d in zip(rule.downstream, deltas)]
-        rows.append(("", "", "", "", "Σₖ =", f"<b>{mono(dE)}</b>"))
-        return head + table(rows, "lrcrcr")
+            return para(f"∂{e}/∂{OUT_J} = {mono(dE)} &nbsp;from the loss (j is an output)")
+        head = para(f"∂{e}/∂{OUT_J} = {SUM_K} {W_JK} {D_K} &nbsp;(j is hidden)", gap=2)
+        rows = [("k", W_JK, "", D_K, "", f"{W_JK} {D_K}")]
+        rows += [(who(term.neuron, "k"), mono(term.weight), "·", mono(term.delta[0]), "=",
+                  mono(term.weight * term.delta[0])) for term in rule.downstream]
+        rows.append(("", "", "", "", f"{SUM_K} =", f"<b>{mono(dE)}</b>"))
+        return head + table(rows, "lrcrcr", header=True, gap=4)
+
+    # ------------------------------------------------------------------ all samples
+    @staticmethod
+    def _shown(n: int) -> tuple[range, str]:
+        """The rows listed of ``n`` samples, and a note on the ones left out ("" if none is)."""
+        if n <= MAX_ROWS:
+            return range(n), ""
+        return range(SHOWN_ROWS), f"samples {SHOWN_ROWS + 1} to {n} are not listed"
+
+    def _batch(self, rule: ChainRule, p: str) -> list[str]:
+        n = rule.n
+        terms = rule.terms
+        total = math.fsum(terms)
+        of = "" if rule.src is None else f" · {OUT_I}{SUP_N}"
+        gradient = self._gradient(rule, f"∂E/∂{p}", f"(1/N) {SUM_N} {D_J}{SUP_N}{of}",
+                                  f"(1/{n}) · {factor(total, 6)}")
+        return [gradient, self._products(rule, total), self._deltas(rule)]
+
+    def _products(self, rule: ChainRule, total: float) -> str:
+        """Each sample's δⱼ⁽ⁿ⁾, outᵢ⁽ⁿ⁾ and their product; the sum of the products, and its mean ∂E/∂p."""
+        n = rule.n
+        rows_shown, left_out = self._shown(n)
+        d_j = named("δ", rule.dst, "j")
+        head = para(f"each sample's own {D_J}{SUP_N} = ∂{E_N}/∂{NET_J} (no 1/N in it):", gap=2)
+        if rule.src is None:
+            rows = [("n", d_j)] + [(str(r + 1), mono(rule.delta[r])) for r in rows_shown]
+            blank = ()
+        else:
+            out_i = named("out", rule.src, "i")
+            rows = [("n", d_j, out_i, f"{d_j} · {out_i}")]
+            rows += [(str(r + 1), mono(rule.delta[r]), mono(rule.out_src[r]), mono(rule.terms[r]))
+                     for r in rows_shown]
+            blank = ("", "")
+        if left_out:
+            rows.append(("⋮",) * len(rows[0]))
+        rows.append((SUM_N,) + blank + (mono(total, 6),))
+        rows.append((f"(1/N) {SUM_N}",) + blank + (signed(total / n), f"= ∂E/∂{'b' if rule.src is None else 'w'}"))
+        align = "r" * len(rows[0]) + "l"
+        return head + self._table_and_notes(rows, align, [f"{left_out}; {SUM_N} is over all {n}"] if left_out else [])
+
+    @staticmethod
+    def _table_and_notes(rows: list[tuple[str, ...]], align: str, notes: list[str]) -> str:
+        """A table of numbers (its first row the header), and any notes beneath it."""
+        numbers = table(rows, align, margin=2 if notes else 8, header=True, gap=GAP)
+        return numbers + (para("<br>".join(notes), color=MUTED) if notes else "")
+
+    def _deltas(self, rule: ChainRule) -> str:
+        """How each sample's δⱼ comes about: δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ, and for a hidden j,
+        ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ."""
+        rows_shown, left_out = self._shown(rule.n)
+        notes = [left_out] if left_out else []
+        j = rule.dst
+        d_j, f1 = named("δ", j, "j"), f"∂{named('out', j, 'j')}/∂{named('net', j, 'j')}"
+        if rule.is_output:
+            head = para(f"{D_J}{SUP_N} = ∂{E_N}/∂{OUT_J} · ∂{OUT_J}/∂{NET_J} (j is an output):", gap=2)
+            notes.insert(0, f"∂{E_N}/∂{OUT_J} comes from the loss")
+            rows = [("n", f"∂{E_N}/∂{named('out', j, 'j')}", f1, d_j)]
+            rows += [(str(r + 1), mono(rule.dE_dout[r]), mono(rule.dout_dnet[r]), mono(rule.delta[r]))
+                     for r in rows_shown]
+        else:
+            terms = rule.downstream if len(rule.downstream) <= MAX_DOWNSTREAM_COLUMNS else ()
+            head = para(f"{D_J}{SUP_N} = ({SUM_K} {W_JK} {D_K}{SUP_N}) · ∂{OUT_J}/∂{NET_J} (j is hidden):", gap=2)
+            rows = [("n",) + tuple(named("δ", t.neuron, "k") for t in terms) + (f"{SUM_K} {W_JK} {D_K}", f1, d_j)]
+            if terms:  # each k's weight beneath its δₖ
+                rows.append((W_JK,) + tuple(mono(t.weight) for t in terms) + ("", "", ""))
+            rows += [(str(r + 1),) + tuple(mono(t.delta[r]) for t in terms)
+                     + (mono(rule.dE_dout[r]), mono(rule.dout_dnet[r]), mono(rule.delta[r])) for r in rows_shown]
+            if not terms:
+                notes.append(f"{len(rule.downstream)} neurons k: choose a sample to see each one's term")
+        if left_out:
+            rows.append(("⋮",) * len(rows[0]))
+        return head + self._table_and_notes(rows, "r" * len(rows[0]), notes)
