@@ -182,7 +182,7 @@ def test_the_exported_surface_has_its_caption(qtbot, make_window, tmp_path):
     assert sum(c < 100 for c in dark) > 50  # text under the plot
     svg = (tmp_path / "s.svg")
     w.exports.export_view("surface", svg)
-    assert "every other parameter held" in svg.read_text()
+    assert "the other parameters held" in svg.read_text()
 
 
 def QColorAt(img, x, y) -> int:  # noqa: N802 - a colour's lightness

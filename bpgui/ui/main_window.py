@@ -132,7 +132,7 @@ class MainWindow(QMainWindow):
             w, h = self.width(), self.height()
             self.resizeDocks([training, surface], [max(300, int(0.26 * w)), max(300, int(0.36 * w))], Qt.Horizontal)
             self.resizeDocks([training, properties], [int(0.62 * h), int(0.38 * h)], Qt.Vertical)
-            self.resizeDocks([surface, loss], [int(0.58 * h), int(0.42 * h)], Qt.Vertical)
+            self.resizeDocks([surface, loss], [int(0.64 * h), int(0.36 * h)], Qt.Vertical)
 
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:

@@ -28,6 +28,9 @@ def style_plot(plot: pg.PlotItem) -> None:
         axis.setPen(TEXT_COLOR)
         axis.setTextPen(TEXT_COLOR)
         axis.enableAutoSIPrefix(False)
+        # room for the widest tick labels seen, kept: an axis that narrows and widens as the ticks change lets
+        # its title run into the tick labels for a frame
+        axis.setStyle(autoReduceTextSpace=False)
 
 
 def grid_rect(gx: np.ndarray, gy: np.ndarray) -> QRectF:

@@ -150,6 +150,13 @@ class DocumentModel(QObject):
                 self._dataset, self.data_problem = None, str(e)
         return self._dataset
 
+    def align_positions(self, column_x: Callable[[int], float]) -> None:
+        """Every neuron's x at its layer's column ``column_x(layer)``, as the canvas draws it (a file may come from a
+        version whose columns were further apart): when a document is opened, before any undo step."""
+        for nid, (_x, y) in list(self.positions.items()):
+            if nid in self.network.neurons:
+                self.positions[nid] = (column_x(self.network.neurons[nid].layer), y)
+
     def add_positions(self, positions: Positions) -> None:
         """Places for neurons that have none yet (where the canvas draws them by default): not an undo step, and
         not announced either, since nothing on show moves. Moving a neuron is an :meth:`edit`."""

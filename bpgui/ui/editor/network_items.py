@@ -23,7 +23,7 @@ from ...core.activations import ACTIVATIONS
 from ...core.network import Network, weight_name
 from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
 
-COLUMN = 190.0  # distance between layer columns
+COLUMN = 150.0  # distance between layer columns
 ROW = 78.0  # default distance between neurons in a column
 RADIUS = 22.0
 KNOB = 6.0
@@ -41,8 +41,33 @@ AXIS_HALO = QColor(253, 174, 97, 110)  # the surface's chosen parameters
 GRAD_UP = QColor("#7b3294")  # ∂E/∂w > 0: descent lowers the weight
 GRAD_DOWN = QColor("#008837")  # ∂E/∂w < 0: descent raises the weight
 
+#: text on the canvas: at the window's default size the canvas is drawn at about its own scale, so these read as
+#: large as the panels' text
+ID_FONT = ("DejaVu Sans", 11)
+SMALL_FONT = ("DejaVu Sans", 8.5)
+#: where along an edge (0: its source, 1: its target) the surface's axis letter sits, and the places a weight
+#: label may take, the first free one (fanning edges crowd near their shared neuron; the letter takes its own spot)
+AXIS_AT = 0.3
+LABEL_AT = (0.62, 0.5, 0.74, 0.42, 0.84)
+#: an edge can be grabbed this many screen pixels away from its line, at any zoom
+GRAB_PIXELS = 7.0
+
 GLYPHS = {"linear": "lin", "sigmoid": "σ", "tanh": "tanh", "relu": "ReLU", "leaky_relu": "lReLU",
           "softplus": "s+", "gaussian": "gauss"}
+
+
+def font(spec: tuple[str, float], bold: bool = False) -> QFont:
+    f = QFont(spec[0])
+    f.setPointSizeF(spec[1])
+    f.setBold(bold)
+    return f
+
+
+def view_scale(item: QGraphicsItem) -> float:
+    """Screen pixels per scene unit in the first view of the item's scene (1 without one)."""
+    scene = item.scene()
+    views = scene.views() if scene is not None else []
+    return views[0].transform().m11() if views else 1.0
 
 
 def column_x(layer: int) -> float:
@@ -93,10 +118,11 @@ class EdgeItem(QGraphicsPathItem):
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
         self.label = WeightLabel(self)
-        self.label.setFont(QFont("DejaVu Sans", 8))
+        self.label.setFont(font(SMALL_FONT))
         self.label.setBrush(QColor("#333333"))
         self.label.setVisible(False)
         self._p1 = self._p2 = QPointF()
+        self.label_t = LABEL_AT[0]
         self.axis: str | None = None  # "x" or "y" when the surface shows this weight
         self.gradient: float | None = None  # ∂E/∂w, when the gradient overlay is on
         self.gradient_scale = 1.0  # the largest |∂E/∂w| of the network (full width)
@@ -113,11 +139,26 @@ class EdgeItem(QGraphicsPathItem):
         self.setPath(path)
         self._place_label()
 
-    def _place_label(self):
-        t = 0.62  # nearer the target, so labels of edges fanning out of one neuron do not pile up
-        mid = self._p1 * (1 - t) + self._p2 * t
+    def point_at(self, t: float) -> QPointF:
+        """The point a share ``t`` of the way from the source's rim to the target's."""
+        return self._p1 * (1 - t) + self._p2 * t
+
+    def label_rect_at(self, t: float) -> QRectF:
+        """Where the weight label would be, in scene coordinates, with its centre a share ``t`` along the edge."""
+        mid = self.point_at(t)
         r = self.label.boundingRect()
-        self.label.setPos(mid.x() - r.width() / 2, mid.y() - r.height() - 2)
+        return QRectF(mid.x() - r.width() / 2 - 2, mid.y() - r.height() / 2, r.width() + 4, r.height())
+
+    def _place_label(self, t: float | None = None) -> None:
+        """The label centred on the edge, ``t`` of the way along (default: the place it has)."""
+        self.label_t = self.label_t if t is None else t
+        rect = self.label_rect_at(self.label_t)
+        self.label.setPos(rect.left() + 2, rect.top())
+
+    def axis_rect(self) -> QRectF:
+        """Where the axis letter is drawn (scene coordinates)."""
+        mid = self.point_at(AXIS_AT)
+        return QRectF(mid.x() - 9, mid.y() - 9, 18, 18)
 
     def set_weight(self, w: float) -> None:
         self.weight = w
@@ -163,20 +204,27 @@ class EdgeItem(QGraphicsPathItem):
         option.state &= ~QStyle.State_Selected  # the pen shows the selection; no dashed box around the edge
         super().paint(painter, option, widget)
         if self.axis:
-            mid = self._p1 * 0.35 + self._p2 * 0.65
+            mid = self.point_at(AXIS_AT)
             painter.setPen(Qt.NoPen)
             painter.setBrush(QColor("#d95f02"))
-            painter.drawEllipse(mid, 8, 8)
+            painter.drawEllipse(mid, 9, 9)
             painter.setPen(QColor("#ffffff"))
-            f = QFont("DejaVu Sans", 8)
-            f.setBold(True)
-            painter.setFont(f)
-            painter.drawText(QRectF(mid.x() - 8, mid.y() - 8, 16, 16), Qt.AlignCenter, self.axis)
+            painter.setFont(font(SMALL_FONT, bold=True))
+            painter.drawText(QRectF(mid.x() - 9, mid.y() - 9, 18, 18), Qt.AlignCenter, self.axis)
 
     def shape(self) -> QPainterPath:
         stroker = QPainterPathStroker()
-        stroker.setWidth(max(12.0, self.pen().widthF() + 6))
+        stroker.setWidth(max(2 * GRAB_PIXELS / view_scale(self), self.pen().widthF() + 6))
         return stroker.createStroke(self.path())
+
+    def distance_to(self, p: QPointF) -> float:
+        """How far ``p`` (scene coordinates) is from the edge's line."""
+        a, b = self._p1, self._p2
+        d = b - a
+        length2 = d.x() ** 2 + d.y() ** 2
+        t = 0.0 if length2 == 0 else max(0.0, min(1.0, ((p - a).x() * d.x() + (p - a).y() * d.y()) / length2))
+        q = a + d * t
+        return math.hypot(p.x() - q.x(), p.y() - q.y())
 
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemSelectedHasChanged:
@@ -226,7 +274,7 @@ class NeuronItem(QGraphicsObject):
         self.update()
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-RADIUS - 3, -RADIUS - 3, 2 * RADIUS + 6, 2 * RADIUS + 22)
+        return QRectF(-RADIUS - 11, -RADIUS - 3, 2 * RADIUS + 22, 2 * RADIUS + 24)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -240,15 +288,13 @@ class NeuronItem(QGraphicsObject):
         painter.setBrush(QBrush(FILL[self.role]))
         painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
         painter.setPen(QColor("#111111"))
-        f = QFont("DejaVu Sans", 10)
-        f.setBold(True)
-        painter.setFont(f)
+        painter.setFont(font(ID_FONT, bold=True))
         if self.activation:
             painter.drawText(QRectF(-RADIUS, -RADIUS + 6, 2 * RADIUS, RADIUS), Qt.AlignCenter, self.nid)
-            painter.setFont(QFont("DejaVu Sans", 7))
+            painter.setFont(font(SMALL_FONT))
             painter.setPen(QColor("#555555"))
             painter.drawText(QRectF(-RADIUS, 0, 2 * RADIUS, RADIUS - 4), Qt.AlignCenter, GLYPHS[self.activation])
-            bias_box = QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 14)
+            bias_box = QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 16)
             if self.axis:  # the bias is on the surface: its label on an orange tag with the axis letter
                 painter.setPen(Qt.NoPen)
                 painter.setBrush(QColor("#d95f02"))

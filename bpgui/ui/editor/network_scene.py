@@ -31,6 +31,7 @@ from .network_edits import NetworkEdits
 from .network_items import (
     COLUMN,
     INVALID,
+    LABEL_AT,
     VALID,
     WEIGHT_PER_PIXEL,
     EdgeItem,
@@ -41,6 +42,9 @@ from .network_items import (
     layer_at,
     place_edge,
 )
+
+#: above this many shown weight labels they keep their default places (placing them one by one takes too long)
+MAX_PLACED_LABELS = 400
 
 
 class NetworkScene(QGraphicsScene):
@@ -54,6 +58,8 @@ class NetworkScene(QGraphicsScene):
     sigExportRequested = Signal()
     #: the selected neurons and edges changed (emitted only while the scene is alive, unlike selectionChanged)
     sigSelectionChanged = Signal()
+    #: the gradient overlay was turned on (True) or off
+    sigOverlayChanged = Signal(bool)
 
     def __init__(self, hub: DocumentHub, parent=None):
         super().__init__(parent)
@@ -78,8 +84,8 @@ class NetworkScene(QGraphicsScene):
         self.selectionChanged.connect(self._on_selection_change)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigPositionsChanged.connect(self._on_positions_change)
-        hub.sigDocumentReplaced.connect(self.rebuild)
-        self.rebuild()
+        hub.sigDocumentReplaced.connect(self._show_document)
+        self._show_document()
 
     @property
     def model(self) -> DocumentModel:
@@ -94,6 +100,10 @@ class NetworkScene(QGraphicsScene):
             self.sigSelectionChanged.emit()
 
     # ------------------------------------------------------------------ model → items
+    def _show_document(self, *_) -> None:
+        self.model.align_positions(column_x)
+        self.rebuild()
+
     def rebuild(self, *_) -> None:
         selected = {it.nid for it in self.neuron_items.values() if it.isSelected()}
         selected_edges = {k for k, it in self.edge_items.items() if it.isSelected()}
@@ -140,12 +150,17 @@ class NetworkScene(QGraphicsScene):
             if it.axis != axis:
                 it.axis = axis
                 it.update()
+        self._place_labels()  # the axis letters are where labels must not go
 
     def set_gradients(self, gradients: dict[str, float] | None) -> None:
         """The gradient overlay: every edge drawn by ∂E/∂w (purple positive, green negative, width by size) and
         labelled with it; None turns it off."""
+        switched = (gradients is None) != (self.gradients is None)
         self.gradients = gradients
         self._show_gradients()
+        if switched:
+            self._place_labels()
+            self.sigOverlayChanged.emit(gradients is not None)
 
     def _show_gradients(self) -> None:
         g = self.gradients
@@ -196,6 +211,24 @@ class NetworkScene(QGraphicsScene):
     def _update_edges(self) -> None:
         for e in self.edge_items.values():
             place_edge(e, self.neuron_items)
+        self._place_labels()
+
+    def _place_labels(self) -> None:
+        """Each shown weight label at the first of LABEL_AT where it covers no neuron, no axis letter and no label
+        placed before it (else where it covers least)."""
+        edges = [e for e in self.edge_items.values() if e.label.isVisible()]
+        if not edges or len(edges) > MAX_PLACED_LABELS:
+            return
+        taken = [it.sceneBoundingRect() for it in self.neuron_items.values()]
+        taken += [e.axis_rect() for e in self.edge_items.values() if e.axis]
+
+        def overlap(r: QRectF) -> float:
+            return sum(max(0.0, i.width()) * max(0.0, i.height()) for i in (r.intersected(o) for o in taken))
+
+        for e in edges:
+            best = min(LABEL_AT, key=lambda t: (overlap(e.label_rect_at(t)), LABEL_AT.index(t)))
+            e._place_label(best)
+            taken.append(e.label_rect_at(best))
 
     def _update_scene_rect(self) -> None:
         rect = self.itemsBoundingRect().adjusted(-COLUMN / 2, -80, COLUMN / 2, 60)
@@ -205,7 +238,8 @@ class NetworkScene(QGraphicsScene):
     def set_weight_labels_visible(self, on: bool) -> None:
         self.show_weight_labels = on
         for e in self.edge_items.values():
-            e.label.setVisible(on)
+            e.label.setVisible(on or e.gradient is not None)
+        self._place_labels()
 
     # ------------------------------------------------------------------ background: layer columns
     def drawBackground(self, painter: QPainter, rect: QRectF) -> None:
@@ -233,10 +267,15 @@ class NetworkScene(QGraphicsScene):
         return None
 
     def _item_at(self, pos: QPointF):
+        """The neuron (or its knob) under ``pos``; else the edge whose line is nearest to it (edges overlap near
+        the neurons they share, and a skip edge passes its neighbours)."""
+        edges = []
         for it in self.items(pos):
-            if isinstance(it, (KnobItem, NeuronItem, EdgeItem)):
+            if isinstance(it, (KnobItem, NeuronItem)):
                 return it
-        return None
+            if isinstance(it, EdgeItem):
+                edges.append(it)
+        return min(edges, key=lambda e: e.distance_to(pos)) if edges else None
 
     # ------------------------------------------------------------------ gestures
     @property

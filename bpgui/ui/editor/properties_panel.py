@@ -7,6 +7,8 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QV
 
 from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ...core.losses import LOSSES
+from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
+from .network_items import GRAD_DOWN, GRAD_UP
 
 
 def _spin(tip: str) -> QDoubleSpinBox:
@@ -50,6 +52,7 @@ class PropertiesPanel(QWidget):
         self._edge = None
         self._shown: dict = {}  # spin box -> the neuron or edge whose value it shows
         scene.sigSelectionChanged.connect(self.refresh)
+        scene.sigOverlayChanged.connect(self.refresh)
         scene.hub.sigNetworkChanged.connect(self.refresh)
         scene.hub.sigDocumentReplaced.connect(self.refresh)
         self.refresh()
@@ -93,9 +96,17 @@ class PropertiesPanel(QWidget):
             self.info.setText(f"loss {net.loss}: {LOSSES[net.loss].formula}<br><br>"
                               "<i>Select a neuron or an edge to edit it. "
                               "Drag from a neuron's knob to connect; double-click a column to add a neuron.</i><br><br>"
-                              "Edges: <span style='color:#2166ac'><b>blue</b></span> positive, "
-                              "<span style='color:#d6604d'><b>red</b></span> negative weight; "
-                              "the thicker, the larger |w|.")
+                              + self._edge_legend())
+
+    def _edge_legend(self) -> str:
+        """What the edges' colours and widths mean now: weights, or ∂E/∂w under the gradient overlay."""
+        if self.scene.gradients is not None:
+            return (f"Gradient overlay: edges show ∂E/∂w, <span style='color:{GRAD_UP.name()}'><b>purple</b></span> "
+                    f"positive (a descent step lowers the weight), <span style='color:{GRAD_DOWN.name()}'>"
+                    "<b>green</b></span> negative (it raises it); the thicker, the larger |∂E/∂w|.")
+        return (f"Edges: <span style='color:{POSITIVE_COLOR}'><b>blue</b></span> positive, "
+                f"<span style='color:{NEGATIVE_COLOR}'><b>red</b></span> negative weight; the thicker, the larger "
+                "|w|.")
 
     def _may_overwrite(self, spin: QDoubleSpinBox, item) -> bool:
         """Not while the user types into the box for the same item (training moves the values meanwhile)."""

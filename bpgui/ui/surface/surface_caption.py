@@ -30,30 +30,29 @@ class CaptionFacts:
 
 def surface_caption(f: CaptionFacts) -> str:
     x, y = (f"<b>{rich_name(p)}</b>" for p in f.pair)
-    lines = [f"E over {x} and {y}, every other parameter held at its current value"
+    lines = [f"E over {x} and {y}, the other parameters held"
              + (f"; here E = {num(f.loss, 4)}." if f.loss is not None and math.isfinite(f.loss) else ".")]
     if f.gradient is not None:
         gx, gy = f.gradient
-        grad = f"∂E/∂x = {num(gx, 4)}, ∂E/∂y = {num(gy, 4)}."
+        grad = f"∂E/∂x = {num(gx, 3)}, ∂E/∂y = {num(gy, 3)}."
         if f.stationary:
-            lines.append(f"{grad} <b>∇E ≈ 0: a stationary point</b> (|∇E| = {num(math.hypot(gx, gy), 2)} is below "
-                         f"{num(f.noise, 2)}, the rounding noise of its terms), so there is no downhill to draw.")
+            lines.append(f"{grad} <b>∇E ≈ 0: a stationary point</b> (|∇E| = {num(math.hypot(gx, gy), 2)}, below "
+                         f"the rounding noise {num(f.noise, 2)} of its terms): no downhill to draw.")
         elif f.scale is not None:
             since = f" since step {f.scale_since:,}" if f.scale_since is not None else ""
-            why = f" ({f.rescaled})" if f.rescaled else ""
-            lines.append(f"{grad} Arrows from p to p − {num(f.scale, 3)}·∂E/∂p, one scale{since}{why}, so they "
-                         f"shrink as ∇E does: <span style='color:{X_ARROW}'>−∂E/∂x</span>, "
-                         f"<span style='color:{Y_ARROW}'>−∂E/∂y</span>, <b>−∇E</b> their sum; ○ the optimizer's "
-                         "next step.")
+            why = f", {f.rescaled}" if f.rescaled else ""
+            lines.append(f"{grad} Arrows p − {num(f.scale, 3)}·∂E/∂p (one scale{since}{why}: they shrink as ∇E "
+                         f"does): <span style='color:{X_ARROW}'>−∂E/∂x</span>, "
+                         f"<span style='color:{Y_ARROW}'>−∂E/∂y</span>, <b>−∇E</b>; ○ the next step.")
         else:
             lines.append(grad)
     if f.variation is not None and f.variation < NEARLY_FLAT:
-        lines.append(f"E changes by only {num(100 * f.variation, 2)} % over this window: the colours show it nearly "
-                     "flat; the contour lines show its shape.")
+        lines.append(f"E changes by only {num(100 * f.variation, 2)} % here: nearly flat colours; the contours "
+                     "show the shape.")
     if f.moved is not None:
         name, by = f.moved
-        lines.append(f"The other parameters have moved since the path began (most: {rich_name(name)} by "
-                     f"{num(by, 2)}), so its older, fainter part crossed a different landscape from this one.")
+        lines.append(f"Other weights moved since the path began (most: {rich_name(name)} by {num(by, 2)}): its "
+                     "fainter, older part crossed a different landscape.")
     if f.start_outside:
-        lines.append("The path began outside this window: choose <i>Whole path</i> to see all of it.")
+        lines.append("The path starts outside this grid: choose grid <i>Whole path</i> to see it all.")
     return "<br>".join(lines)

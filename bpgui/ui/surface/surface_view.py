@@ -20,7 +20,6 @@ from PySide6.QtWidgets import (
     QDoubleSpinBox,
     QHBoxLayout,
     QLabel,
-    QPushButton,
     QToolButton,
     QVBoxLayout,
     QWidget,
@@ -41,12 +40,12 @@ RACE_COLORS = {"sgd": "#f0027f", "momentum": "#00e5ff", "nesterov": "#b2df8a", "
                "rmsprop": "#ffff99", "adam": "#a6ff00"}
 RACE_SYMBOLS = {"sgd": "o", "momentum": "s", "nesterov": "d", "adagrad": "t", "rmsprop": "p", "adam": "t1"}
 #: lines of text the caption has room for
-CAPTION_LINES = 5
+CAPTION_LINES = 6
 #: the path is drawn in this many parts by age, the oldest faintest
 PATH_BANDS = 6
 #: how the grid follows the current point
-VIEW_MODES = {"follow": "Follow point", "fixed": "Fixed", "path": "Whole path"}
-VIEW_TIPS = {"follow": "the grid moves with the current point when it nears an edge",
+VIEW_MODES = {"follow": "Follow", "fixed": "Fixed", "path": "Whole path"}
+VIEW_TIPS = {"follow": "the grid follows the current point: it moves when the point nears an edge",
              "fixed": "the grid stays where it is; the point may leave it",
              "path": "the grid covers the whole path from its start and the current point"}
 
@@ -119,7 +118,7 @@ class SurfaceView(QWidget):
         for c, axis in ((self.x_combo, "x"), (self.y_combo, "y")):
             c.setToolTip(f"the parameter on the surface's {axis} axis (or right-click an edge on the canvas)")
             c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
-            c.setMinimumContentsLength(6)
+            c.setMinimumContentsLength(5)
         self.span = QDoubleSpinBox()
         self.span.setRange(0.01, 1000.0)
         self.span.setDecimals(2)
@@ -131,24 +130,31 @@ class SurfaceView(QWidget):
         for key, label in VIEW_MODES.items():
             self.view_mode.addItem(label, key)
             self.view_mode.setItemData(self.view_mode.count() - 1, VIEW_TIPS[key], Qt.ToolTipRole)
-        self.view_mode.setToolTip("how the grid follows the current point: " + "; ".join(
+        self.view_mode.setToolTip("where the grid lies: " + "; ".join(
             f"{VIEW_MODES[k]}: {t}" for k, t in VIEW_TIPS.items()))
+        self.view_mode.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.fit_arrows = QToolButton()
         self.fit_arrows.setText("Fit arrows")
         self.fit_arrows.setToolTip("the arrows keep one scale while training goes on, so they shrink as the "
                                    "gradient does; this fits the scale to the gradient now")
-        self.race = QPushButton("Race")
+        self.span.setMaximumWidth(84)
+        self.race = QToolButton()
+        self.race.setText("Race")
         self.race.setToolTip("train copies from the current weights with sgd, momentum and adam, and draw the "
                              "paths these two parameters take")
-        top = QHBoxLayout()
+        top = QHBoxLayout()  # what is shown
         top.setContentsMargins(4, 2, 4, 0)
         for label, w in (("x", self.x_combo), ("y", self.y_combo)):
             top.addWidget(QLabel(label))
             top.addWidget(w, 1)
         top.addWidget(self.span)
-        top.addWidget(self.view_mode)
-        top.addWidget(self.fit_arrows)
-        top.addWidget(self.race)
+        tools = QHBoxLayout()  # how it is shown, and the race
+        tools.setContentsMargins(4, 0, 4, 0)
+        tools.addWidget(QLabel("grid"))
+        tools.addWidget(self.view_mode)
+        tools.addWidget(self.fit_arrows)
+        tools.addStretch(1)
+        tools.addWidget(self.race)
 
         self.plot_widget, self.plot_item = make_plot()
         self.plot_item.setAspectLocked(True)  # equal scales: −∇E is at right angles to the contour lines
@@ -209,6 +215,7 @@ class SurfaceView(QWidget):
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
         lay.addLayout(top)
+        lay.addLayout(tools)
         lay.addWidget(self.plot_widget, 1)
         lay.addWidget(self.caption)
 
