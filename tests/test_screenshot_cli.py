@@ -32,6 +32,10 @@ def test_screenshot_is_reproducible_and_bad_input_fails_cleanly(tmp_path):
     for out in (a, b):
         r = subprocess.run(cmd + ["-o", str(out)], capture_output=True, text=True, timeout=60)
         assert r.returncode == 0, r.stderr
+        assert r.stderr == ""  # none of Qt's offscreen notes ("This plugin does not support ...")
+    r = subprocess.run(cmd + ["-o", str(tmp_path / "s.png"), "--view", "surface"], capture_output=True, text=True,
+                       timeout=60)
+    assert r.returncode == 0 and r.stderr == "", r.stderr
     assert a.read_bytes() == b.read_bytes()
     bad = tmp_path / "bad.json"
     bad.write_text("{")

@@ -6,12 +6,25 @@ import sys
 from pathlib import Path
 
 
+#: what Qt's offscreen platform says of window calls it has no use for: harmless, and not the user's concern
+QUIET = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()")
+
+
+def _qt_messages(mode, context, message: str) -> None:
+    """Qt's messages on standard error, as Qt prints them, but for the offscreen platform's harmless ones."""
+    if message not in QUIET:
+        sys.stderr.write(message + "\n")
+
+
 def make_application():
+    from PySide6.QtCore import qInstallMessageHandler
     from PySide6.QtGui import QIcon
     from PySide6.QtWidgets import QApplication
 
     from ..resources import resource_path
 
+    if QApplication.instance() is None:
+        qInstallMessageHandler(_qt_messages)
     app = QApplication.instance() or QApplication(sys.argv[:1])
     app.setApplicationName("bpgui")
     app.setOrganizationName("bpgui")
