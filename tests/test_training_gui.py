@@ -155,15 +155,56 @@ def test_a_huge_learning_rate_diverges_pauses_and_restores_finite_weights(qtbot,
     assert "diverged" in text and "learning rate 1000" in text and "smaller" in text
     assert w.window_actions.restore.isEnabled()
     stopped = w.training.latest.step
+    first = w.training.latest.history_train[0]
     qtbot.wait(200)
     assert w.training.latest.step == stopped  # paused by itself
     QTest.mouseClick(w.banner.restore, Qt.LeftButton)
     qtbot.waitUntil(lambda: w.training.latest.diverged is None)
     snap = w.training.latest
     assert snap.finite and math.isfinite(snap.train_loss)
-    assert snap.train_loss < 100 * snap.history_train[0]
+    assert snap.train_loss < 100 * first
     assert all(math.isfinite(v) for v in w.model.network.parameters().values())
     assert not w.banner.isVisible()
+
+
+def test_restore_after_a_stall_goes_back_to_its_step_and_says_what_happened(qtbot, window):
+    """Regression (issue: "after Restore, the status bar still says the old step and the message says 'finite'
+    although every loss was finite"). A learning rate of 50 on xor: the loss jumps from 0.70 to ~10 and stays.
+    Expected: the run pauses with a banner that says so; Restore (its button, clicked) goes back to the weights
+    before the jump, the status line shows their step, and the message says what was done."""
+    w = window
+    start = w.model.network.parameters()
+    set_lr(qtbot, w, "50")
+    w.window_actions.play.trigger()
+    qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
+    text = w.banner.text.text()
+    assert "jumped from 0.703" in text and "has not come down" in text and "learning rate 50 " in text
+    assert w.training.latest.step > 500 and w.run_status.text().startswith(f"step {w.training.latest.step:,} ·")
+    assert w.banner.restore.text() == "Go back to step 0" and w.window_actions.restore.isEnabled()
+    QTest.mouseClick(w.banner.restore, Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.diverged is None)
+    assert w.run_status.text().startswith("step 0 · epoch 0 · loss 0.7027"), w.run_status.text()
+    message = w.status.text()
+    assert "step 0" in message and "before the loss jumped" in message and "finite" not in message, message
+    assert w.model.network.parameters() == start  # the document holds the weights of step 0 again
+    assert not w.banner.isVisible() and not w.window_actions.restore.isEnabled()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_restore_from_the_menu_after_a_blow_up_shows_the_checkpoint_step(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1000")
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
+    snap = w.training.latest
+    back = snap.restore_step
+    assert back is not None and back <= snap.step
+    assert w.window_actions.restore.text().replace("&", "") == f"Go Back to Step {back:,}"
+    w.window_actions.restore.trigger()
+    qtbot.waitUntil(lambda: w.training.latest.diverged is None)
+    assert w.training.latest.step == back
+    assert w.run_status.text().startswith(f"step {back:,} ·")
+    assert f"step {back:,}" in w.status.text() and "Lower the learning rate" in w.status.text()
 
 
 def test_closing_while_training_stops_the_thread(qtbot, window, qtlog):

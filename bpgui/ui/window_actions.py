@@ -9,6 +9,9 @@ from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle
 
 from .document.export_actions import VIEW_LABELS
 
+#: the Training menu's way back after a divergence or a stall, while there is none
+RESTORE_TEXT = "Go &Back Before the Trouble"
+
 
 class WindowActions(QObject):
     """The actions of ``window`` (a MainWindow, whose parts they call), as attributes: ``play``, ``undo``, ..."""
@@ -54,8 +57,9 @@ class WindowActions(QObject):
         self.reset = self._action("&Reset", training.reset, "Ctrl+R",
                                   "new random weights from the seed, back to step 0 (undoable)")
         self.reset.setIcon(icon(QStyle.SP_BrowserReload))
-        self.restore = self._action("Restore &Last Finite Weights", w.banner.restore_finite, None,
-                                    "after training diverged: go back to the last weights with a sane loss")
+        self.restore = self._action(RESTORE_TEXT, w.banner.restore_finite, None,
+                                    "after training diverged or got stuck: go back to the last weights before the "
+                                    "loss went wrong")
         self.restore.setEnabled(False)
         self.gradients = self._action("&Gradient Overlay", w.show_gradient_overlay, "Ctrl+G",
                                       "draw every edge by ∂E/∂w: purple positive (descent lowers the weight), "
@@ -63,7 +67,7 @@ class WindowActions(QObject):
                                       checkable=True)
         w.hub.sigUndoChanged.connect(self._update_undo)
         training.sigPlayingChanged.connect(self._on_playing_changed)
-        training.sigDiverged.connect(lambda message: self.restore.setEnabled(bool(message)))
+        training.sigDiverged.connect(self._on_diverged)
         self._update_undo()
 
     def _action(self, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
@@ -146,6 +150,12 @@ class WindowActions(QObject):
         icon = self.window.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay)
         self.play.setIcon(icon)
         self.play.setText("&Pause" if playing else "&Play")
+
+    def _on_diverged(self, message: str) -> None:
+        snap = self.window.training.latest
+        back = snap.restore_step if message and snap is not None else None
+        self.restore.setEnabled(bool(message))
+        self.restore.setText(RESTORE_TEXT if back is None else f"Go &Back to Step {back:,}")
 
     def _remove_layer(self) -> None:
         net = self.window.model.network
