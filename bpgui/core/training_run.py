@@ -264,6 +264,7 @@ class TrainingRun:
         size = trainer.engine.params.size
         self._good = trainer.engine.params.copy()
         self._calm = trainer.engine.params.copy()
+        self._good_at = self._calm_at = self._place()
         self._candidate = np.empty(size)
         self._baseline = constant_output_loss(self._network.loss, dataset.t_train)
         self._restart_guard()  # new data or a new net: measure blow-ups and stalls from here
@@ -540,10 +541,10 @@ class TrainingRun:
         text = (f"Training paused at step {step:,}: the loss jumped from {w.start:.3g} to {w.low:.3g} or more and "
                 f"has not come down in {STALL_STEPS:,} steps.")
         if flat:
-            names = _and_list(flat)
-            are = "is" if len(flat) == 1 else "are"
-            text += (f" {names} {are} saturated: their activation is flat on every training point, so the weights "
-                     f"into them get no gradient.")
+            one = len(flat) == 1
+            text += (f" {_and_list(flat)} {'is' if one else 'are'} saturated: {'its' if one else 'their'} activation "
+                     f"is flat on every training point, so the weights into {'it' if one else 'them'} get no "
+                     f"gradient.")
         return (text + f" The learning rate {lr:g} is probably too large: go back to the weights before the jump "
                 f"and try {lr / 10:g} or smaller.")
 
