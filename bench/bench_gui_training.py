@@ -65,7 +65,9 @@ def gui_run(path: str, seconds: float) -> dict:
     from bpgui.ui.main_window import MainWindow
 
     app = make_application()
-    w = MainWindow(DocumentModel(load_document(path), Path(path)))
+    doc = load_document(path)
+    doc.training.steps_per_second = None  # the examples open at a watchable speed: measure with no cap
+    w = MainWindow(DocumentModel(doc, Path(path)))
     w.files.ask_save_changes = lambda: QMessageBox.Discard
     w.resize(1280, 800)
     w.show()

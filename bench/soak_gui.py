@@ -46,7 +46,9 @@ def main(argv=None) -> int:
     sys.excepthook = lambda *exc: errors.append("".join(traceback.format_exception(*exc)))
     app = make_application()
     path = example_paths()[args.example]
-    w = MainWindow(DocumentModel(load_document(path), path))
+    doc = load_document(path)
+    doc.training.steps_per_second = None  # the examples open at a watchable speed: soak at full speed
+    w = MainWindow(DocumentModel(doc, path))
     w.files.ask_save_changes = lambda: QMessageBox.Discard
     w.resize(1280, 800)
     w.show()

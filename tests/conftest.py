@@ -38,10 +38,12 @@ def _load_model(document):
 
 @pytest.fixture
 def make_window(qtbot, monkeypatch):
-    """A factory of real main windows: ``make_window(document="xor", size=(1280, 800), wait="snapshot")`` opens
-    ``document`` (a bundled example's name, a path, or a DocumentModel), shows the window at ``size`` and waits
-    for its first snapshot (``wait="surface"``: also for the surface; None: no wait). At teardown the windows
-    close without asking about unsaved changes and their threads stop."""
+    """A factory of real main windows: ``make_window(document="xor", size=(1280, 800), wait="snapshot",
+    unlimited=True)`` opens ``document`` (a bundled example's name, a path, or a DocumentModel), shows the window
+    at ``size`` and waits for its first snapshot (``wait="surface"``: also for the surface; None: no wait). The
+    bundled examples open at a speed a person can watch (tens of steps per second); most tests train hundreds
+    of steps, so ``unlimited`` lifts the document's speed cap first (not an edit: nothing to undo or save).
+    At teardown the windows close without asking about unsaved changes and their threads stop."""
     import pyqtgraph as pg
     from PySide6.QtWidgets import QMessageBox
 
@@ -50,8 +52,11 @@ def make_window(qtbot, monkeypatch):
     pg.setConfigOption("mouseRateLimit", -1)  # pyqtgraph drops mouse moves closer than 10 ms apart
     made = []
 
-    def make(document="xor", size=(1280, 800), wait="snapshot"):
-        w = MainWindow(_load_model(document))
+    def make(document="xor", size=(1280, 800), wait="snapshot", unlimited=True):
+        model = _load_model(document)
+        if unlimited:
+            model.doc.training.steps_per_second = None
+        w = MainWindow(model)
         qtbot.addWidget(w)
         made.append(w)
         if size is not None:

@@ -140,6 +140,7 @@ class ShadowStack:
             self.clean = -1
         if top is not None and top.key is not None and top.key == entry.key and self.index != self.clean:
             top.after = entry.after
+            top.text = entry.text  # a drag is named by where it ended
             if top.after.same_as(top.before):
                 self.entries.pop()
                 self.index -= 1

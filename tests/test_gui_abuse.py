@@ -219,7 +219,8 @@ def check_status(w) -> None:
     assert "Traceback" not in w.status.text() and "Error" not in w.status.text()
     assert w.banner.isVisible() == bool(w.training.diverged), (w.banner.text.text(), w.training.diverged)
     if w.training.diverged:
-        assert "diverged" in w.banner.text.text() and w.window_actions.restore.isEnabled()
+        text = w.banner.text.text()
+        assert ("diverged" in text or "jumped" in text) and w.window_actions.restore.isEnabled(), text
 
 
 def check_panels(w) -> None:
@@ -709,10 +710,10 @@ class Abuser:
 
     def restore(self):
         if self.w.banner.isVisible() and self.w.banner.restore.isVisible():
-            self.log.append("restore the last finite weights")
+            self.log.append("go back (the banner's button)")
             QTest.mouseClick(self.w.banner.restore, Qt.LeftButton)
         else:
-            self.log.append("Restore Last Finite Weights (menu)")
+            self.log.append("Go Back (Training menu)")
             self.w.window_actions.restore.trigger()
 
     # -------------------------------------------------------------- the gradient views

@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, Qt
 from PySide6.QtTest import QTest
+from PySide6.QtWidgets import QToolButton
 
 from bpgui.core.document import load_document
 from bpgui.core.training import Trainer
@@ -34,6 +35,16 @@ def pause(qtbot, w):
 def set_lr(qtbot, w, text: str):
     edit = w.training_panel.lr_edit
     edit.selectAll()
+    QTest.keyClicks(edit, text)
+    QTest.keyClick(edit, Qt.Key_Return)
+
+
+def set_speed(w, text: str):
+    """Type a speed into the box next to the speed slider, as a person does."""
+    edit = w.training_panel.speed_edit
+    edit.setFocus()
+    edit.selectAll()
+    QTest.keyClick(edit, Qt.Key_Backspace)
     QTest.keyClicks(edit, text)
     QTest.keyClick(edit, Qt.Key_Return)
 
@@ -155,15 +166,56 @@ def test_a_huge_learning_rate_diverges_pauses_and_restores_finite_weights(qtbot,
     assert "diverged" in text and "learning rate 1000" in text and "smaller" in text
     assert w.window_actions.restore.isEnabled()
     stopped = w.training.latest.step
+    first = w.training.latest.history_train[0]
     qtbot.wait(200)
     assert w.training.latest.step == stopped  # paused by itself
     QTest.mouseClick(w.banner.restore, Qt.LeftButton)
     qtbot.waitUntil(lambda: w.training.latest.diverged is None)
     snap = w.training.latest
     assert snap.finite and math.isfinite(snap.train_loss)
-    assert snap.train_loss < 100 * snap.history_train[0]
+    assert snap.train_loss < 100 * first
     assert all(math.isfinite(v) for v in w.model.network.parameters().values())
     assert not w.banner.isVisible()
+
+
+def test_restore_after_a_stall_goes_back_to_its_step_and_says_what_happened(qtbot, window):
+    """Regression (issue: "after Restore, the status bar still says the old step and the message says 'finite'
+    although every loss was finite"). A learning rate of 50 on xor: the loss jumps from 0.70 to ~10 and stays.
+    Expected: the run pauses with a banner that says so; Restore (its button, clicked) goes back to the weights
+    before the jump, the status line shows their step, and the message says what was done."""
+    w = window
+    start = w.model.network.parameters()
+    set_lr(qtbot, w, "50")
+    w.window_actions.play.trigger()
+    qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
+    text = w.banner.text.text()
+    assert "jumped from 0.703" in text and "has not come down" in text and "learning rate 50 " in text
+    assert w.training.latest.step > 500 and w.run_status.text().startswith(f"step {w.training.latest.step:,} ·")
+    assert w.banner.restore.text() == "Go back to step 0" and w.window_actions.restore.isEnabled()
+    QTest.mouseClick(w.banner.restore, Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.diverged is None)
+    assert w.run_status.text().startswith("step 0 · epoch 0 · loss 0.7027"), w.run_status.text()
+    message = w.status.text()
+    assert "step 0" in message and "before the loss jumped" in message and "finite" not in message, message
+    assert w.model.network.parameters() == start  # the document holds the weights of step 0 again
+    assert not w.banner.isVisible() and not w.window_actions.restore.isEnabled()
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_restore_from_the_menu_after_a_blow_up_shows_the_checkpoint_step(qtbot, window):
+    w = window
+    set_lr(qtbot, w, "1000")
+    w.training.play()
+    qtbot.waitUntil(lambda: w.training.diverged != "" and not w.training.playing)
+    snap = w.training.latest
+    back = snap.restore_step
+    assert back is not None and back <= snap.step
+    assert w.window_actions.restore.text().replace("&", "") == f"Go Back to Step {back:,}"
+    w.window_actions.restore.trigger()
+    qtbot.waitUntil(lambda: w.training.latest.diverged is None)
+    assert w.training.latest.step == back
+    assert w.run_status.text().startswith(f"step {back:,} ·")
+    assert f"step {back:,}" in w.status.text() and "Lower the learning rate" in w.status.text()
 
 
 def test_closing_while_training_stops_the_thread(qtbot, window, qtlog):
@@ -218,7 +270,7 @@ def test_space_on_the_canvas_plays_and_pauses_but_space_drag_pans(qtbot, window)
 
 def test_speed_cap_limits_steps_per_second(qtbot, window):
     w = window
-    w.training_panel.speed.setValue(20)
+    set_speed(w, "20")
     assert w.model.doc.training.steps_per_second == 20
     w.training.play()
     qtbot.wait(1000)
@@ -406,7 +458,7 @@ def test_a_speed_change_keeps_the_minibatch_order(qtbot, window):
     for k in (1, 2):
         w.window_actions.step.trigger()
         qtbot.waitUntil(lambda k=k: w.training.latest.step == k)
-    p.speed.setValue(50)
+    set_speed(w, "50")
     w.window_actions.epoch.trigger()
     n_train = len(w.model.doc.dataset().x_train)
     qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
@@ -433,7 +485,7 @@ def test_a_weight_drag_while_playing_leaves_the_other_weights_training(qtbot, wi
 
 def test_a_slow_speed_cap_takes_its_first_step_at_once(qtbot, window):
     w = window
-    w.training_panel.speed.setValue(1)
+    set_speed(w, "1")
     w.training.play()
     qtbot.waitUntil(lambda: w.training.latest.step >= 1, timeout=400)
     pause(qtbot, w)
@@ -509,3 +561,149 @@ def test_an_error_in_the_worker_stops_training_says_so_and_the_app_goes_on(qtbot
     w.training.step()
     qtbot.waitUntil(lambda: w.training.latest.step == 1)  # the thread survived and trains again
     assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 0.3)) is None  # the window still edits
+
+
+# ---------------------------------------------------------------------------------------------- the speed control
+def slider_handle(slider) -> QPoint:
+    """The centre of a slider's handle, in its own coordinates."""
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    return slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, slider).center()
+
+
+def drag_slider(slider, dx_steps) -> None:
+    """Press on the handle and drag it to the right in small moves (one per entry, in pixels), then release."""
+    p = slider_handle(slider)
+    QTest.mousePress(slider, Qt.LeftButton, Qt.NoModifier, p)
+    for dx in dx_steps:
+        p = QPoint(p.x() + dx, p.y())
+        QTest.mouseMove(slider, p)
+    QTest.mouseRelease(slider, Qt.LeftButton, Qt.NoModifier, p)
+
+
+def test_every_bundled_example_opens_at_a_watchable_speed(qtbot, make_window):
+    """The issue: no example set a speed cap, so XOR trained at ~27,000 steps/s and was over before it could be
+    seen. Each example now opens at a speed a person can follow, shown next to the run buttons."""
+    from bpgui.ui.training.training_panel import SPEEDS, UNLIMITED
+
+    for name in example_paths():
+        w = make_window(name, unlimited=False, wait=None)
+        sps = w.model.doc.training.steps_per_second
+        assert sps is not None and 1 <= sps <= 50, (name, sps)
+        p = w.training_panel
+        assert p.speed_edit.text() == f"{sps:g} steps/s"
+        assert p.speed_slider.value() != UNLIMITED and SPEEDS[p.speed_slider.value()] == sps
+        # right under the run buttons: the row below Play
+        play = next(b for b in p.findChildren(QToolButton) if b.defaultAction() is w.window_actions.play)
+        top = p.speed_slider.mapTo(p, QPoint(0, 0)).y()
+        assert 0 < top - play.mapTo(p, QPoint(0, 0)).y() < 2 * play.height()
+        w.close()
+
+
+def test_dragging_the_speed_slider_is_one_undo_step_and_sets_the_document(qtbot, make_window):
+    from bpgui.ui.training.training_panel import SPEEDS
+
+    w = make_window(unlimited=False)
+    p, stack = w.training_panel, w.model.undo_stack
+    assert w.model.doc.training.steps_per_second == 30
+    count = stack.count()
+    drag_slider(p.speed_slider, [3] * 15)  # to the right, over several stops
+    sps = w.model.doc.training.steps_per_second
+    assert sps is not None and sps > 30 and sps == SPEEDS[p.speed_slider.value()]
+    assert p.speed_edit.text() == f"{sps:g} steps/s"
+    assert stack.count() == count + 1 and stack.undoText() == f"Limit speed to {sps:g} steps/s"
+    drag_slider(p.speed_slider, [40] * 20)  # another drag, to the far right end: no limit
+    assert w.model.doc.training.steps_per_second is None and p.speed_edit.text() == "unlimited"
+    assert stack.count() == count + 2 and stack.undoText() == "Unlimited speed"
+    w.window_actions.undo.trigger()
+    assert w.model.doc.training.steps_per_second == sps and p.speed_edit.text() == f"{sps:g} steps/s"
+    w.window_actions.undo.trigger()
+    assert w.model.doc.training.steps_per_second == 30
+    assert p.speed_edit.text() == "30 steps/s" and SPEEDS[p.speed_slider.value()] == 30
+
+
+def test_the_speed_slider_follows_the_keyboard(qtbot, make_window):
+    w = make_window(unlimited=False)
+    s = w.training_panel.speed_slider
+    s.setFocus()
+    QTest.keyClick(s, Qt.Key_End)
+    assert w.model.doc.training.steps_per_second is None
+    QTest.keyClick(s, Qt.Key_Home)
+    assert w.model.doc.training.steps_per_second == 1 and w.training_panel.speed_edit.text() == "1 step/s"
+    QTest.keyClick(s, Qt.Key_Right)
+    assert w.model.doc.training.steps_per_second == 1.5
+
+
+@pytest.mark.parametrize("typed,shown,value", [
+    ("0.5", "0.5 steps/s", 0.5), ("12 steps/s", "12 steps/s", 12.0), ("1,500", "1,500 steps/s", 1500.0),
+    ("unlimited", "unlimited", None), ("0", "unlimited", None), ("2.5/s", "2.5 steps/s", 2.5),
+])
+def test_a_typed_speed_is_exact_and_the_slider_goes_to_the_nearest_stop(qtbot, make_window, typed, shown, value):
+    from bpgui.ui.training.training_panel import SPEEDS, UNLIMITED
+
+    w = make_window(unlimited=False)
+    set_speed(w, typed)
+    p = w.training_panel
+    assert w.model.doc.training.steps_per_second == value
+    assert p.speed_edit.text() == shown
+    if value is None:
+        assert p.speed_slider.value() == UNLIMITED
+    else:
+        nearest = min(SPEEDS, key=lambda v: abs(math.log(v / value)))
+        assert SPEEDS[p.speed_slider.value()] == nearest
+
+
+@pytest.mark.parametrize("typed", ["fast", "-3", "nan", "2e6", ""])
+def test_a_bad_speed_is_refused_and_says_why(qtbot, make_window, typed):
+    w = make_window(unlimited=False)
+    count = w.model.undo_stack.count()
+    set_speed(w, typed)
+    assert w.model.doc.training.steps_per_second == 30 and w.model.undo_stack.count() == count
+    assert "speed" in w.status.text() and "unlimited" in w.status.text()
+
+
+def test_a_fractional_speed_from_a_file_shows_as_it_is(qtbot, make_window, tmp_path):
+    doc = load_document(example_paths()["xor"])
+    doc.training.steps_per_second = 0.25
+    path = tmp_path / "slow.json"
+    path.write_text(doc.to_json(), encoding="utf-8")
+    w = make_window(str(path), unlimited=False)
+    assert w.training_panel.speed_edit.text() == "0.25 steps/s" and w.training_panel.speed_slider.value() == 0
+    assert w.model.doc.training.steps_per_second == 0.25  # showing it did not change it
+
+
+def test_step_and_step_epoch_stay_exact_at_a_slow_speed_and_play_keeps_to_it(qtbot, make_window):
+    """At 5 steps/s the Step button (clicked) still makes exactly one step and Step Epoch exactly one epoch at
+    once; Play makes about 5 steps a second (checked loosely: never more than the cap allows)."""
+    import time
+
+    w = make_window("circles", unlimited=False)
+    p = w.training_panel
+    p.batch.setValue(32)
+    n_train = len(w.model.doc.dataset().x_train)
+    per_epoch = -(-n_train // 32)
+    set_speed(w, "5")
+    assert w.model.doc.training.steps_per_second == 5
+
+    def button(action):
+        return next(b for b in p.findChildren(QToolButton) if b.defaultAction() is action)
+
+    QTest.mouseClick(button(w.window_actions.step), Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.step == 1)
+    QTest.mouseClick(button(w.window_actions.epoch), Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.epoch == 1)
+    assert w.training.latest.step == per_epoch  # the rest of the first epoch, at once (not 5 a second)
+    qtbot.wait(300)
+    assert w.training.latest.step == per_epoch and not w.training.playing
+    QTest.mouseClick(button(w.window_actions.step), Qt.LeftButton)
+    qtbot.waitUntil(lambda: w.training.latest.step == per_epoch + 1)
+    start = w.training.latest.step
+    t0 = time.perf_counter()
+    QTest.mouseClick(button(w.window_actions.play), Qt.LeftButton)
+    qtbot.wait(1500)
+    pause(qtbot, w)
+    elapsed = time.perf_counter() - t0
+    made = w.training.latest.step - start
+    assert 1 <= made <= 5 * elapsed + 1, (made, elapsed)

@@ -29,7 +29,16 @@ from bpgui.core import (
     parse_document,
 )
 from bpgui.core.document import TableData, make_dataset
-from bpgui.core.training_run import LossHistory, TrainingRun, TrainingSnapshot, initial_parameters
+from bpgui.core.losses import constant_output_loss
+from bpgui.core.training_run import (
+    RISE,
+    STALL_STEPS,
+    LossHistory,
+    StallWatch,
+    TrainingRun,
+    TrainingSnapshot,
+    initial_parameters,
+)
 from bpgui.resources import example_paths
 
 EXAMPLES = example_paths()
@@ -608,8 +617,10 @@ def test_huge_learning_rate_diverges_stops_and_restores():
     assert run.step_count == done and run.history.size == size
     snap = run.snapshot()
     assert snap.diverged == run.diverged and snap.step == done
+    back = snap.restore_step
     run.restore_finite()
     assert run.diverged is None and run.can_train
+    assert run.step_count == back  # the step of the weights it went back to
     restored = run.parameter_values()
     assert all(math.isfinite(v) for v in restored.values())
     ds = doc.dataset()
@@ -619,16 +630,16 @@ def test_huge_learning_rate_diverges_stops_and_restores():
     names = doc.network.parameter_names()
     matches = [k for k in range(done + 1) if np.allclose(vector(params[k], names), vector(restored, names),
                                                          rtol=1e-12, atol=1e-14)]
-    assert matches and all(math.isfinite(losses[k]) for k in matches)
+    assert back in matches and all(math.isfinite(losses[k]) for k in matches)
     assert state_by_name(run) == {}  # sgd: no state; fresh optimizer
-    assert run.run(1) == 1 and run.step_count == done + 1
+    assert run.run(1) == 1 and run.step_count == back + 1
 
 
 @pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_restore_finite_goes_back_to_the_last_good_values_not_the_start():
-    """50 good steps at 0.5, then 1e3: restore_finite gives the last checkpoint (every 8th step of a run() call)
-    whose loss was finite and within 100× the loss where the run last (re)started, from a replay; not the first
-    parameters."""
+    """50 good steps at 0.5, then 1e3: restore_finite gives the last checkpoint (every 8th step, and the step where
+    the new learning rate came in) whose loss was finite and within 100× the loss where the run last (re)started,
+    from a replay, at that checkpoint's step; not the first parameters."""
     doc = example("xor")
     run = start(doc)
     run.run(50)
@@ -650,11 +661,12 @@ def test_restore_finite_goes_back_to_the_last_good_values_not_the_start():
     # the history ends with the loss that stopped the run
     np.testing.assert_allclose(run.snapshot().history_train, losses[:end + 1], rtol=1e-12)
     limit = 100 * max(losses[50], 0.01)  # the new learning rate restarts the blow-up measure
-    good = [k for k in range(50, end) if (k - 50) % 8 == 0 and math.isfinite(losses[k]) and losses[k] <= limit]
+    good = [k for k in range(50, end) if (k == 50 or k % 8 == 0) and math.isfinite(losses[k]) and losses[k] <= limit]
     assert good[-1] >= 50
     run.restore_finite()
     assert_close_dicts(run.parameter_values(), params[good[-1]], abs_=1e-14)
-    assert run.step_count == end and run.diverged is None
+    assert run.step_count == good[-1] and run.diverged is None
+    np.testing.assert_allclose(run.snapshot().history_train, losses[:good[-1]], rtol=1e-12)
 
 
 def relu_regression(lr: float) -> TrainingRun:
@@ -737,6 +749,209 @@ def test_new_data_is_not_taken_for_divergence():
     run.set_data(flipped)
     assert run.snapshot().train_loss > 5.0
     assert run.run(10) == 10 and run.diverged is None, run.diverged
+
+
+# ---------------------------------------------------------------------------------------------- stalls
+def full_losses(doc, steps: int) -> list[float]:
+    """The full training loss before each of ``steps`` updates of a plain Trainer (index s: after s updates)."""
+    trainer = Trainer(doc.network.copy(), doc.dataset(), doc.training.copy())
+    losses = []
+    for _ in range(steps):
+        losses.append(trainer.train_loss())
+        trainer.step()
+    return losses
+
+
+def test_the_reported_saturation_pauses_the_run_and_says_why():
+    """Regression (issue: "a learning rate of 50 on XOR drives the loss from 0.70 to ~10 where it stays, flat, for
+    260,000 steps: no pause, no message"). TrainingRun.run only stopped on a non-finite loss or a 100× rise, so the
+    run trained on for ever at a loss 14× its start. Expected: it pauses once the loss has stayed far up (3× the
+    start, no 10% fall) for STALL_STEPS steps, with a message that says what happened and what to do."""
+    doc = example("xor", learning_rate=50.0)
+    # the reference: a plain Trainer's losses jump at the second update (1.02, 10.3, 26.0, ...) and stay above 3×
+    # the start, never 10% below 10.3; the lowest is 9.91
+    losses = full_losses(doc, STALL_STEPS + 3)
+    assert losses[0] == pytest.approx(0.7027, abs=1e-4) and losses[2] == pytest.approx(10.33, abs=0.01)
+    assert losses[1] < 3 * losses[0] < min(losses[2:]) and min(losses[2:]) >= 0.9 * losses[2]
+    assert min(losses[2:]) == pytest.approx(9.91, abs=0.005)
+    run = start(doc)
+    done = run.run(300_000)
+    # stopped after the step at which the stretch (from step 2) reached STALL_STEPS steps
+    assert done == STALL_STEPS + 3 and run.step_count == done
+    assert run.diverged is not None and not run.can_train
+    text = run.diverged
+    assert f"step {done:,}" in text
+    assert "jumped from 0.703 to 9.91 or more" in text and f"{STALL_STEPS:,} steps" in text
+    assert "learning rate 50 " in text and "try 5 or smaller" in text
+    assert "h1 and h2 are saturated" in text  # their tanh is flat on every point (y1 has a gradient under bce)
+    ev = Engine(with_values(doc.network, run.parameter_values())).evaluate(doc.dataset().x_train,
+                                                                           doc.dataset().t_train)
+    assert np.abs(ev.dout_dnet["h1"]).max() < 1e-3 and np.abs(ev.dout_dnet["h2"]).max() < 1e-3
+    assert run.run(10) == 0  # nothing until restored or resumed
+
+
+def test_restore_after_a_stall_goes_back_to_before_the_jump_with_its_step():
+    """Regression (issue: "after Restore, the status bar still says the old step and the message says 'finite'
+    although every loss was finite"). restore_finite kept the step count and went back to the last checkpoint
+    with a finite loss, which after a stall is a saturated one. Expected: back to the last checkpoint before the
+    loss went up (here step 0: the next checkpoint, step 8, is after the jump at step 2), with its step, epoch
+    and history, and a note that says so."""
+    doc = example("xor", learning_rate=50.0)
+    run = start(doc)
+    run.run(10_000)
+    snap = run.snapshot()
+    assert snap.diverged and snap.restore_step == 0
+    assert "before the loss jumped" in snap.restore_note and "finite" not in snap.restore_note
+    run.restore_finite()
+    assert run.diverged is None and run.can_train
+    assert run.step_count == 0 and run.epoch == 0 and run.history.size == 0
+    assert run.parameter_values() == doc.network.parameters()
+    after = run.snapshot()
+    assert after.step == 0 and after.restore_step is None and after.train_loss == pytest.approx(0.7027, abs=1e-4)
+    # on from there at a sane learning rate: exactly the steps of a fresh run
+    cfg = doc.training.copy()
+    cfg.learning_rate = 0.5
+    run.set_config(cfg)
+    assert run.run(20) == 20 and run.step_count == 20
+    np.testing.assert_allclose(run.snapshot().history_train, full_losses(example("xor"), 20), rtol=1e-12)
+
+
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
+def test_restore_after_a_blow_up_rewinds_to_the_checkpoint_step():
+    """Regression: after a divergence restore_finite went back to the last checkpoint's weights but left the step
+    count (and the loss history) at the divergence. Expected: step, epoch and history of the checkpoint."""
+    doc = example("xor", learning_rate=1e3)
+    run = start(doc)
+    run.run(1000)
+    snap = run.snapshot()
+    k = snap.restore_step
+    assert snap.diverged and k is not None and k < run.step_count
+    assert "finite" in snap.restore_note or "grew" in snap.restore_note
+    run.restore_finite()
+    assert run.step_count == k and run.epoch == k  # full batch: a step is an epoch
+    params, _, _ = replay(doc, k)
+    assert_close_dicts(run.parameter_values(), params[k], abs_=1e-14)
+    assert run.history.arrays()[0].tolist() == list(range(k))
+
+
+def test_minibatch_restore_rewinds_step_epoch_and_the_place_in_the_epoch():
+    """After a stall with minibatches: Step Epoch from the restored state ends the epoch it was in, as it would
+    have from there (the cursor goes back with the step)."""
+    doc = example("circles", optimizer="sgd", learning_rate=10.0, batch_size=3)
+    run = start(doc)
+    n = len(doc.dataset().x_train)
+    per_epoch = -(-n // 3)
+    run.run(30_000)
+    snap = run.snapshot()
+    assert snap.diverged and "jumped" in snap.diverged, snap.diverged
+    k = snap.restore_step
+    assert k % per_epoch and k > per_epoch  # part way through a later epoch
+    run.restore_finite()
+    assert run.step_count == k and run.epoch == k // per_epoch
+    left = per_epoch - k % per_epoch
+    assert run.run_epoch() == left and run.epoch == k // per_epoch + 1
+
+
+@pytest.mark.parametrize("name,training", [
+    ("xor", {}), ("circles", {}), ("sine", {}), ("backprop_by_hand", {}),
+    ("xor", {"optimizer": "adam", "learning_rate": 0.05}),
+    ("xor", {"optimizer": "momentum", "learning_rate": 0.5}),
+    ("circles", {"optimizer": "adam", "learning_rate": 0.05, "batch_size": 10}),
+    ("sine", {"optimizer": "momentum", "learning_rate": 0.05, "batch_size": 8}),
+    ("circles", {"optimizer": "rmsprop", "learning_rate": 0.01, "batch_size": 1}),
+])
+def test_ordinary_training_never_stalls(name, training):
+    run = start(example(name, **training))
+    assert run.run(3000) == 3000 and run.diverged is None, run.diverged
+
+
+def test_a_loss_that_rises_for_a_while_and_comes_back_is_not_a_stall():
+    """adagrad at 50 on xor: the loss rises to 70× its start and stays above 3× for about 300 steps, then falls
+    to 0.69 (the reference: a plain Trainer). Not a stall: it came back before STALL_STEPS steps."""
+    doc = example("xor", optimizer="adagrad", learning_rate=50.0)
+    losses = np.array(full_losses(doc, 2000))
+    high = np.flatnonzero(losses > 3 * losses[0])
+    assert 250 < len(high) < STALL_STEPS and high[-1] < STALL_STEPS and losses[-1] < 1.2 * losses[0]
+    assert losses.max() > 50 * losses[0]  # but not a blow-up (100×)
+    run = start(doc)
+    assert run.run(2000) == 2000 and run.diverged is None
+
+
+def test_a_converged_run_with_a_larger_learning_rate_is_judged_against_the_constant_answer():
+    """A trained xor network (loss ~0.002) given a larger learning rate: the guard restarts there, but a rise to
+    some multiple of 0.002 is not "far up": the limit is 3× the loss of always answering the average (ln 2)."""
+    doc = example("xor")
+    trainer = Trainer(doc.network.copy(), doc.dataset(), doc.training)
+    trainer.train(3000)
+    run = TrainingRun(with_values(doc.network, trainer.engine.parameter_values()), doc.data,
+                      example("xor", optimizer="adam", learning_rate=0.2).training)
+    assert run.snapshot().train_loss < 0.01
+    assert run.run(3000) == 3000 and run.diverged is None, run.diverged
+
+
+def test_constant_output_loss_is_the_loss_of_answering_the_mean():
+    """Hand-worked values, and the engine's loss of a network whose weights are 0 and whose output biases give
+    the mean target (so it ignores its inputs)."""
+    t_xor = np.array([[0.0], [1.0], [1.0], [0.0]])
+    assert constant_output_loss("bce", t_xor) == pytest.approx(math.log(2), rel=1e-12)
+    t = np.array([[1.0, -2.0], [3.0, 0.0], [2.0, 5.0]])
+    var = t.var(axis=0)
+    assert constant_output_loss("half_sse", t) == pytest.approx(0.5 * var.sum(), rel=1e-12)
+    assert constant_output_loss("mse", t) == pytest.approx(var.mean(), rel=1e-12)
+    onehot = np.array([[1.0, 0.0], [0.0, 1.0], [0.0, 1.0], [0.0, 1.0]])
+    assert constant_output_loss("cross_entropy", onehot) == pytest.approx(-(0.25 * math.log(0.25)
+                                                                             + 0.75 * math.log(0.75)), rel=1e-12)
+    x = np.array([[0.3, -1.0], [2.0, 0.5], [-0.7, 0.1], [1.0, 1.0]])
+    t_bce = np.array([[0.0], [1.0], [1.0], [1.0]])
+    for loss, out_act, target, bias in [("bce", "sigmoid", t_bce, [math.log(3)]),
+                                        ("half_sse", "linear", t[:, :1], None),
+                                        ("cross_entropy", "linear", onehot, [math.log(0.25), math.log(0.75)])]:
+        k = target.shape[1]
+        net = layered([2, k], "tanh", out_act, loss, weights=lambda a, b: 0.0)
+        xs = x[: len(target)]
+        means = target.mean(axis=0)
+        for j, o in enumerate(net.outputs):
+            net.set_parameters({f"{o.id}.bias": bias[j] if bias else float(means[j])})
+        assert Engine(net).loss_value(xs, target) == pytest.approx(constant_output_loss(loss, target), rel=1e-9)
+
+
+# the guard itself, on hand-made losses
+def feed(watch: StallWatch, losses, first_step: int = 1) -> int | None:
+    """The step at which ``watch`` calls a stall, or None."""
+    for s, e in enumerate(losses, first_step):
+        if watch.observe(s, e):
+            return s
+    return None
+
+
+def test_stall_watch_limit_is_a_multiple_of_the_start_the_constant_answer_or_a_floor():
+    assert StallWatch(0.7, 0.69).limit == pytest.approx(RISE * 0.7)
+    assert StallWatch(0.002, 0.69).limit == pytest.approx(RISE * 0.69)
+    assert StallWatch(0.0, 0.0).limit == pytest.approx(RISE * 0.01)
+
+
+def test_stall_watch_calls_a_stall_after_exactly_stall_steps_above_the_limit():
+    w = StallWatch(1.0, 0.5)
+    assert feed(w, [10.0] * (STALL_STEPS + 5)) == 1 + STALL_STEPS
+    w = StallWatch(1.0, 0.5)
+    assert feed(w, [10.0] * STALL_STEPS) is None
+
+
+def test_stall_watch_forgets_a_stretch_once_the_loss_comes_back():
+    w = StallWatch(1.0, 0.5)
+    losses = [10.0] * (STALL_STEPS - 1) + [2.9] + [10.0] * (STALL_STEPS - 1)
+    assert feed(w, losses) is None  # 3.0 is the limit: 2.9 is back
+    # the new stretch began at step STALL_STEPS + 1
+    assert w.observe(2 * STALL_STEPS, 10.0) is False and w.observe(2 * STALL_STEPS + 1, 10.0) is True
+
+
+def test_stall_watch_a_falling_loss_is_progress_and_an_oscillating_one_is_not():
+    w = StallWatch(1.0, 0.5)
+    falling = [20.0 * 0.99 ** (s // 10) for s in range(3 * STALL_STEPS)]  # −10% in about 100 steps
+    assert min(falling) > 3.0 and feed(w, falling) is None
+    w = StallWatch(1.0, 0.5)
+    bouncing = [27.6 if s % 2 else 9.9 for s in range(2 * STALL_STEPS)]  # the reported case, step by step
+    assert feed(w, bouncing) == 1 + STALL_STEPS
 
 
 # ---------------------------------------------------------------------------------------------- problems

@@ -151,3 +151,24 @@ class CrossEntropy(Loss):
 
 LOSSES: dict[str, Loss] = {cls.name: cls() for cls in (HalfSSE, MSE, BCE, CrossEntropy)}
 LOSS_NAMES = tuple(LOSSES)
+
+#: how close to 0 or 1 a constant probability may come (a mean target of exactly 0 or 1 would need z = ∓∞)
+_P_EDGE = 1e-12
+
+
+def constant_output_loss(name: str, t: np.ndarray) -> float:
+    """E of the best network that ignores its inputs: every output is the mean target (``t`` is N × K, sample
+    major). The mean minimises all four losses among constant outputs; a trained network should do better, and a
+    network far above this is doing worse than answering the average."""
+    t = np.asarray(t, dtype=float)
+    mean = t.mean(axis=0)
+    y = np.repeat(mean[:, None], len(t), axis=1)  # K × N
+    loss = LOSSES[name]
+    if name == "bce":  # a sigmoid output of the mean: z = logit(mean)
+        p = np.clip(y, _P_EDGE, 1 - _P_EDGE)
+        z = np.log(p) - np.log1p(-p)
+    elif name == "cross_entropy":  # softmax(log mean) = mean (targets' rows sum to 1)
+        z = np.log(np.clip(y, _P_EDGE, None))
+    else:
+        z = y
+    return loss.forward_backward(z, y, t.T, loss.workspace(*y.shape), np.empty_like(y))

@@ -5,8 +5,12 @@
 * **edits mid-run** — :meth:`adopt` takes a network the user edited (new values, or a new structure: parameters
   that survive keep their optimizer state), :meth:`set_config` a new learning rate, optimizer or batch size,
   :meth:`set_data` new data, without losing the step count or the loss history;
-* **divergence** — a step whose loss or parameters are not finite stops the run; the last parameters whose loss
-  was finite are kept for :meth:`restore_finite`;
+* **divergence** — a step whose loss or parameters are not finite, or whose loss grew :data:`BLOWUP` times above
+  where the run (re)started, stops the run; the last parameters whose loss was finite are kept for
+  :meth:`restore_finite`;
+* **stalls** — a loss that jumped far above where the run (re)started and stays there (:class:`StallWatch`, e.g.
+  saturated sigmoids after too large a step) pauses the run too; :meth:`restore_finite` then goes back to the
+  last parameters before the jump. Either way the run goes back to that checkpoint's step, epoch and history;
 * **a bounded loss history** (:class:`LossHistory`) that thins itself out instead of growing without limit;
 * **immutable snapshots** (:class:`TrainingSnapshot`, read-only copies) for views in other threads.
 """
@@ -25,6 +29,7 @@ from .contours import contour_segments
 from .datasets import Dataset
 from .document import DocumentError, GeneratorData, TableData, TrainingConfig, make_dataset
 from .engine import Engine, Workspace
+from .losses import LOSSES, constant_output_loss
 from .network import Network, parse_parameter_name
 from .optimizers import Optimizer, make_optimizer
 from .training import Trainer
@@ -35,6 +40,18 @@ GRID = 64
 CURVE = 200
 #: a run whose loss grows this many times above where it (re)started has blown up, even if still finite
 BLOWUP = 100.0
+#: the stall guard (see StallWatch): a loss this many times above where the run (re)started (or above the loss
+#: of always answering the average, or FLOOR, if more) ...
+RISE = 3.0
+#: ... that has not fallen by PROGRESS (a fraction) for this many steps is stuck. Measured on the bundled examples
+#: with six optimizers, learning rates 0.01-200, full and minibatches, from fresh and from trained weights: runs
+#: that came back never stayed up without such progress for more than about 300 steps (xor with adagrad at 50)
+STALL_STEPS = 500
+PROGRESS = 0.1
+#: losses below this count as this (a run at loss 0 has not "risen 3×" at 1e-9)
+FLOOR = 0.01
+#: |f′(net)| below this on every training point: a neuron is saturated, no gradient passes through it
+FLAT = 1e-3
 
 
 def initial_parameters(network: Network, seed: int) -> dict[str, float]:
@@ -79,6 +96,35 @@ def output_range(loss: str, d: Dataset) -> tuple[float, float]:
     return middle - half, middle + half
 
 
+class StallWatch:
+    """Judges a run's full training loss, step by step from where the run (re)started: has it risen far above the
+    start and stayed there?
+
+    ``limit`` is RISE × the largest of the start, ``baseline`` (the loss of always answering the average: a
+    network far above it does worse than ignoring its inputs) and FLOOR. A stretch of losses above the limit is a
+    stall once it has lasted STALL_STEPS steps without the loss falling PROGRESS below where the stretch began (a
+    fall starts the stretch afresh; a loss back at or under the limit ends it). Losses may come at any steps in
+    increasing order (minibatch runs judge the full loss only at the steps their history records)."""
+
+    def __init__(self, start: float, baseline: float):
+        self.start = start
+        self.limit = RISE * max(start, baseline, FLOOR)
+        self.since: int | None = None  # the step where the current stretch above the limit began
+        self.level = math.inf  # the loss there
+        self.low = math.inf  # the lowest loss of the stretch
+
+    def observe(self, step: int, loss: float) -> bool:
+        """Take the loss before step ``step``; True when the run is stuck."""
+        if loss <= self.limit:
+            self.since = None
+            return False
+        if self.since is None or loss < (1.0 - PROGRESS) * self.level:
+            self.since, self.level, self.low = step, loss, loss
+            return False
+        self.low = min(self.low, loss)
+        return step - self.since >= STALL_STEPS
+
+
 def _read_only(a: np.ndarray) -> np.ndarray:
     a = np.array(a, copy=True)
     a.flags.writeable = False
@@ -119,6 +165,10 @@ class LossHistory:
         self.size = 0
         self.stride = 1
 
+    def truncate(self, step: int) -> None:
+        """Forget the points at ``step`` and after (the run went back there)."""
+        self.size = int(np.searchsorted(self._steps[: self.size], step))
+
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read-only copies: steps, train loss, test loss (NaN where there is no test set)."""
         n = self.size
@@ -142,7 +192,7 @@ class TrainingSnapshot:
     history_test: np.ndarray
     steps_per_second: float
     playing: bool
-    diverged: str | None  # a message when the run stopped on a non-finite loss or parameter
+    diverged: str | None  # a message when the run stopped: a non-finite loss or parameter, a blow-up, a stall
     problem: str | None  # a message when the run cannot train at all (e.g. data and network disagree)
     # the network's outputs over the inputs: a grid (2-D inputs) or a curve (1-D inputs); None otherwise
     grid_x: np.ndarray | None = None  # G values of input 1
@@ -151,6 +201,9 @@ class TrainingSnapshot:
     boundary: np.ndarray | None = None  # the decision contour of a grid's shown output: (M, 2, 2) segments
     #: the parameters after the optimizer's next step (with its real state) on the full-batch gradient
     next_values: np.ndarray | None = None
+    #: when the run stopped: the step restore_finite goes back to, and what that did (for the user)
+    restore_step: int | None = None
+    restore_note: str | None = None
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -173,12 +226,19 @@ class TrainingRun:
         self._data = data
         self._config = config.copy()
         self.trainer: Trainer | None = None
+        # checkpoints, each with its place (step, epoch, minibatch cursor): the last parameters whose loss was
+        # finite and sane (_good), and the last ones whose loss was not far up (_calm; see StallWatch)
         self._good = np.zeros(0)
+        self._calm = np.zeros(0)
         self._candidate = np.zeros(0)
+        self._good_at = self._calm_at = (0, 0, 0)
+        self._trouble: str | None = None  # why the run stopped: "stall", "grew" (a blow-up) or "lost" (not finite)
         self._step0 = 0
         self._epoch0 = 0
         self._limit: float | None = None  # the blow-up threshold, set by the first step after a (re)start
+        self._watch: StallWatch | None = None  # set with _limit
         self._start_loss = math.nan
+        self._baseline = 0.0
         self._rebuild(keep_state=False)
 
     # ------------------------------------------------------------------ building
@@ -195,15 +255,19 @@ class TrainingRun:
             self.trainer = None
             self.problem = f"Cannot train: {e}"
             self._grid = None
+            self._restart_guard()
             return
         self.problem = None
-        self._limit = None  # new data or a new net: measure blow-ups from here
         if keep_state and old is not None:
             _carry_optimizer_state(old.optimizer, old.engine, trainer.optimizer, trainer.engine)
         self.trainer = trainer
         size = trainer.engine.params.size
         self._good = trainer.engine.params.copy()
+        self._calm = trainer.engine.params.copy()
+        self._good_at = self._calm_at = self._place()
         self._candidate = np.empty(size)
+        self._baseline = constant_output_loss(self._network.loss, dataset.t_train)
+        self._restart_guard()  # new data or a new net: measure blow-ups and stalls from here
         self._eval_ws = Workspace(trainer.engine, len(dataset.x_train))
         self._eval_ws.load(dataset.x_train, dataset.t_train)
         self._order = np.array([trainer.engine.index[n] for n in trainer.engine.parameter_names], dtype=np.intp)
@@ -231,6 +295,22 @@ class TrainingRun:
     def can_train(self) -> bool:
         return self.trainer is not None and self.diverged is None and self.problem is None
 
+    def _place(self) -> tuple[int, int, int]:
+        """Where the run is: step, epoch and the minibatch cursor (how far into the current epoch)."""
+        return self.step_count, self.epoch, self.trainer._cursor
+
+    def _restart_guard(self) -> None:
+        """Measure blow-ups and stalls from here (after an edit, new settings, a restore): the first judged loss
+        sets the limits, and the current parameters (if finite) are both checkpoints, unless the run is stopped
+        (new settings then must not move where Restore goes back to)."""
+        self._limit = None
+        self._watch = None
+        t = self.trainer
+        if t is not None and self.diverged is None and np.isfinite(t.engine.params).all():
+            np.copyto(self._good, t.engine.params)
+            np.copyto(self._calm, t.engine.params)
+            self._good_at = self._calm_at = self._place()
+
     # ------------------------------------------------------------------ commands
     def adopt(self, network: Network, generation: int | None = None) -> None:
         """Take in the user's edited network. Same structure: its values replace the trained ones and the
@@ -247,9 +327,8 @@ class TrainingRun:
         else:
             self._rebuild(keep_state=True)
         if self.trainer is not None and np.isfinite(self.trainer.engine.params).all():
-            np.copyto(self._good, self.trainer.engine.params)
             self.diverged = None
-        self._limit = None  # an edit may raise the loss: measure blow-ups from here
+        self._restart_guard()  # an edit may raise the loss: measure blow-ups from here
 
     def set_values(self, values: dict[str, float], generation: int | None = None) -> None:
         """New values for some parameters (e.g. a weight the user drags); the others keep their trained values."""
@@ -262,7 +341,7 @@ class TrainingRun:
                 eng.params[eng.index[name]] = value
             if np.isfinite(eng.params).all():
                 self.diverged = None
-        self._limit = None
+        self._restart_guard()
 
     def set_config(self, config: TrainingConfig) -> None:
         old = self._config
@@ -272,7 +351,7 @@ class TrainingRun:
             self._rebuild(keep_state=False)
             return
         t.config = self._config
-        self._limit = None  # e.g. a larger learning rate: measure blow-ups from here
+        self._restart_guard()  # e.g. a larger learning rate: measure blow-ups from here
         if config.batch_size != old.batch_size or config.seed != old.seed:
             self._keep_params_rebuild()
             return
@@ -318,19 +397,35 @@ class TrainingRun:
         self._step0 = self._epoch0 = 0
         self.history.clear()
         self.diverged = None
-        self._limit = None
         self._rebuild(keep_state=False)
 
     def restore_finite(self) -> None:
-        """After a divergence: back to the last parameters whose loss was finite, with fresh optimizer state."""
+        """After the run stopped: back to the last checkpoint before the trouble, with fresh optimizer state, at
+        that checkpoint's step, epoch and place in the epoch (the history after it is dropped). After a stall that
+        is the last one whose loss was not far up; else the last one whose loss was finite and sane."""
         t = self.trainer
         if t is None:
             return
-        np.copyto(t.engine.params, self._good)
+        stall = self._trouble == "stall"
+        values, (step, epoch, cursor) = (self._calm, self._calm_at) if stall else (self._good, self._good_at)
+        np.copyto(t.engine.params, values)
         t.optimizer = make_optimizer(self._config.optimizer, t.engine.params.size, self._config.learning_rate,
                                      **self._config.hyper_for_optimizer())
+        self._step0 = step - t.step_count
+        self._epoch0 = epoch - t.epoch
+        if t._full is None:
+            t._cursor = cursor
+        self.history.truncate(step)
         self.diverged = None
-        self._limit = None
+        self._trouble = None
+        self._restart_guard()
+
+    @property
+    def restore_step(self) -> int | None:
+        """The step restore_finite goes back to, while the run is stopped."""
+        if self.diverged is None or self.trainer is None:
+            return None
+        return (self._calm_at if self._trouble == "stall" else self._good_at)[0]
 
     def resume(self) -> None:
         """Go on after a divergence: from the last finite parameters if the current ones or their loss are not
@@ -342,12 +437,14 @@ class TrainingRun:
         if lost:
             self.restore_finite()
         self.diverged = None
-        self._limit = None
+        self._trouble = None
+        self._restart_guard()
 
     # ------------------------------------------------------------------ stepping
     def run(self, steps: int, deadline: float | None = None, keep_going: Callable[[], bool] | None = None) -> int:
         """Up to ``steps`` updates, stopping early at ``deadline`` (time.perf_counter), when ``keep_going()``
-        turns false (both checked after every step), or on divergence. Returns the number of updates made."""
+        turns false (both checked after every step), on divergence or on a stall. Returns the number of updates
+        made."""
         if not self.can_train:
             return 0
         t = self.trainer
@@ -360,6 +457,8 @@ class TrainingRun:
         isfinite = math.isfinite
         clock = time.perf_counter
         done = 0
+        stalled = False
+        candidate_at = self._good_at
 
         def accept(e: float) -> bool:  # full batch: no update from a loss that went wrong
             if not isfinite(e):
@@ -377,36 +476,52 @@ class TrainingRun:
                     train_full = eng.loss_value(d.x_train, d.t_train)
                 if has_test:
                     test = eng.loss_value(d.x_test, d.t_test)
-            checkpoint = (done & 7) == 0  # every 8th step: keep the parameters, promoted if their loss is sane
+            # keep the parameters every 8th step (on the step count, so that the history's steps are among them)
+            # and where the guard restarts; promoted to checkpoints if their loss is sane
+            checkpoint = (s & 7) == 0 or self._limit is None
             if checkpoint:
                 np.copyto(self._candidate, params)
+                candidate_at = (s, self._epoch0 + t.epoch, t._cursor)
             e = t.step(accept)
-            # a blow-up is judged on the training set's loss: one minibatch's loss can be far above another's
+            # blow-ups and stalls are judged on the training set's loss: one minibatch's loss can be far above
+            # another's
             judged = e if full else train_full
             if judged is not None and self._limit is None and isfinite(judged):
                 self._start_loss = judged
                 self._limit = BLOWUP * max(judged, 0.01)
+                self._watch = StallWatch(judged, self._baseline)
             sane = isfinite(e) and (judged is None or self._limit is None or judged <= self._limit)
             if not sane:  # the update was not made: the weights stay where the loss went wrong
                 if record:
                     history.add(s, e if full else train_full, test)
-                self.diverged = _divergence_message(e if judged is None else judged, self._start_loss, s,
-                                                    self._config.learning_rate)
+                loss = e if judged is None else judged
+                self._trouble = "grew" if isfinite(loss) else "lost"
+                self.diverged = _divergence_message(loss, self._start_loss, s, self._config.learning_rate)
                 return done
             done += 1
             if checkpoint:
                 self._good, self._candidate = self._candidate, self._good
+                self._good_at = candidate_at
+            if judged is not None and self._watch is not None:
+                if checkpoint and judged <= self._watch.limit:
+                    np.copyto(self._calm, self._good)
+                    self._calm_at = candidate_at
+                stalled = self._watch.observe(s, judged)
             if record:
                 history.add(s, e if full else train_full, test)
             s += 1
+            if stalled:
+                self._trouble = "stall"
+                self.diverged = self._stall_message(s)
+                return done
             if (done & 7) == 0 and not np.isfinite(params).all():
                 break  # non-finite weights make the next loss non-finite; checking them every 8 steps is enough
             if (deadline is not None and clock() >= deadline) or (keep_going is not None and not keep_going()):
                 return done
         if done and not np.isfinite(params).all():
+            self._trouble = "lost"
             self.diverged = _divergence_message(e, self._start_loss, s - 1, self._config.learning_rate)
         return done
-
     def run_epoch(self) -> int:
         """Updates up to the end of the current epoch (one full pass over the training set)."""
         if not self.can_train:
@@ -418,6 +533,41 @@ class TrainingRun:
         else:  # part way through an epoch: finish it
             left = -(-(n - t._cursor) // t.batch_size)
         return self.run(left)
+
+    def _stall_message(self, step: int) -> str:
+        w = self._watch
+        flat = self._saturated_neurons()
+        lr = self._config.learning_rate
+        text = (f"Training paused at step {step:,}: the loss jumped from {w.start:.3g} to {w.low:.3g} or more and "
+                f"has not come down in {STALL_STEPS:,} steps.")
+        if flat:
+            one = len(flat) == 1
+            text += (f" {_and_list(flat)} {'is' if one else 'are'} saturated: {'its' if one else 'their'} activation "
+                     f"is flat on every training point, so the weights into {'it' if one else 'them'} get no "
+                     f"gradient.")
+        return (text + f" The learning rate {lr:g} is probably too large: go back to the weights before the jump "
+                f"and try {lr / 10:g} or smaller.")
+
+    def _saturated_neurons(self) -> list[str]:
+        """Neurons whose f′(net) is about 0 on every training point, where it stops the gradient: hidden ones,
+        and outputs unless the loss gives ∂E/∂net directly (bce, cross-entropy)."""
+        t = self.trainer
+        d = t.dataset
+        with np.errstate(all="ignore"):
+            ev = t.engine.evaluate(d.x_train, d.t_train)
+        gated = not LOSSES[self._network.loss].fused
+        return [n.id for n in self._network if not n.is_input and (gated or n.layer != self._network.output_layer)
+                and float(np.abs(ev.dout_dnet[n.id]).max()) < FLAT]
+
+    def _restore_note(self) -> str | None:
+        """What restore_finite does, in words, while the run is stopped."""
+        step = self.restore_step
+        if step is None:
+            return None
+        why = {"stall": "before the loss jumped", "grew": "before the loss grew"}.get(
+            self._trouble, "the last weights whose loss was finite")
+        return (f"Back at step {step:,}, {why}; the optimizer starts afresh. Lower the learning rate before you "
+                f"train on.")
 
     # ------------------------------------------------------------------ reading
     def parameter_values(self) -> dict[str, float]:
@@ -434,7 +584,7 @@ class TrainingRun:
             nan = _read_only(np.full(len(names), np.nan))
             return TrainingSnapshot(self.generation, names, _read_only(values), nan, self.step_count, self.epoch,
                                     math.nan, None, steps, train_h, test_h, steps_per_second, False, self.diverged,
-                                    self.problem)
+                                    self.problem, restore_step=self.restore_step, restore_note=self._restore_note())
         eng = t.engine
         values = eng.params[self._order]
         with np.errstate(all="ignore"):
@@ -459,7 +609,7 @@ class TrainingRun:
         return TrainingSnapshot(
             self.generation, self._names, _read_only(values), _read_only(gradient), self.step_count, self.epoch,
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
-            gx, gy, go, boundary, next_values)
+            gx, gy, go, boundary, next_values, self.restore_step, self._restore_note())
 
     def _peek_step(self, g: np.ndarray) -> np.ndarray:
         """The flat parameters after one optimizer step on gradient ``g``, on copies (the run does not move)."""
@@ -513,6 +663,13 @@ def _output_inputs(d: Dataset):
     gy = np.linspace(lo[1], hi[1], GRID)
     X, Y = np.meshgrid(gx, gy)
     return _read_only(gx), _read_only(gy), np.column_stack([X.ravel(), Y.ravel()])
+
+
+def _and_list(names: list[str], most: int = 4) -> str:
+    """"h1", "h1 and h2", "h1, h2 and h3", "h1, h2, h3, h4 and 2 more"."""
+    if len(names) > most:
+        return f"{', '.join(names[:most])} and {len(names) - most} more"
+    return names[0] if len(names) == 1 else f"{', '.join(names[:-1])} and {names[-1]}"
 
 
 def _divergence_message(loss: float, start: float, step: int, lr: float) -> str:

@@ -3,11 +3,20 @@ and Redo texts, the Play/Pause button, Restore after a divergence."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject
+from PySide6.QtCore import QObject, Qt
 from PySide6.QtGui import QAction, QKeySequence
-from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle
+from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle, QToolBar
 
 from .document.export_actions import VIEW_LABELS
+
+#: the Training menu's way back after a divergence or a stall, while there is none
+RESTORE_TEXT = "Go &Back Before the Trouble"
+#: the toolbar's Undo and Redo buttons are as wide as this text (plus margins) whatever they would undo, so the
+#: buttons after them stay put; a longer text is cut short there ("Undo Set learni…") and whole in the tooltip
+#: and the Edit menu
+UNDO_BUTTON_TEXT = "Undo Train (steps"
+#: room a text-only tool button leaves around its text
+BUTTON_MARGIN = 12
 
 
 class WindowActions(QObject):
@@ -16,6 +25,7 @@ class WindowActions(QObject):
     def __init__(self, window: QMainWindow):
         super().__init__(window)
         self.window = window
+        self.toolbar: QToolBar | None = None
         w = window
         K = QKeySequence.StandardKey
         files, exports, scene, view, training = w.files, w.exports, w.scene, w.view, w.training
@@ -42,6 +52,10 @@ class WindowActions(QObject):
         self.labels = self._action("&Weight Labels", scene.set_weight_labels_visible, "Ctrl+L",
                                    "show every edge's weight on the canvas", checkable=True)
         self.about = self._action("&About bpgui", self._about)
+        self.keys_help = self._action("&Keyboard and Mouse", self._keys_help, None,
+                                      "the gestures on the network and the plots, and the shortcuts")
+        self.views_help = self._action("&What Am I Looking At?", self._views_help, None,
+                                       "what each view of the window shows")
         icon = w.style().standardIcon
         self.play = self._action("&Play", training.toggle, "Space", "train continuously / pause (Space)")
         self.play.setIcon(icon(QStyle.SP_MediaPlay))
@@ -54,8 +68,9 @@ class WindowActions(QObject):
         self.reset = self._action("&Reset", training.reset, "Ctrl+R",
                                   "new random weights from the seed, back to step 0 (undoable)")
         self.reset.setIcon(icon(QStyle.SP_BrowserReload))
-        self.restore = self._action("Restore &Last Finite Weights", w.banner.restore_finite, None,
-                                    "after training diverged: go back to the last weights with a sane loss")
+        self.restore = self._action(RESTORE_TEXT, w.banner.restore_finite, None,
+                                    "after training diverged or got stuck: go back to the last weights before the "
+                                    "loss went wrong")
         self.restore.setEnabled(False)
         self.gradients = self._action("&Gradient Overlay", w.show_gradient_overlay, "Ctrl+G",
                                       "draw every edge by ∂E/∂w: purple positive (descent lowers the weight), "
@@ -63,7 +78,7 @@ class WindowActions(QObject):
                                       checkable=True)
         w.hub.sigUndoChanged.connect(self._update_undo)
         training.sigPlayingChanged.connect(self._on_playing_changed)
-        training.sigDiverged.connect(lambda message: self.restore.setEnabled(bool(message)))
+        training.sigDiverged.connect(self._on_diverged)
         self._update_undo()
 
     def _action(self, text, slot, shortcut=None, tip=None, checkable=False) -> QAction:
@@ -118,6 +133,8 @@ class WindowActions(QObject):
         m.addSeparator()
         m.addAction(self.restore)
         m = mb.addMenu("&Help")
+        m.addActions([self.keys_help, self.views_help])
+        m.addSeparator()
         m.addAction(self.about)
         tb = w.addToolBar("Main")
         tb.setObjectName("main toolbar")
@@ -128,6 +145,11 @@ class WindowActions(QObject):
         tb.addActions([self.add_layer, self.fit, self.labels, self.gradients])
         tb.addSeparator()
         tb.addActions(self.training_actions())
+        self.toolbar = tb
+        width = tb.fontMetrics().horizontalAdvance(UNDO_BUTTON_TEXT) + BUTTON_MARGIN
+        for a in (self.undo, self.redo):
+            tb.widgetForAction(a).setFixedWidth(width)
+        self._update_undo()
 
     # ------------------------------------------------------------------ keeping them current
     def _update_undo(self) -> None:
@@ -141,11 +163,25 @@ class WindowActions(QObject):
         else:
             self.undo.setText(f"&Undo {st.undoText()}" if st.canUndo() else "&Undo")
         self.redo.setText(f"&Redo {st.redoText()}" if st.canRedo() else "&Redo")
+        for a in (self.undo, self.redo):  # the menu shows the whole text; the toolbar what fits its fixed width
+            text = a.text().replace("&", "")
+            a.setToolTip(text)
+            a.setStatusTip(text)
+            if self.toolbar is not None:
+                button = self.toolbar.widgetForAction(a)
+                text = button.fontMetrics().elidedText(text, Qt.ElideRight, button.width() - BUTTON_MARGIN)
+            a.setIconText(text)
 
     def _on_playing_changed(self, playing: bool) -> None:
         icon = self.window.style().standardIcon(QStyle.SP_MediaPause if playing else QStyle.SP_MediaPlay)
         self.play.setIcon(icon)
         self.play.setText("&Pause" if playing else "&Play")
+
+    def _on_diverged(self, message: str) -> None:
+        snap = self.window.training.latest
+        back = snap.restore_step if message and snap is not None else None
+        self.restore.setEnabled(bool(message))
+        self.restore.setText(RESTORE_TEXT if back is None else f"Go &Back to Step {back:,}")
 
     def _remove_layer(self) -> None:
         net = self.window.model.network
@@ -153,6 +189,55 @@ class WindowActions(QObject):
             self.window.show_status("there is no hidden layer to remove")
             return
         self.window.scene.edits.remove_layer(net.output_layer - 1)
+
+    def _keys_help(self) -> None:
+        def key(a: QAction) -> str:
+            return a.shortcut().toString(QKeySequence.NativeText)
+
+        rows = [
+            ("Play / pause", f"{key(self.play)} or the Play button"),
+            ("One step · one epoch", f"{key(self.step)} · {key(self.epoch)}: exactly one, at any speed"),
+            ("New random weights", key(self.reset)),
+            ("Undo · redo", f"{key(self.undo)} · {key(self.redo)}: edits, settings and training"),
+            ("Move a neuron", "drag it (to another column: another layer)"),
+            ("Connect two neurons", "drag from the small knob on a neuron's right to a neuron in a later layer"),
+            ("Change a weight", "drag its edge up or down; double-click the edge to type it"),
+            ("Add a neuron", "double-click empty space in a column"),
+            ("Delete", f"select, then {key(self.delete)}; right-click a neuron or edge for more"),
+            ("Zoom · pan · fit", f"mouse wheel · middle drag or {key(self.play)}+drag · {key(self.fit)}"),
+            ("Weights on the surface", "drag the point on the Surface view: both weights follow"),
+            ("Which weights the surface shows", "pick them above it, or right-click an edge"),
+            ("Speed of Play", "the speed slider under the run buttons (far right: unlimited)"),
+        ]
+        table = "".join(f"<tr><td><b>{a}</b>&nbsp;&nbsp;</td><td>{b}</td></tr>" for a, b in rows)
+        self._show_help("Keyboard and Mouse", f"<table>{table}</table>")
+
+    def _views_help(self) -> None:
+        views = [
+            ("Network (middle)", "the neurons in layers and every weight: blue positive, red negative, thicker "
+             "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w."),
+            ("Training (left)", "the run buttons, the speed, and how the network learns: learning rate, "
+             "optimizer, batch size, loss and data."),
+            ("Properties · Chain Rule (left)", "the selected neuron or edge; for a weight, ∂E/∂w taken apart "
+             "into the chain rule's factors, sample by sample."),
+            ("Surface", "the loss E over two weights, every other one held where it is: the path training took, "
+             "the current point, −∂E/∂x, −∂E/∂y and the optimizer's next step. Surface 3D: the same as a "
+             "landscape."),
+            ("Loss", "the training (and test) loss after each step."),
+            ("Outputs", "what the network answers over its inputs: a colour map and the decision boundary (2 "
+             "inputs) or the fitted curve (1 input), with the data."),
+            ("Slice", "E along one weight through the current point, the others held: the tangent's slope is "
+             "∂E/∂w, and where one gradient step lands."),
+            ("Directions", "the slope of E along every direction in the surface's plane, against its angle: "
+             "steepest downhill along −∇E."),
+        ]
+        text = "".join(f"<p><b>{a}</b>: {b}</p>" for a, b in views)
+        self._show_help("What Am I Looking At?", text)
+
+    def _show_help(self, title: str, html: str) -> None:
+        box = QMessageBox(QMessageBox.Information, title, html, QMessageBox.Ok, self.window)
+        box.setStyleSheet("QLabel#qt_msgbox_label { min-width: 34em; }")  # wide enough for a line per row
+        box.exec()
 
     def _about(self) -> None:
         from .. import __version__

@@ -36,7 +36,7 @@ def blank_document() -> Document:
     net.add_neuron("y1", 1, "sigmoid")
     net.add_edge("x1", "y1", 0.5)
     net.add_edge("x2", "y1", -0.5)
-    return Document(net, GeneratorData("xor", 200, 0.05, 0.2, 0), TrainingConfig("sgd", 0.5))
+    return Document(net, GeneratorData("xor", 200, 0.05, 0.2, 0), TrainingConfig("sgd", 0.5, steps_per_second=30.0))
 
 
 class DocumentFiles(QObject):

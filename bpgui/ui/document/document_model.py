@@ -87,6 +87,8 @@ class EditCommand(QUndoCommand):
         if self.steps is not None and other.steps is not None:  # consecutive training: one range
             self.steps = (self.steps[0], other.steps[1])
             self.setText(train_text(self.steps))
+        else:  # a drag: where it ended ("Limit speed to 20 steps/s", not the first value it passed)
+            self.setText(other.text())
         if self.after.same_as(self.before):
             self.setObsolete(True)  # e.g. a spin box stepped up and back down: no step left to undo
         return True

@@ -1,5 +1,5 @@
-"""The banner above the canvas when training needs the user: it diverged (with "Restore last finite weights"),
-or an internal error stopped it. It goes once training runs again."""
+"""The banner above the canvas when training needs the user: it diverged or got stuck (with "Go back to step N",
+the weights before the trouble), or an internal error stopped it. It goes once training runs again."""
 
 from __future__ import annotations
 
@@ -19,8 +19,9 @@ class RunBanner(QFrame):
         self.setStyleSheet("#banner { background: #fdf1d6; border-bottom: 1px solid #e0b050; }")
         self.text = QLabel()
         self.text.setWordWrap(True)
-        self.restore = QPushButton("Restore last finite weights")
-        self.restore.setToolTip("go back to the last weights whose loss was finite (and sane)")
+        self.restore = QPushButton("Go back")
+        self.restore.setToolTip("go back to the last weights before the loss went wrong, with their step and a "
+                                "fresh optimizer")
         close = QPushButton("Dismiss")
         close.clicked.connect(self.hide)
         lay = QHBoxLayout(self)
@@ -50,8 +51,11 @@ class RunBanner(QFrame):
 
     def _on_diverged(self, message: str) -> None:
         if message:
+            snap = self.training.latest
+            back = snap.restore_step if snap is not None else None
+            self.restore.setText("Go back" if back is None else f"Go back to step {back:,}")
             self.show_message(message, restore=True)
-            self.sigStatus.emit("training paused: it diverged")
+            self.sigStatus.emit("training paused: see the message above the network")
         else:
             self.hide()
 
@@ -60,6 +64,9 @@ class RunBanner(QFrame):
         self.setToolTip(message)
 
     def restore_finite(self) -> None:
+        """Go back to the weights before the trouble (the run says which, and what that will have done)."""
+        snap = self.training.latest
+        note = snap.restore_note if snap is not None and snap.diverged else None
         self.training.restore_finite()
         self.hide()
-        self.sigStatus.emit("restored the last weights whose loss was finite: try a smaller learning rate")
+        self.sigStatus.emit(note or "went back to the last good weights: try a smaller learning rate")

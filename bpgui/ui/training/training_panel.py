@@ -1,5 +1,6 @@
-"""The training panel: the run's buttons, its settings (learning rate, optimizer and its hyperparameters, batch
-size, frozen biases, speed cap, seed, loss) and the data (generator, points, noise, test fraction, regenerate).
+"""The training panel: the run's buttons and its speed under them, its settings (learning rate, optimizer and its
+hyperparameters, batch size, frozen biases, seed, loss) and the data (generator, points, noise, test fraction,
+regenerate).
 
 Every change is an undoable edit of the document (:meth:`DocumentModel.edit_settings`, or :meth:`edit` for the
 loss), so it is saved with the document and reaches a running training thread at its next step.
@@ -31,7 +32,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.datasets import GENERATOR_NAMES, MAX_POINTS, generator_shape
-from ...core.document import MAX_LEARNING_RATE, GeneratorData, TableData
+from ...core.document import MAX_LEARNING_RATE, MAX_STEPS_PER_SECOND, GeneratorData, TableData
 from ...core.losses import LOSS_NAMES, LOSSES
 from ...core.network import Change
 from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
@@ -40,6 +41,10 @@ from ..document.document_model import DocumentModel
 
 #: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX in steps of 10^(1/LR_TICKS)
 LR_MIN, LR_MAX, LR_TICKS = -5, 1, 20
+#: the speed slider's stops (steps per second, evenly spaced on a log scale: 1-1.5-2-3-5-7 per decade); the
+#: position after the last one is "unlimited"
+SPEEDS = tuple(m * 10**e for e in range(4) for m in (1, 1.5, 2, 3, 5, 7)) + (10_000,)
+UNLIMITED = len(SPEEDS)
 
 OPTIMIZER_TIPS = {
     "sgd": "plain gradient descent: p ← p − η·∂E/∂p",
@@ -79,6 +84,9 @@ class SciSpinBox(QDoubleSpinBox):
 
 
 _NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
+_SPEED_UNIT = re.compile(r"\s*(steps?\s*/\s*s(ec(ond)?)?|/\s*s)\s*$", re.IGNORECASE)
+#: what the speed box takes for "no limit" (0 as in the old spin box)
+_NO_LIMIT = ("unlimited", "no limit", "none", "max", "∞", "inf", "0")
 
 
 def parse_number(text: str) -> float | None:
@@ -87,6 +95,36 @@ def parse_number(text: str) -> float | None:
         return None
     v = float(text)
     return v if math.isfinite(v) else None
+
+
+def speed_text(steps_per_second: float | None) -> str:
+    """"unlimited", "1 step/s", "0.5 steps/s", "20 steps/s", "10,000 steps/s"."""
+    v = steps_per_second
+    if v is None:
+        return "unlimited"
+    number = f"{int(v):,}" if v >= 1000 and v == int(v) else f"{v:g}"
+    return f"{number} step/s" if v == 1 else f"{number} steps/s"
+
+
+def parse_speed(text: str) -> tuple[bool, float | None]:
+    """(True, steps per second or None for no limit) from what a person types ("20", "20 steps/s", "0.5",
+    "unlimited", "1,000"), or (False, None)."""
+    t = _SPEED_UNIT.sub("", text.strip()).replace(",", "").strip()
+    if t.lower() in _NO_LIMIT:
+        return True, None
+    v = parse_number(t)
+    if v is None or not 0.0 < v <= MAX_STEPS_PER_SECOND:
+        return False, None
+    return True, v
+
+
+def speed_position(steps_per_second: float | None) -> int:
+    """The speed slider's position nearest to a speed (on the log scale); unlimited is the far right."""
+    if steps_per_second is None:
+        return UNLIMITED
+    if steps_per_second > SPEEDS[-1]:
+        return len(SPEEDS) - 1
+    return min(range(len(SPEEDS)), key=lambda i: abs(math.log(SPEEDS[i] / steps_per_second)))
 
 
 class TrainingPanel(QWidget):
@@ -105,6 +143,24 @@ class TrainingPanel(QWidget):
             buttons.addWidget(b)
         buttons.addStretch(1)
         lay.addLayout(buttons)
+        # the speed, right under the buttons it governs: a log slider and the exact value (typed or shown)
+        self.speed_slider = QSlider(Qt.Horizontal)
+        self.speed_slider.setRange(0, UNLIMITED)
+        self.speed_slider.setPageStep(3)
+        self.speed_slider.setToolTip("how fast Play trains: 1 step per second at the left, as fast as the computer "
+                                     "goes at the far right. Step and Step Epoch always do exactly one step / "
+                                     "one epoch")
+        self.speed_edit = QLineEdit()
+        self.speed_edit.setFixedWidth(self.speed_edit.fontMetrics().horizontalAdvance("10,000 steps/s") + 16)
+        self.speed_edit.setToolTip("the speed cap exactly: steps per second (e.g. 20 or 0.5), or 'unlimited' "
+                                   "(press Enter)")
+        row = QHBoxLayout()
+        speed_label = QLabel("speed")
+        speed_label.setBuddy(self.speed_slider)
+        row.addWidget(speed_label)
+        row.addWidget(self.speed_slider, 1)
+        row.addWidget(self.speed_edit)
+        lay.addLayout(row)
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
@@ -149,14 +205,6 @@ class TrainingPanel(QWidget):
         self.freeze_biases = QCheckBox("freeze biases")
         self.freeze_biases.setToolTip("train the weights only; every bias keeps its value")
         form.addRow("", self.freeze_biases)
-        self.speed = QDoubleSpinBox()
-        self.speed.setRange(0, 1_000_000)
-        self.speed.setDecimals(1)
-        self.speed.setSpecialValueText("unlimited")
-        self.speed.setSuffix(" steps/s")
-        self.speed.setKeyboardTracking(False)
-        self.speed.setToolTip("slow training down to watch each step (unlimited: as fast as it goes)")
-        form.addRow("speed", self.speed)
         self.seed = QLineEdit()
         self.seed.setValidator(QIntValidator(0, 2**31 - 1))  # typing; larger seeds from a file are shown as they are
         self.seed.setToolTip("the seed of Reset's random weights and of the minibatch order (press Enter)")
@@ -212,7 +260,11 @@ class TrainingPanel(QWidget):
             s.valueChanged.connect(lambda v, k=key: self._on_hyper(k, v))
         self.batch.valueChanged.connect(self._on_batch)
         self.freeze_biases.toggled.connect(self._on_freeze)
-        self.speed.valueChanged.connect(self._on_speed)
+        self.speed_slider.valueChanged.connect(self._on_speed_slider)
+        self._speed_gesture = 0  # a drag of the speed slider is one undo step, the next drag another
+        self.speed_slider.sliderPressed.connect(self._next_speed_gesture)
+        self.speed_slider.sliderReleased.connect(self._next_speed_gesture)
+        self.speed_edit.editingFinished.connect(self._on_speed_edit)
         self.seed.editingFinished.connect(self._on_seed)
         self.loss.activated.connect(self._on_loss)
         self.dataset.activated.connect(self._on_dataset)
@@ -237,7 +289,8 @@ class TrainingPanel(QWidget):
     def refresh(self, *_) -> None:
         doc = self.model.doc
         t, d = doc.training, doc.data
-        widgets = [self.lr_slider, self.lr_edit, self.optimizer, self.batch, self.freeze_biases, self.speed,
+        widgets = [self.lr_slider, self.lr_edit, self.optimizer, self.batch, self.freeze_biases, self.speed_slider,
+                   self.speed_edit,
                    self.seed, self.loss, self.dataset, self.points, self.noise, self.test_fraction,
                    *self.hyper.values()]
         for w in widgets:
@@ -252,7 +305,7 @@ class TrainingPanel(QWidget):
                     s.setValue(used[key])
             self.batch.setValue(t.batch_size or 0)
             self.freeze_biases.setChecked(not t.train_biases)
-            self.speed.setValue(t.steps_per_second or 0.0)
+            self._show_speed(t.steps_per_second)
             self.seed.setText(str(t.seed))
             self.loss.setCurrentText(self.model.network.loss)
             formula = LOSSES[self.model.network.loss].formula
@@ -275,6 +328,11 @@ class TrainingPanel(QWidget):
         self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
         self.lr_edit.setText(f"{lr:g}")
         self.lr_edit.setStyleSheet("")
+
+    def _show_speed(self, steps_per_second: float | None) -> None:
+        self.speed_slider.setValue(speed_position(steps_per_second))
+        self.speed_edit.setText(speed_text(steps_per_second))
+        self.speed_edit.setStyleSheet("")
 
     def _fill_datasets(self) -> None:
         d = self.model.doc.data
@@ -347,9 +405,32 @@ class TrainingPanel(QWidget):
     def _on_freeze(self, on: bool) -> None:
         self._edit_training("Freeze biases" if on else "Train biases", train_biases=not on)
 
-    def _on_speed(self, v: float) -> None:
-        self._edit_training("Unlimited speed" if v == 0 else f"Limit speed to {v:g} steps/s", merge_key=("speed",),
-                            steps_per_second=float(v) if v else None)
+    def _on_speed_slider(self, i: int) -> None:
+        sps = None if i >= UNLIMITED else float(SPEEDS[i])
+        self.speed_edit.setText(speed_text(sps))
+        self.speed_edit.setStyleSheet("")
+        self._set_speed(sps, merge_key=("speed", self._speed_gesture))
+
+    def _next_speed_gesture(self) -> None:
+        self._speed_gesture += 1
+
+    def _on_speed_edit(self) -> None:
+        text = self.speed_edit.text()
+        ok, sps = parse_speed(text)
+        if not ok:
+            self.speed_edit.setStyleSheet("background: #fddbc7")
+            self.sigStatus.emit(f"the speed must be a number of steps per second above 0 and at most "
+                                f"{MAX_STEPS_PER_SECOND:,.0f}, or 'unlimited'; not '{text.strip()}'")
+            return
+        self.speed_slider.blockSignals(True)
+        self._show_speed(sps)  # tidied ("20" → "20 steps/s"), the slider at the nearest stop
+        self.speed_slider.blockSignals(False)
+        self._set_speed(sps)
+
+    def _set_speed(self, sps: float | None, merge_key=None) -> None:
+        if sps != self.model.doc.training.steps_per_second:
+            self._edit_training("Unlimited speed" if sps is None else f"Limit speed to {speed_text(sps)}",
+                                merge_key=merge_key, steps_per_second=sps)
 
     def _on_seed(self) -> None:
         text = self.seed.text().strip()

@@ -279,6 +279,8 @@ class TrainingWorker(QObject):
             dt = now - self._rate_t
             if dt >= max(0.25, 2.0 / self._cap if self._cap else 0.0):  # a steady figure over a few steps
                 self._rate = (self.run.step_count - self._rate_step) / dt
+                if self._cap:  # a short window can count one step more than the cap allows on average
+                    self._rate = min(self._rate, self._cap)
                 self._rate_t, self._rate_step = now, self.run.step_count
         self._last_publish = now
         self._published_step = self.run.step_count
