@@ -5,7 +5,6 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-
 #: what Qt's offscreen platform says of window calls it has no use for: harmless, and not the user's concern
 QUIET = ("This plugin does not support propagateSizeHints()", "This plugin does not support raise()")
 

@@ -92,7 +92,7 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.NoFrame)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(self.training_panel.sizeHint().width() + 16)
+        scroll.setMinimumWidth(min(self.training_panel.sizeHint().width() + 16, 260))
         training_dock = self._dock("Training", scroll, Qt.LeftDockWidgetArea)
         properties_dock = self._dock("Properties", self.panel, Qt.LeftDockWidgetArea)
         self.splitDockWidget(training_dock, properties_dock, Qt.Vertical)

@@ -19,11 +19,13 @@ from PySide6.QtWidgets import (
     QComboBox,
     QDoubleSpinBox,
     QFormLayout,
+    QGridLayout,
     QGroupBox,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QSlider,
     QSpinBox,
     QToolButton,
@@ -135,14 +137,19 @@ class TrainingPanel(QWidget):
         super().__init__(parent)
         self.hub = hub
         lay = QVBoxLayout(self)
-        buttons = QHBoxLayout()
+        # the run buttons: in one row where there is room, in two where the panel is narrow (a small window)
+        self.run_buttons = []
         for act in actions:
             b = QToolButton()
             b.setDefaultAction(act)
             b.setToolButtonStyle(Qt.ToolButtonTextBesideIcon)
-            buttons.addWidget(b)
-        buttons.addStretch(1)
-        lay.addLayout(buttons)
+            b.setSizePolicy(QSizePolicy.Ignored, QSizePolicy.Fixed)  # the panel may be narrower than one row
+            self.run_buttons.append(b)
+        self._buttons = QGridLayout()
+        self._buttons.setHorizontalSpacing(6)
+        self._button_columns = 0
+        self._arrange_buttons(len(self.run_buttons))
+        lay.addLayout(self._buttons)
         # the speed, right under the buttons it governs: a log slider and the exact value (typed or shown)
         self.speed_slider = QSlider(Qt.Horizontal)
         self.speed_slider.setRange(0, UNLIMITED)
@@ -221,6 +228,8 @@ class TrainingPanel(QWidget):
         self.data_form = dform
         dform.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
         self.dataset = QComboBox()
+        self.dataset.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
+        self.dataset.setMinimumContentsLength(12)
         self.dataset.setToolTip("the training data: a generator, or the table stored in the file")
         dform.addRow("dataset", self.dataset)
         self.points = QSpinBox()
@@ -276,6 +285,24 @@ class TrainingPanel(QWidget):
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigDocumentReplaced.connect(self.refresh)
         self.refresh()
+
+    def _arrange_buttons(self, columns: int) -> None:
+        if columns == self._button_columns:
+            return
+        self._button_columns = columns
+        for b in self.run_buttons:
+            self._buttons.removeWidget(b)
+        for i, b in enumerate(self.run_buttons):
+            self._buttons.addWidget(b, i // columns, i % columns)
+        for c in range(len(self.run_buttons)):
+            self._buttons.setColumnStretch(c, 1 if c < columns else 0)
+
+    def resizeEvent(self, ev):
+        super().resizeEvent(ev)
+        margins = self.layout().contentsMargins()
+        room = ev.size().width() - margins.left() - margins.right()
+        one_row = sum(b.sizeHint().width() for b in self.run_buttons) + 6 * (len(self.run_buttons) - 1)
+        self._arrange_buttons(len(self.run_buttons) if room >= one_row else 2)
 
     @property
     def model(self) -> DocumentModel:
