@@ -39,6 +39,35 @@ def test_unsaved_work_gets_a_recovery_copy_in_the_data_folder(qtbot, window, tmp
     assert doc.network.same_as(w.model.network)
 
 
+def test_a_data_tables_text_is_written_in_a_thread_when_it_is_opened(qtbot, monkeypatch, tmp_path):
+    """Encoding 100,000 rows takes a good part of a second: it happens in a thread at once, not in the window's
+    thread at the first autosave or save; undoing back to a table does it again for the restored table."""
+    import threading
+
+    from bpgui.core import document as document_module
+    from bpgui.core.document import GeneratorData, TableData
+
+    doc = parse_document(json.dumps({
+        "format": "bpgui-network", "version": 1,
+        "neurons": [{"id": "x1", "layer": 0}, {"id": "y1", "layer": 1, "activation": "sigmoid", "bias": 0.0}],
+        "edges": [{"from": "x1", "to": "y1", "weight": 0.5}], "loss": "bce",
+        "data": {"inputs": [[0.0], [1.0], [2.0]], "targets": [[0.0], [1.0], [1.0]]}}))
+    threads = []
+    encode = document_module._encode_rows
+    monkeypatch.setattr(document_module, "_encode_rows",
+                        lambda a: threads.append(threading.current_thread().name) or encode(a))
+    model = DocumentModel(doc)
+    qtbot.waitUntil(lambda: len(threads) == 2, timeout=3000)
+    assert threads == ["bpgui table text"] * 2
+    recovery.write_recovery(tmp_path / "copy.json", model.doc, None, "table")
+    assert len(threads) == 2  # already written
+    assert model.edit_settings("use sine", data=GeneratorData("sine", 50)) is None
+    model.undo()
+    assert isinstance(model.doc.data, TableData)
+    qtbot.waitUntil(lambda: len(threads) == 4, timeout=3000)
+    assert set(threads) == {"bpgui table text"}
+
+
 def test_the_copy_follows_edits_every_interval_and_goes_when_saved(qtbot, window, tmp_path):
     w = window
     w.autosave.timer.setInterval(50)
