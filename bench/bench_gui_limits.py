@@ -11,8 +11,9 @@ The phases, each measured until the window has drawn its result (the snapshot an
 
 * **data size**: the user types a number of points into the Data box's "points" spin box and presses Enter,
   200 → 20,000 → 100,000 (the documented maximum) → 200, on the circles example;
-* **training**: Play for ``--seconds`` at 20,000 and at 100,000 generated points, and on a literal table of
-  100,000 rows opened from a file (the opening itself is a phase too, and so are a save and an autosave of it);
+* **training**: Play for ``--seconds`` at 200 (for comparison), 20,000 and 100,000 generated points, and on a
+  literal table of 100,000 rows opened from a file (the opening itself is a phase too, and so are a save and an
+  autosave of it);
 * **chain rule**: the Chain Rule panel on show with a weight selected, while training plays at 100,000 points;
 * **neurons**: opening a document with many neurons (``--neurons``, default 1,000; 10,000 is the documented
   maximum and needs several GB of memory) and pressing Step.
@@ -259,6 +260,12 @@ def main(argv=None) -> int:
     def wait_settled(what: str) -> None:
         if not run_until(lambda: settled(w), 120):
             probe.note(f"({what} not settled after 120 s)")
+
+    if "training" not in skip:  # for comparison: the same window and machine with little data
+        probe.phase(f"training: play {args.seconds:g} s at 200 generated points (for comparison)")
+        play(args.seconds)
+        wait_settled("training")
+        probe.phase(None)
 
     if "data" not in skip:
         for a, b in ((200, 20_000), (20_000, 100_000), (100_000, 200)):

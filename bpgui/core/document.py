@@ -307,12 +307,11 @@ def _depth(obj, limit: int, where: str = "the document") -> None:
         types = set(map(type, level))
         if list not in types and dict not in types:
             return
-        if not types <= {list, dict}:
-            level = [o for o in level if type(o) in (list, dict)]
-        if types == {list}:
-            level = list(itertools.chain.from_iterable(level))
-        else:
-            level = list(itertools.chain.from_iterable(o.values() if type(o) is dict else o for o in level))
+        if dict in types:  # an object's values, a list's items
+            level = [o.values() if type(o) is dict else o for o in level if type(o) in (list, dict)]
+        elif types != {list}:
+            level = [o for o in level if type(o) is list]
+        level = list(itertools.chain.from_iterable(level))
         d += 1
 
 
