@@ -244,6 +244,8 @@ def _flat(obj: Any, room: int) -> str | None:
     if not isinstance(obj, (list, dict)):
         text = _ENCODER.encode(obj)
         return text if len(text) <= room else None
+    if room < 2:
+        return None
     items = ((_key(k) + ": ", v) for k, v in obj.items()) if isinstance(obj, dict) else (("", v) for v in obj)
     used, parts = 2, []
     for prefix, v in items:
