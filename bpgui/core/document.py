@@ -92,15 +92,18 @@ class EncodedRows(tuple):
         self.written: dict[tuple[int, int], str] = {}  # (indent, width) → text
 
 
-#: rows encoded at a time: another thread (the window's) gets Python's lock between two chunks
-_CHUNK_ROWS = 2000
+#: rows encoded at a time: another thread (the window's) waits for Python's lock at most one chunk's time
+_CHUNK_ROWS = 500
 _ENCODING = threading.Lock()
 
 
 def _encode_rows(a: np.ndarray) -> EncodedRows:
-    encode = _ENCODER.encode
-    return EncodedRows(itertools.chain.from_iterable(
-        map(encode, a[i : i + _CHUNK_ROWS].tolist()) for i in range(0, len(a), _CHUNK_ROWS)))
+    """Each row of ``a`` as JSON text, as json writes a list of numbers: a chunk of rows is encoded as one list,
+    "[[…], […]]", and cut between its rows (a number never holds "], [")."""
+    rows: list[str] = []
+    for i in range(0, len(a), _CHUNK_ROWS):
+        rows += _ENCODER.encode(a[i : i + _CHUNK_ROWS].tolist())[1:-1].replace("], [", "]\n[").split("\n")
+    return EncodedRows(rows)
 
 
 @dataclass
