@@ -16,7 +16,6 @@ import os
 import re
 import sys
 import tempfile
-import threading
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -92,28 +91,45 @@ class EncodedRows(tuple):
         self.written: dict[tuple[int, int], str] = {}  # (indent, width) → text
 
 
-#: rows encoded at a time: another thread (the window's) waits for Python's lock at most one chunk's time
-_CHUNK_ROWS = 500
-_ENCODING = threading.Lock()
+#: rows encoded at a time by :meth:`TableData.encode_some` (about a millisecond's work)
+ENCODE_ROWS = 500
 
 
-def _encode_rows(a: np.ndarray) -> EncodedRows:
-    """Each row of ``a`` as JSON text, as json writes a list of numbers: a chunk of rows is encoded as one list,
-    "[[…], […]]", and cut between its rows (a number never holds "], [")."""
-    rows: list[str] = []
-    for i in range(0, len(a), _CHUNK_ROWS):
-        rows += _ENCODER.encode(a[i : i + _CHUNK_ROWS].tolist())[1:-1].replace("], [", "]\n[").split("\n")
-    return EncodedRows(rows)
+def _encode_rows(a: np.ndarray) -> list[str]:
+    """Each row of ``a`` as JSON text, as json writes a list of numbers: the rows are encoded as one list,
+    "[[…], […]]", and cut between rows (a number never holds "], [")."""
+    return _ENCODER.encode(a.tolist())[1:-1].replace("], [", "]\n[").split("\n")
 
 
 @dataclass
 class TableData:
     """A literal table of data. Never changed once made (a new table replaces it), so its JSON text is written
-    once (:meth:`encoded`): a table of 100,000 rows takes a good part of a second to encode."""
+    once (:meth:`encoded`): a table of 100,000 rows takes a good part of a second to encode. The window writes
+    it a little at a time between events (:meth:`encode_some`), so that saving does not have to."""
 
     inputs: np.ndarray
     targets: np.ndarray
     _encoded: tuple[EncodedRows, EncodedRows] | None = field(default=None, init=False, repr=False)
+    _written: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []), init=False, repr=False)
+
+    def encode_some(self, rows: int = ENCODE_ROWS) -> bool:
+        """Encode up to ``rows`` more rows (of the inputs, then of the targets) for :meth:`encoded`; True once
+        every row is encoded."""
+        if self._encoded is None:
+            for a, done in zip((self.inputs, self.targets), self._written):
+                if len(done) < len(a):
+                    done += _encode_rows(a[len(done) : len(done) + rows])
+                    break
+            else:
+                self._encoded = (EncodedRows(self._written[0]), EncodedRows(self._written[1]))
+                self._written = ([], [])
+        return self._encoded is not None
+
+    def encoded(self) -> tuple[EncodedRows, EncodedRows]:
+        """The rows of the inputs and the targets as JSON text (the rows not encoded yet are encoded now)."""
+        while not self.encode_some(len(self.inputs)):
+            pass
+        return self._encoded
 
     def to_dict(self, encoded: bool = False) -> dict:
         """The table as JSON lists of rows; with ``encoded``, as :class:`EncodedRows` for :func:`dumps`."""
@@ -121,13 +137,6 @@ class TableData:
             inputs, targets = self.encoded()
             return {"inputs": inputs, "targets": targets}
         return {"inputs": self.inputs.tolist(), "targets": self.targets.tolist()}
-
-    def encoded(self) -> tuple[EncodedRows, EncodedRows]:
-        """The rows of the inputs and the targets as JSON text, encoded on the first call (from any thread)."""
-        with _ENCODING:
-            if self._encoded is None:
-                self._encoded = (_encode_rows(self.inputs), _encode_rows(self.targets))
-            return self._encoded
 
     def __eq__(self, other):
         return (isinstance(other, TableData) and np.array_equal(self.inputs, other.inputs)

@@ -14,12 +14,11 @@ re-emits the open document's signals.
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ...core.datasets import Dataset
@@ -51,7 +50,7 @@ class EditState:
         self.network = network.copy()
         self.positions = dict(positions)
         self.training = training.copy()
-        self.data = replace(data)
+        self.data = _copy_data(data)
 
     def same_as(self, other: EditState) -> bool:
         return (self.network.same_as(other.network) and self.positions == other.positions
@@ -127,7 +126,12 @@ class DocumentModel(QObject):
         self._dataset_key: tuple | None = None  # what the cached data set was made from
         self.data_problem: str | None = None  # why the data cannot be used with the network, if it cannot
         doc.network.subscribe(self._on_network_change)
-        _encode_table_soon(doc.data)
+        # a data table's JSON text is written a little at a time between events, so that saving and autosaving
+        # do not take a good part of a second to write 100,000 rows (in a thread, it would compete with the
+        # window for Python's lock)
+        self._table_text = QTimer(self)
+        self._table_text.timeout.connect(self._encode_table_some)
+        self._table_text.start(0)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -190,7 +194,7 @@ class DocumentModel(QObject):
         if training is not None:
             trial.training = training.copy()
         if data is not None:
-            trial.data = replace(data)
+            trial.data = _copy_data(data)
         try:
             t = trial.training
             make_optimizer(t.optimizer, 1, t.learning_rate, **t.hyper_for_optimizer())
@@ -281,12 +285,17 @@ class DocumentModel(QObject):
             self.sigPositionsChanged.emit()
         if "settings" in scope and (snap.training != self.doc.training or snap.data != self.doc.data):
             self.doc.training = snap.training.copy()
-            self.doc.data = replace(snap.data)
-            _encode_table_soon(self.doc.data)
+            self.doc.data = _copy_data(snap.data)
+            self._table_text.start(0)
             self.sigSettingsChanged.emit()
 
     def _on_network_change(self, change: Change) -> None:
         self.sigNetworkChanged.emit(change)
+
+    def _encode_table_some(self) -> None:
+        data = self.doc.data
+        if not isinstance(data, TableData) or data.encode_some():
+            self._table_text.stop()
 
     # ------------------------------------------------------------------ files
     def save(self, path: Path | None = None) -> None:
@@ -310,11 +319,10 @@ class DocumentModel(QObject):
         return cls(load_document(path, fit_data=False), Path(path), parent)
 
 
-def _encode_table_soon(data: TableData | GeneratorData) -> None:
-    """Write a data table's JSON text in a thread now, so that saving and autosaving do not: it takes a good part
-    of a second for 100,000 rows, and a table never changes."""
-    if isinstance(data, TableData):
-        threading.Thread(target=data.encoded, name="bpgui table text", daemon=True).start()
+def _copy_data(data: TableData | GeneratorData) -> TableData | GeneratorData:
+    """A copy of data settings for an edit state; a table is never changed (a new one replaces it), so it is
+    shared, with the JSON text of its rows once written."""
+    return data if isinstance(data, TableData) else replace(data)
 
 
 def _positions_from_view(doc: Document) -> Positions:
