@@ -81,14 +81,19 @@ class TrainingConfig:
         return TrainingConfig(**{**self.__dict__, "hyperparameters": dict(self.hyperparameters)})
 
 
-class EncodedRows(tuple):
+class EncodedRows:
     """The rows of a data table, each already JSON text: :func:`dumps` writes them as the list of those rows (and
-    nothing else can read them: they are no JSON value of their own). The text of the whole list is kept for
-    the next save at the same indent."""
+    nothing else can: json refuses them). The text of the whole list is kept for the next save at the same
+    indent."""
 
-    def __init__(self, *_):
-        super().__init__()
+    __slots__ = ("rows", "written")
+
+    def __init__(self, rows):
+        self.rows: tuple[str, ...] = tuple(rows)
         self.written: dict[tuple[int, int], str] = {}  # (indent, width) → text
+
+    def __len__(self) -> int:
+        return len(self.rows)
 
 
 #: rows encoded at a time by :meth:`TableData.encode_some` (about a millisecond's work)
@@ -246,18 +251,30 @@ def _key(k) -> str:
 
 
 def _flat(obj: Any, room: int) -> str | None:
-    """``obj`` as JSON on one line if that takes at most ``room`` characters, else None (found out after writing
-    at most about ``room`` characters of it)."""
-    if isinstance(obj, EncodedRows):  # each row is at least two characters, and a separator
-        if 4 * len(obj) > room + 2:
+    """``obj`` as JSON on one line if that takes at most ``room`` characters, else None. Found out cheaply for a
+    long list (it cannot fit) and with json's own encoder for the rest, but for what holds :class:`EncodedRows`."""
+    if isinstance(obj, EncodedRows):
+        if 4 * len(obj) > room + 2:  # each row is at least two characters, and a separator
             return None
-        text = "[" + ", ".join(obj) + "]"
+        text = "[" + ", ".join(obj.rows) + "]"
         return text if len(text) <= room else None
-    if not isinstance(obj, (list, dict)):
+    if isinstance(obj, (list, dict)):
+        if room < 2 or 3 * len(obj) > room + 2:  # each value takes at least one character, and a separator
+            return None
+        values = obj.values() if isinstance(obj, dict) else obj
+        if any(isinstance(v, (list, dict, EncodedRows)) and 3 * len(v) > room for v in values):
+            return None
+    try:
         text = _ENCODER.encode(obj)
-        return text if len(text) <= room else None
-    if room < 2:
-        return None
+    except TypeError:
+        if not isinstance(obj, (list, dict)):
+            raise
+        return _flat_parts(obj, room)  # it holds EncodedRows
+    return text if len(text) <= room else None
+
+
+def _flat_parts(obj: list | dict, room: int) -> str | None:
+    """:func:`_flat` of a list or object a value at a time."""
     items = ((_key(k) + ": ", v) for k, v in obj.items()) if isinstance(obj, dict) else (("", v) for v in obj)
     used, parts = 2, []
     for prefix, v in items:
@@ -276,15 +293,17 @@ def _dumps_rows(rows: EncodedRows, indent: int, width: int) -> str:
     text = rows.written.get((indent, width))
     if text is not None:
         return text
+    if not rows.rows:
+        return "[]"
     text = _flat(rows, width - indent)
     if text is None:
         pad = " " * (indent + 2)
         room = width - indent - 2
-        if max(map(len, rows)) <= room:
-            body = pad + (",\n" + pad).join(rows)
+        if max(map(len, rows.rows)) <= room:
+            body = pad + (",\n" + pad).join(rows.rows)
         else:
             body = ",\n".join(pad + (r if len(r) <= room else dumps(json.loads(r), indent + 2, width))
-                               for r in rows)
+                               for r in rows.rows)
         text = "[\n" + body + "\n" + " " * indent + "]"
     rows.written[(indent, width)] = text
     return text
