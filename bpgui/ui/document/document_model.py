@@ -148,7 +148,7 @@ class DocumentModel(QObject):
         """The document's data set for its network (made once per data settings and network structure), or None
         when the data cannot be used with the network (the reason in :attr:`data_problem`)."""
         key = (self.doc.data, self.network.structure_version)
-        if self._dataset_key is None or key[0] is not self._dataset_key[0] or key[1] != self._dataset_key[1]:
+        if self._dataset_key is None or key != self._dataset_key:  # settings equal: the same (seeded) data
             self._dataset_key = key
             try:
                 self._dataset, self.data_problem = self.doc.dataset(), None
@@ -198,12 +198,14 @@ class DocumentModel(QObject):
         try:
             t = trial.training
             make_optimizer(t.optimizer, 1, t.learning_rate, **t.hyper_for_optimizer())
-            if data is not None:
-                make_dataset(trial.data, trial.network)
+            dataset = make_dataset(trial.data, trial.network) if data is not None else None
         except (ValueError, DocumentError) as e:
             return str(e)
         if trial.same_as(before):
             return None
+        if dataset is not None:  # made once: 100,000 points take a while
+            self._dataset, self.data_problem = dataset, None
+            self._dataset_key = (trial.data, self.network.structure_version)
         self.undo_stack.push(EditCommand(self, text, before, trial, merge_key, scope=SETTINGS))
         return None
 
