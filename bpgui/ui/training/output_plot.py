@@ -53,7 +53,7 @@ class OutputPlot(QWidget):
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen(TEXT_COLOR, width=1.5), connect="pairs")
         self.boundary.setZValue(1)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2.5))
-        self.curve.setZValue(5)
+        self.curve.setZValue(12)  # over the data points: a sample of thousands would hide it
         # default brush and pen are the legend's samples; 2-D data get per-point class colours
         self.train_points = pg.ScatterPlotItem(size=8, brush=POINT_GREY, pen=pg.mkPen("w", width=1))
         self.test_points = pg.ScatterPlotItem(size=8, brush=None, pen=pg.mkPen(POINT_GREY, width=2))
