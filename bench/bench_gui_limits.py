@@ -1,6 +1,6 @@
 """Benchmark the window at the documented limits: does the GUI thread ever block for long?
 
-    python bench/bench_gui_limits.py                     # about 2 minutes
+    python bench/bench_gui_limits.py                     # about 3-4 minutes
     python bench/bench_gui_limits.py --seconds 3 --neurons 1000,10000
 
 It opens the real main window offscreen (``QT_QPA_PLATFORM=offscreen`` unless set), with the Outputs tab on show
@@ -16,7 +16,7 @@ The phases, each measured until the window has drawn its result (the snapshot an
   autosave of it);
 * **chain rule**: the Chain Rule panel on show with a weight selected, while training plays at 100,000 points;
 * **neurons**: opening a document with many neurons (``--neurons``, default 1,000; 10,000 is the documented
-  maximum and needs several GB of memory) and pressing Step.
+  maximum: about 9 GB of memory and 2 minutes) and pressing Step.
 
 Target (issue 7): no phase stalls the event loop for more than about 100 ms. The machine is shared and noisy:
 compare figures from one run, never across runs.
