@@ -1,4 +1,5 @@
-"""Data generators and tables: seeding, sizes, the train/test split, labels, one-hot targets and errors."""
+"""Data generators and tables: seeding, sizes, the train/test split, labels, one-hot targets and errors; the
+sample of rows a view draws of a large data set."""
 
 from __future__ import annotations
 
@@ -6,9 +7,11 @@ import math
 
 import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from bpgui.core import GENERATOR_NAMES, DataError, Dataset, generate, table
-from bpgui.core.datasets import MAX_POINTS, generator_shape
+from bpgui.core.datasets import MAX_POINTS, generator_shape, sample_rows
 
 CLASSIFIERS = ("xor", "circles", "gaussians", "spiral")
 
@@ -176,3 +179,41 @@ def test_data_error_is_a_value_error():
 def test_a_point_count_that_is_not_a_whole_number_is_a_data_error(n):
     with pytest.raises(DataError):
         generate("xor", n=n)
+
+
+# ---------------------------------------------------------------------------------------------- sampling rows
+def test_sample_rows_keeps_every_row_when_there_are_few():
+    assert sample_rows([1, 0, 1], 3).tolist() == [0, 1, 2]
+    assert sample_rows(np.zeros(5, dtype=int), 100).tolist() == [0, 1, 2, 3, 4]
+
+
+def test_sample_rows_keeps_each_groups_share_and_is_seeded():
+    groups = np.repeat([0, 1, 2, 3], [60_000, 20_000, 15_000, 5_000])
+    rows = sample_rows(groups, 2000, seed=0)
+    assert len(rows) == 2000 and np.all(np.diff(rows) > 0)
+    assert np.bincount(groups[rows]).tolist() == [1200, 400, 300, 100]  # 60 %, 20 %, 15 %, 5 % of 2,000
+    assert np.array_equal(sample_rows(groups, 2000, seed=0), rows)
+    assert not np.array_equal(sample_rows(groups, 2000, seed=1), rows)
+
+
+def test_a_rare_group_keeps_a_row():
+    groups = np.zeros(100_000, dtype=int)
+    groups[12_345] = 1  # 1 in 100,000: its share of 10 rows rounds to none
+    rows = sample_rows(groups, 10)
+    assert len(rows) == 10 and 12_345 in rows
+
+
+@settings(max_examples=200, deadline=None)
+@given(counts=st.lists(st.integers(0, 300), min_size=1, max_size=5), k=st.integers(5, 400), seed=st.integers(0, 9))
+def test_sample_rows_property(counts, k, seed):
+    groups = np.random.default_rng(seed).permutation(np.repeat(np.arange(len(counts)), counts))
+    rows = sample_rows(groups, k, seed)
+    n = len(groups)
+    assert len(rows) == min(n, k) and len(set(rows.tolist())) == len(rows) and np.all(np.diff(rows) > 0)
+    taken = np.bincount(groups[rows], minlength=len(counts)) if len(rows) else np.zeros(len(counts))
+    for c, t in zip(counts, taken):
+        if n <= k:
+            assert t == c
+        else:  # its share, give or take the rounding and the one row every group keeps
+            assert (t >= 1) == (c >= 1)
+            assert abs(t - k * c / n) < 1 + len(counts)

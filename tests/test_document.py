@@ -261,6 +261,71 @@ def test_dumps_puts_one_neuron_edge_and_row_per_line():
     assert dumps([]) == "[]" and dumps({}) == "{}"
 
 
+def reference_dumps(obj, indent: int = 0, width: int = 110) -> str:
+    """The layout dumps writes, the plain way (it encodes each value once for every container around it)."""
+    flat = json.dumps(obj, allow_nan=False, ensure_ascii=False)
+    if len(flat) + indent <= width or not isinstance(obj, (list, dict)) or not obj:
+        return flat
+    pad = " " * (indent + 2)
+    if isinstance(obj, list):
+        items = [pad + reference_dumps(v, indent + 2, width) for v in obj]
+        return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
+    items = [pad + json.dumps(k, ensure_ascii=False) + ": " + reference_dumps(v, indent + 2, width)
+             for k, v in obj.items()]
+    return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+
+
+@settings(max_examples=300, deadline=None)
+@given(value=json_values(), indent=st.integers(0, 12), width=st.integers(0, 60))
+def test_dumps_lays_out_json_as_the_plain_reference_does(value, indent, width):
+    assert dumps(value, indent, width) == reference_dumps(value, indent, width)
+
+
+@settings(max_examples=150, deadline=None)
+@given(rows=st.lists(st.lists(awkward, min_size=1, max_size=12), min_size=1, max_size=30).filter(
+    lambda rows: len(set(map(len, rows))) == 1), width=st.integers(0, 120), other=json_values(2))
+def test_a_tables_encoded_rows_are_written_as_its_lists_are(rows, width, other):
+    """Rows encoded once: the same text as the lists of numbers, rows too long for their line included."""
+    data = TableData(np.array(rows, dtype=float), np.zeros((len(rows), 1)))
+    plain = {"data": data.to_dict(), "other": other}
+    for indent in (0, 6):
+        assert dumps({"data": data.to_dict(encoded=True), "other": other}, indent, width) == \
+            reference_dumps(plain, indent, width)
+
+
+def test_a_table_is_encoded_once_for_every_save(monkeypatch, tmp_path):
+    doc = load_document(example_paths()["circles"])
+    d = doc.dataset()
+    doc.data = TableData(d.x_train, d.t_train)
+    calls = []
+    encode = document_module._encode_rows
+    monkeypatch.setattr(document_module, "_encode_rows", lambda a: calls.append(len(a)) or encode(a))
+    first = doc.to_json()
+    assert calls == [240, 240]  # the inputs and the targets (of the 240 training points)
+    save_document(doc, tmp_path / "a.json")
+    assert doc.to_json() == first and (tmp_path / "a.json").read_text(encoding="utf-8") == first
+    assert calls == [240, 240]
+    assert first == reference_dumps(doc.to_dict()) + "\n"
+    _same_document(doc, parse_document(first))
+
+
+@pytest.mark.parametrize("rows, message", [
+    ([[0.5, 1], [0.5, "1"]], "data.inputs row 2, value 2 must be a number, not text"),
+    ([[0.5, 1], [True, 1]], "data.inputs row 2, value 1 must be a number, not true/false"),
+    ([[0.5, 1], [0.5, 10**400]], "data.inputs row 2, value 2 must be a finite number"),
+    ([[0.5, 1], [0.5, None]], "data.inputs row 2, value 2 must be a number, not null"),
+    ([[0.5, 1], [0.5]], "data.inputs row 2 has 1 values; row 1 has 2"),
+    ([[0.5, 1], 7], "data.inputs row 2 must be a list of numbers, not a number"),
+    ([[0.5, 1], [0.5, [1]]], "data.inputs row 2, value 2 must be a number, not a list"),
+])
+def test_a_bad_value_in_a_table_is_named_by_row_and_value(rows, message):
+    raw = json.loads(example_paths()["xor"].read_text(encoding="utf-8"))
+    raw["data"] = {"inputs": rows, "targets": [[0]] * len(rows)}
+    with pytest.raises(DocumentError) as e:
+        parse_document(json.dumps(raw))
+    assert str(e.value) == message
+
+
 def test_float_formatting_survives_awkward_values():
     net = layered([1, 1], output_activation="linear")
     net.set_weight("x1", "y1", 0.1 + 0.2)

@@ -88,7 +88,10 @@ def test_the_data_set_is_made_once_per_data_and_structure(qtbot, monkeypatch):
     assert model.dataset() is not first and len(made) == 2
     cfg = model.doc.training.copy()
     model.edit_settings("s", data=core_document.GeneratorData("circles", 50, 0.0, 0.0, 3))
-    assert model.dataset() is not None and len(made) == 3 and cfg == model.doc.training
+    # the data set the edit was checked with is the one shown: not made again
+    assert len(model.dataset().x_train) == 50 and len(made) == 2 and cfg == model.doc.training
+    model.undo()  # the former data: made again
+    assert len(model.dataset().x_train) == 4 and len(made) == 3
 
 
 def test_data_that_does_not_fit_says_why(qtbot):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import json
 
 import pytest
-from PySide6.QtCore import QPoint, QPointF, Qt
+from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
+from PySide6.QtGui import QMouseEvent
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QMessageBox
+from PySide6.QtWidgets import QApplication, QMessageBox
 
 from bpgui.core.document import load_document
 from bpgui.resources import example_paths
@@ -54,6 +55,38 @@ def assert_state(w, st):
     net, pos = st
     assert w.model.network.same_as(net)
     assert w.model.positions == pos
+
+
+def test_labels_and_tooltips_show_values_set_while_they_were_hidden(qtbot, window):
+    """Edge labels and tooltips are written when they are shown (a network may have thousands of edges, all
+    changing at each training snapshot): what they show is the value of now, not of when they were last on."""
+    w = window
+    assert w.model.edit("w", lambda n, p: (n.set_weight("x1", "h1", 2.5), n.set_bias("h1", -0.75))) is None
+    edge, neuron = w.scene.edge_items[("x1", "h1")], w.scene.neuron_items["h1"]
+    w.window_actions.labels.trigger()
+    assert edge.label.isVisible() and edge.label.text() == "+2.50"
+    assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", -1.25)) is None
+    assert edge.label.text() == "-1.25"  # on show: at once
+    w.window_actions.labels.trigger()
+    assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", 0.5)) is None
+    w.window_actions.labels.trigger()
+    assert edge.label.text() == "+0.50"
+    vp = w.view.viewport()
+    a, b = vp_point(w, center(w, "x1")), vp_point(w, center(w, "h1"))
+
+    def hover(p: QPoint) -> None:
+        """The pointer moves to ``p`` with no button down (QTest.mouseMove moves the cursor instead, which
+        reaches whichever test window lies under it)."""
+        QApplication.sendEvent(vp, QMouseEvent(QEvent.MouseMove, QPointF(p), vp.mapToGlobal(QPointF(p)),
+                                               Qt.NoButton, Qt.NoButton, Qt.NoModifier))
+
+    hover(a + (b - a) * 0.45)  # onto the edge, away from its label
+    qtbot.waitUntil(lambda: "weight 0.5" in edge.toolTip())
+    hover(vp_point(w, center(w, "h1")))
+    qtbot.waitUntil(lambda: "bias -0.75" in neuron.toolTip())
+    assert "hidden neuron, layer 1" in neuron.toolTip() and "activation tanh" in neuron.toolTip()
+    hover(vp_point(w, center(w, "x2")))
+    qtbot.waitUntil(lambda: "input 2 (a column of the data)" in w.scene.neuron_items["x2"].toolTip())
 
 
 def test_drag_from_knob_to_neuron_creates_an_edge_and_undo_redo_restore(window):

@@ -72,6 +72,11 @@ def test_base_network_is_what_the_tests_assume():
     assert [n.id for n in net.outputs] == ["y1", "y2"]
     assert net.num_layers == 4 and net.output_layer == 3
     assert [net.role(n) for n in ("x1", "h1", "g1", "y2")] == ["input", "hidden", "hidden", "output"]
+    assert net.roles() == {n.id: net.role(n.id) for n in net}
+    assert list(net.roles()) == list(net.neurons)
+    net.move_neuron("h3", 3)  # an output now
+    assert net.roles()["h3"] == "output" == net.role("h3")
+    net = base()
     assert net.incoming("y1") == [("g1", "y1"), ("x1", "y1")]
     assert net.outgoing("h2") == [("h2", "g1"), ("h2", "y2")]
 

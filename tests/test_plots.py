@@ -14,10 +14,12 @@ from PySide6.QtGui import QColor, QImage, QPainter
 from PySide6.QtTest import QTest
 
 from bpgui.core import load_document, parse_document, table
+from bpgui.core.datasets import MAX_POINTS
+from bpgui.core.document import GeneratorData
 from bpgui.core.training_run import TrainingRun
 from bpgui.resources import example_paths
 from bpgui.ui.training.loss_plot import LOG_FLOOR, LossPlot
-from bpgui.ui.training.output_plot import NO_OUTPUTS, OutputPlot
+from bpgui.ui.training.output_plot import MAX_DRAWN, NO_OUTPUTS, OutputPlot
 
 pg.setConfigOption("mouseRateLimit", -1)  # pyqtgraph drops mouse moves closer than 10 ms apart otherwise
 
@@ -322,6 +324,73 @@ def test_points_coloured_by_class(qtbot, circles):
     assert np.allclose(np.column_stack([test["x"], test["y"]]), d.x_test)
     assert all(p.color().name() == ("#053061" if t else "#b35806") for p, t in zip(test["pen"], d.t_test[:, 0]))
     assert plot.test_points.opts["brush"].style() == Qt.NoBrush and test["brush"][0] is None  # hollow
+
+
+def legend_labels(plot: OutputPlot) -> list[str]:
+    return [label.text for _, label in plot.legend.items]
+
+
+def test_few_points_are_all_drawn_with_one_symbol_per_class(qtbot, circles):
+    doc, run, snap = circles
+    plot = output_plot(qtbot, doc, run, snap)
+    assert len(plot.train_points.data) == len(run.dataset.x_train)
+    assert len(plot.test_points.data) == len(run.dataset.x_test)
+    assert legend_labels(plot) == ["train", "test"]  # no word of a sample
+    # the points of a class share one brush (one pen for test points), so pyqtgraph renders one symbol per class
+    # rather than one per point
+    assert len(plot.train_points.fragmentAtlas) == 2 and len(plot.test_points.fragmentAtlas) == 2
+
+
+def many_points(generator: str, n: int, test_fraction: float = 0.2):
+    """The document of the example for ``generator`` with ``n`` generated points, and its data set."""
+    doc = load_document(example_paths()["sine" if generator == "sine" else "circles"])
+    doc.data = GeneratorData(generator, n, 0.05, test_fraction, 3)
+    return doc, doc.dataset()
+
+
+def drawn_rows(points: pg.ScatterPlotItem, x: np.ndarray) -> np.ndarray:
+    """The rows of ``x`` (2-D points, or 1-D inputs with their targets) that ``points`` draws, in drawn order."""
+    where = {tuple(r): i for i, r in enumerate(x.tolist())}
+    return np.array([where[(a, b)] for a, b in zip(points.data["x"].tolist(), points.data["y"].tolist())])
+
+
+def test_at_the_data_limit_a_seeded_sample_that_keeps_each_class_is_drawn_and_the_legend_says_so(qtbot):
+    doc, d = many_points("circles", MAX_POINTS)
+    plot = OutputPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(d, doc.network.loss, ["x1", "x2"])
+    train, test = drawn_rows(plot.train_points, d.x_train), drawn_rows(plot.test_points, d.x_test)
+    assert len(train) + len(test) == MAX_DRAWN == 2000
+    assert len(set(train)) == len(train) and len(set(test)) == len(test)  # real points of each set, each once
+    assert plot.drawn == (2000, 100_000)
+    assert legend_labels(plot) == ["train", "test", "showing a sample of 2,000 of 100,000 points"]
+    # each set and class keeps its share of the 2,000 (the test set is 20 %; circles are half inner, half outer)
+    for rows, t in ((train, d.t_train), (test, d.t_test)):
+        for c in (0, 1):
+            share = np.mean(t[:, 0] == c) * len(t) / MAX_POINTS
+            assert abs(np.sum(t[rows, 0] == c) - MAX_DRAWN * share) <= 1
+    fills = [b.color().name() for b in plot.train_points.data["brush"]]
+    assert fills == ["#2166ac" if t else "#e08214" for t in d.t_train[train, 0]]
+    # seeded: the same data are drawn with the same points
+    again = OutputPlot()
+    qtbot.addWidget(again)
+    again.set_dataset(d, doc.network.loss, ["x1", "x2"])
+    assert np.array_equal(drawn_rows(again.train_points, d.x_train), train)
+    assert np.array_equal(drawn_rows(again.test_points, d.x_test), test)
+
+
+def test_many_points_of_a_curve_are_drawn_as_a_sample(qtbot):
+    doc, d = many_points("sine", 30_000, test_fraction=0.1)
+    plot = OutputPlot()
+    qtbot.addWidget(plot)
+    plot.set_dataset(d, doc.network.loss, ["x"])
+    xt_train = np.column_stack([d.x_train[:, 0], d.t_train[:, 0]])
+    xt_test = np.column_stack([d.x_test[:, 0], d.t_test[:, 0]])
+    train, test = drawn_rows(plot.train_points, xt_train), drawn_rows(plot.test_points, xt_test)
+    assert (len(train), len(test)) == (1800, 200)
+    assert legend_labels(plot) == ["train", "test", "network", "showing a sample of 2,000 of 30,000 points"]
+    plot.set_dataset(table([[0.0], [1.0]], [[0.0], [1.0]]), "half_sse")  # few again: every point, no note
+    assert len(plot.train_points.data) == 2 and legend_labels(plot) == ["train", "network"]
 
 
 def test_two_one_hot_outputs_show_class_one(qtbot):

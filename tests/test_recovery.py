@@ -39,6 +39,42 @@ def test_unsaved_work_gets_a_recovery_copy_in_the_data_folder(qtbot, window, tmp
     assert doc.network.same_as(w.model.network)
 
 
+def test_a_data_tables_text_is_written_a_little_at_a_time_between_events_once_it_is_open(qtbot, monkeypatch,
+                                                                                       tmp_path):
+    """Encoding 100,000 rows takes a good part of a second: it is done in steps of ENCODE_ROWS rows between the
+    window's events, not at the first autosave or save; the table is shared with the undo history, so undoing
+    back to it does not encode it again."""
+    import threading
+
+    from bpgui.core import document as document_module
+    from bpgui.core.document import ENCODE_ROWS, GeneratorData, TableData
+
+    n = 2 * ENCODE_ROWS + 100
+    doc = parse_document(json.dumps({
+        "format": "bpgui-network", "version": 1,
+        "neurons": [{"id": "x1", "layer": 0}, {"id": "y1", "layer": 1, "activation": "sigmoid", "bias": 0.0}],
+        "edges": [{"from": "x1", "to": "y1", "weight": 0.5}], "loss": "bce",
+        "data": {"inputs": [[i / n] for i in range(n)], "targets": [[i % 2] for i in range(n)]}}))
+    steps = []
+    encode = document_module._encode_rows
+    monkeypatch.setattr(document_module, "_encode_rows",
+                        lambda a: steps.append((len(a), threading.current_thread().name)) or encode(a))
+    model = DocumentModel(doc)
+    assert steps == []  # not while opening
+    qtbot.waitUntil(lambda: len(steps) == 6, timeout=3000)
+    assert steps == [(ENCODE_ROWS, "MainThread"), (ENCODE_ROWS, "MainThread"), (100, "MainThread")] * 2
+    recovery.write_recovery(tmp_path / "copy.json", model.doc, None, "table")
+    model.save(tmp_path / "table.json")
+    assert len(steps) == 6  # already written
+    assert parse_document((tmp_path / "table.json").read_text(encoding="utf-8")).data == doc.data
+    assert model.edit_settings("use sine", data=GeneratorData("sine", 50)) is None
+    model.undo()
+    assert isinstance(model.doc.data, TableData)
+    qtbot.wait(50)
+    model.save(tmp_path / "table.json")
+    assert len(steps) == 6
+
+
 def test_the_copy_follows_edits_every_interval_and_goes_when_saved(qtbot, window, tmp_path):
     w = window
     w.autosave.timer.setInterval(50)

@@ -242,6 +242,35 @@ def test_the_chain_rule_panel_explains_the_selected_weight(qtbot, window):
     assert "Select an edge" in w.chain_rule.text()
 
 
+def test_over_a_large_training_set_the_chain_rule_is_worked_out_in_its_thread(qtbot, make_window, tmp_path):
+    """20,000 samples: selecting a weight shows at once that its chain rule is on its way (the window does not
+    wait for it), then the chain rule itself; a result for a weight no longer selected is never shown."""
+    import json
+
+    from bpgui.resources import example_paths
+
+    raw = json.loads(example_paths()["circles"].read_text(encoding="utf-8"))
+    raw["data"]["n"] = 20_000
+    path = tmp_path / "circles20k.json"
+    path.write_text(json.dumps(raw), encoding="utf-8")
+    w = make_window(str(path))
+
+    def text() -> str:
+        return w.chain_rule.text().replace("\u2060", "")  # without the word joiners of names
+
+    w.scene.edge_items[("x1", "h1")].setSelected(True)
+    assert text().startswith("Working out the chain rule of x1->h1 over 16,000 samples")
+    w.scene.clearSelection()
+    w.scene.edge_items[("x2", "h3")].setSelected(True)  # before the first one is ready
+    qtbot.waitUntil(lambda: "∂E/∂w" in text(), timeout=20_000)
+    assert "weight x2 → h3" in text() and "all N = 16000 samples" in text().replace(",", "")
+    assert num(engine_gradient(w, "x2->h3"), 8) in text()
+    qtbot.waitUntil(lambda: not w.chain_rule.busy(), timeout=20_000)
+    assert "weight x2 → h3" in text()
+    w.scene.clearSelection()
+    assert "Select an edge" in w.chain_rule.text()
+
+
 # ---------------------------------------------------------------------------------------------- review regressions
 def test_renaming_a_neuron_of_the_pair_keeps_the_pair(qtbot, window, monkeypatch):
     from PySide6.QtWidgets import QInputDialog

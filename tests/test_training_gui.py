@@ -707,3 +707,30 @@ def test_step_and_step_epoch_stay_exact_at_a_slow_speed_and_play_keeps_to_it(qtb
     elapsed = time.perf_counter() - t0
     made = w.training.latest.step - start
     assert 1 <= made <= 5 * elapsed + 1, (made, elapsed)
+
+
+def test_typing_a_number_of_points_makes_the_data_once_and_the_outputs_draw_a_sample(qtbot, make_window,
+                                                                                    monkeypatch):
+    """The Data box's points field, typed as a user does: the window makes the 20,000 points once (checking the
+    edit and showing it share the data set: 100,000 points take a while to make), and the Outputs view draws a
+    sample of them and says so."""
+    import threading
+
+    from bpgui.core import document as document_module
+    from bpgui.ui.training.output_plot import MAX_DRAWN
+
+    w = make_window("circles")
+    made = []
+    generate = document_module.generate
+    monkeypatch.setattr(document_module, "generate", lambda *a, **k: (
+        made.append((a[1], threading.current_thread() is threading.main_thread())), generate(*a, **k))[1])
+    edit = w.training_panel.points.lineEdit()
+    edit.selectAll()
+    QTest.keyClicks(edit, "20000")
+    QTest.keyClick(edit, Qt.Key_Return)
+    assert w.model.doc.data.n == 20_000
+    assert [n for n, in_window in made if in_window] == [20_000]  # once, in the window's thread
+    assert w.training_panel.data_info.text() == "16000 training, 4000 test points"
+    plot = w.output_plot
+    assert len(plot.train_points.data) + len(plot.test_points.data) == MAX_DRAWN
+    assert [label.text for _, label in plot.legend.items][-1] == "showing a sample of 2,000 of 20,000 points"

@@ -129,3 +129,32 @@ def table(inputs, targets) -> Dataset:
     if x.ndim != 2 or t.ndim != 2 or len(x) != len(t) or len(x) == 0:
         raise DataError("a data table needs the same positive number of input and target rows")
     return Dataset(x, t, np.zeros((0, x.shape[1])), np.zeros((0, t.shape[1])))
+
+
+def sample_rows(groups, k: int, seed: int = 0) -> np.ndarray:
+    """The ascending indices of at most ``k`` of the rows labelled by ``groups`` (one label per row, e.g. the class
+    and whether the row is a test row): every row when there are at most ``k``; else a seeded sample without
+    replacement in which each group keeps its share of the ``k`` rows (rounded by largest remainders) and at least
+    one row. For views that cannot draw every row: the same data and seed give the same rows."""
+    groups = np.asarray(groups)
+    n = len(groups)
+    if n <= k:
+        return np.arange(n)
+    labels, inverse, counts = np.unique(groups, return_inverse=True, return_counts=True)
+    if k < len(labels):
+        raise ValueError(f"cannot keep {len(labels)} groups in {k} rows")
+    quota = counts * (k / n)
+    take = np.maximum(np.floor(quota).astype(int), 1)
+    # largest remainders first; a group at its minimum of one row gives none back
+    by_remainder = np.argsort(np.floor(quota) - quota, kind="stable")
+    while take.sum() < k:
+        for g in by_remainder:
+            if take.sum() == k:
+                break
+            if take[g] < counts[g]:
+                take[g] += 1
+    while take.sum() > k:  # the minimum of one row per group overshot: the largest groups give back
+        take[np.argmax(take)] -= 1
+    rng = np.random.default_rng(seed)
+    rows = [rng.choice(np.flatnonzero(inverse == g), size=take[g], replace=False) for g in range(len(labels))]
+    return np.sort(np.concatenate(rows))

@@ -9,6 +9,7 @@ failed save never damages an existing file.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import os
@@ -80,12 +81,66 @@ class TrainingConfig:
         return TrainingConfig(**{**self.__dict__, "hyperparameters": dict(self.hyperparameters)})
 
 
+class EncodedRows:
+    """The rows of a data table, each already JSON text: :func:`dumps` writes them as the list of those rows (and
+    nothing else can: json refuses them). The text of the whole list is kept for the next save at the same
+    indent."""
+
+    __slots__ = ("rows", "written")
+
+    def __init__(self, rows):
+        self.rows: tuple[str, ...] = tuple(rows)
+        self.written: dict[tuple[int, int], str] = {}  # (indent, width) → text
+
+    def __len__(self) -> int:
+        return len(self.rows)
+
+
+#: rows encoded at a time by :meth:`TableData.encode_some` (about a millisecond's work)
+ENCODE_ROWS = 500
+
+
+def _encode_rows(a: np.ndarray) -> list[str]:
+    """Each row of ``a`` as JSON text, as json writes a list of numbers: the rows are encoded as one list,
+    "[[…], […]]", and cut between rows (a number never holds "], [")."""
+    return _ENCODER.encode(a.tolist())[1:-1].replace("], [", "]\n[").split("\n")
+
+
 @dataclass
 class TableData:
+    """A literal table of data. Never changed once made (a new table replaces it), so its JSON text is written
+    once (:meth:`encoded`): a table of 100,000 rows takes a good part of a second to encode. The window writes
+    it a little at a time between events (:meth:`encode_some`), so that saving does not have to."""
+
     inputs: np.ndarray
     targets: np.ndarray
+    _encoded: tuple[EncodedRows, EncodedRows] | None = field(default=None, init=False, repr=False)
+    _written: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []), init=False, repr=False)
 
-    def to_dict(self) -> dict:
+    def encode_some(self, rows: int = ENCODE_ROWS) -> bool:
+        """Encode up to ``rows`` more rows (of the inputs, then of the targets) for :meth:`encoded`; True once
+        every row is encoded."""
+        if self._encoded is None:
+            for a, done in zip((self.inputs, self.targets), self._written):
+                if len(done) < len(a):
+                    done += _encode_rows(a[len(done) : len(done) + rows])
+                    break
+            else:
+                self._encoded = (EncodedRows(self._written[0]), EncodedRows(self._written[1]))
+                self._written = ([], [])
+        return self._encoded is not None
+
+    def encoded(self) -> tuple[EncodedRows, EncodedRows]:
+        """The rows of the inputs and the targets as JSON text (the rows not encoded yet are encoded now)."""
+        while not self.encode_some(len(self.inputs)):
+            pass
+        return self._encoded
+
+    def to_dict(self, encoded: bool = False) -> dict:
+        """The table as JSON lists of rows; with ``encoded``, as :class:`EncodedRows` for :func:`dumps`."""
+        if encoded:
+            inputs, targets = self.encoded()
+            return {"inputs": inputs, "targets": targets}
         return {"inputs": self.inputs.tolist(), "targets": self.targets.tolist()}
 
     def __eq__(self, other):
@@ -117,7 +172,9 @@ class Document:
         """The training (and test) data, checked against the network's inputs and outputs."""
         return make_dataset(self.data, self.network)
 
-    def to_dict(self) -> dict:
+    def to_dict(self, encoded: bool = False) -> dict:
+        """The document as JSON values; with ``encoded``, a data table's rows are :class:`EncodedRows` (for
+        :func:`dumps` only)."""
         net = self.network
         neurons = []
         for n in net:
@@ -132,7 +189,7 @@ class Document:
             "neurons": neurons,
             "edges": [{"from": a, "to": b, "weight": w} for (a, b), w in net.edges.items()],
             "loss": net.loss,
-            "data": self.data.to_dict(),
+            "data": self.data.to_dict(encoded) if isinstance(self.data, TableData) else self.data.to_dict(),
             "training": self.training.to_dict(),
         }
         if self.view is not None:
@@ -140,7 +197,7 @@ class Document:
         return doc
 
     def to_json(self) -> str:
-        return dumps(self.to_dict()) + "\n"
+        return dumps(self.to_dict(encoded=True)) + "\n"
 
     def copy(self) -> Document:
         return parse_document(self.to_json(), fit_data=False)
@@ -166,17 +223,90 @@ def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
 
 
 # ---------------------------------------------------------------------------------------------- JSON text
+_ENCODER = json.JSONEncoder(allow_nan=False, ensure_ascii=False)
+
+
 def dumps(obj: Any, indent: int = 0, width: int = 110) -> str:
-    """JSON with short lists and objects kept on one line (one neuron, edge or data row per line)."""
-    flat = json.dumps(obj, allow_nan=False, ensure_ascii=False)
-    if len(flat) + indent <= width or not isinstance(obj, (list, dict)) or not obj:
+    """JSON with short lists and objects kept on one line (one neuron, edge or data row per line). ``obj`` may
+    hold :class:`EncodedRows`. Each value is encoded about once, so a long document takes time in proportion to
+    its length."""
+    if isinstance(obj, EncodedRows):
+        return _dumps_rows(obj, indent, width)
+    if not isinstance(obj, (list, dict)) or not obj:
+        return _ENCODER.encode(obj)
+    flat = _flat(obj, width - indent)
+    if flat is not None:
         return flat
     pad = " " * (indent + 2)
     if isinstance(obj, list):
         items = [pad + dumps(v, indent + 2, width) for v in obj]
         return "[\n" + ",\n".join(items) + "\n" + " " * indent + "]"
-    items = [pad + json.dumps(k, ensure_ascii=False) + ": " + dumps(v, indent + 2, width) for k, v in obj.items()]
+    items = [pad + _key(k) + ": " + dumps(v, indent + 2, width) for k, v in obj.items()]
     return "{\n" + ",\n".join(items) + "\n" + " " * indent + "}"
+
+
+def _key(k) -> str:
+    """An object's key as JSON text (json's rules: keys that are not text become text)."""
+    return _ENCODER.encode(k) if isinstance(k, str) else _ENCODER.encode({k: None})[1 : -len(": null}")]
+
+
+def _flat(obj: Any, room: int) -> str | None:
+    """``obj`` as JSON on one line if that takes at most ``room`` characters, else None. Found out cheaply for a
+    long list (it cannot fit) and with json's own encoder for the rest, but for what holds :class:`EncodedRows`."""
+    if isinstance(obj, EncodedRows):
+        if 4 * len(obj) > room + 2:  # each row is at least two characters, and a separator
+            return None
+        text = "[" + ", ".join(obj.rows) + "]"
+        return text if len(text) <= room else None
+    if isinstance(obj, (list, dict)):
+        if room < 2 or 3 * len(obj) > room + 2:  # each value takes at least one character, and a separator
+            return None
+        values = obj.values() if isinstance(obj, dict) else obj
+        if any(isinstance(v, (list, dict, EncodedRows)) and 3 * len(v) > room for v in values):
+            return None
+    try:
+        text = _ENCODER.encode(obj)
+    except TypeError:
+        if not isinstance(obj, (list, dict)):
+            raise
+        return _flat_parts(obj, room)  # it holds EncodedRows
+    return text if len(text) <= room else None
+
+
+def _flat_parts(obj: list | dict, room: int) -> str | None:
+    """:func:`_flat` of a list or object a value at a time."""
+    items = ((_key(k) + ": ", v) for k, v in obj.items()) if isinstance(obj, dict) else (("", v) for v in obj)
+    used, parts = 2, []
+    for prefix, v in items:
+        used += len(prefix) + (2 if parts else 0)
+        text = _flat(v, room - used)
+        if text is None:
+            return None
+        parts.append(prefix + text)
+        used += len(text)
+    return ("{" + ", ".join(parts) + "}") if isinstance(obj, dict) else ("[" + ", ".join(parts) + "]")
+
+
+def _dumps_rows(rows: EncodedRows, indent: int, width: int) -> str:
+    """Rows already encoded, one per line (or all on one line if that fits); a row too long for its line is
+    written as a list, one value per line, as :func:`dumps` writes any long list."""
+    text = rows.written.get((indent, width))
+    if text is not None:
+        return text
+    if not rows.rows:
+        return "[]"
+    text = _flat(rows, width - indent)
+    if text is None:
+        pad = " " * (indent + 2)
+        room = width - indent - 2
+        if max(map(len, rows.rows)) <= room:
+            body = pad + (",\n" + pad).join(rows.rows)
+        else:
+            body = ",\n".join(pad + (r if len(r) <= room else dumps(json.loads(r), indent + 2, width))
+                               for r in rows.rows)
+        text = "[\n" + body + "\n" + " " * indent + "]"
+    rows.written[(indent, width)] = text
+    return text
 
 
 _TOKEN = re.compile(r'"(?:[^"\\]|\\.)*"|(-?(?:NaN|Infinity))|(-?\d+)')
@@ -201,15 +331,21 @@ def _reject_constant(name):
 
 
 def _depth(obj, limit: int, where: str = "the document") -> None:
-    stack = [(obj, 1)]
-    while stack:
-        o, d = stack.pop()
+    """Raise if anything in ``obj`` (parsed JSON) lies more than ``limit`` levels deep (``obj`` itself is level 1).
+    A level at a time, by types, so that the numbers of a data table of 100,000 rows cost little."""
+    level, d = [obj], 1
+    while level:
         if d > limit:
             raise DocumentError(f"{where} is nested more than {limit} levels deep")
-        if isinstance(o, dict):
-            stack.extend((v, d + 1) for v in o.values())
-        elif isinstance(o, list):
-            stack.extend((v, d + 1) for v in o)
+        types = set(map(type, level))
+        if list not in types and dict not in types:
+            return
+        if dict in types:  # an object's values, a list's items
+            level = [o.values() if type(o) is dict else o for o in level if type(o) in (list, dict)]
+        elif types != {list}:
+            level = [o for o in level if type(o) is list]
+        level = list(itertools.chain.from_iterable(level))
+        d += 1
 
 
 def parse_json(text: str) -> Any:
@@ -366,7 +502,10 @@ def _parse_table_rows(raw, where: str, width_name: str) -> np.ndarray:
     rows = _list(raw, where, MAX_POINTS)
     if not rows:
         raise DocumentError(f"{where} is empty")
-    width = None
+    fine = _number_rows(rows)
+    if fine is not None:
+        return fine
+    width = None  # something is wrong: find the first problem, row by row
     for r, row in enumerate(rows, 1):
         if not isinstance(row, list):
             raise DocumentError(f"{where} row {r} must be a list of numbers, not {_type_name(row)}")
@@ -379,6 +518,23 @@ def _parse_table_rows(raw, where: str, width_name: str) -> np.ndarray:
         for c, v in enumerate(row, 1):
             _number(v, f"{where} row {r}, value {c}")
     return np.array(rows, dtype=float)
+
+
+def _number_rows(rows: list) -> np.ndarray | None:
+    """The rows as an array if they are lists of one width (1 to MAX_NEURONS) of finite numbers (not true/false),
+    else None; checked a whole column of types at a time, since a table may have 100,000 rows."""
+    if set(map(type, rows)) != {list}:
+        return None
+    widths = set(map(len, rows))
+    if len(widths) != 1 or not 0 < widths.pop() <= MAX_NEURONS:
+        return None
+    if not set(map(type, itertools.chain.from_iterable(rows))) <= {int, float}:
+        return None
+    try:
+        a = np.array(rows, dtype=float)
+    except (OverflowError, ValueError):  # an integer beyond the float range
+        return None
+    return a if np.isfinite(a).all() else None
 
 
 def _parse_data(raw, net: Network, fit: bool = True) -> TableData | GeneratorData:

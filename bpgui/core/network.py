@@ -158,6 +158,13 @@ class Network:
             return "input"
         return "output" if n.layer == self.output_layer else "hidden"
 
+    def roles(self) -> dict[str, str]:
+        """:meth:`role` of every neuron by id, in one pass (``role`` looks through every neuron for the last
+        layer)."""
+        out = self.output_layer
+        return {nid: "input" if n.layer == 0 else "output" if n.layer == out else "hidden"
+                for nid, n in self._neurons.items()}
+
     def incoming(self, nid: str) -> list[tuple[str, str]]:
         return [e for e in self._edges if e[1] == nid]
 

@@ -221,6 +221,7 @@ class MainWindow(QMainWindow):
             self.autosave.stop()
             self.training.shutdown()
             self.surface.shutdown()
+            self.chain_rule.shutdown()
             ev.accept()
         else:
             ev.ignore()
@@ -252,4 +253,4 @@ class MainWindow(QMainWindow):
 
     def wait_for_views(self, timeout: float = 60.0) -> bool:
         """Process events until the views have drawn everything computed in the background."""
-        return process_events_until(lambda: self.surface.settled, timeout)
+        return process_events_until(lambda: self.surface.settled and not self.chain_rule.busy(), timeout)

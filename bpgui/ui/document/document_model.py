@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QUndoCommand, QUndoStack
 
 from ...core.datasets import Dataset
@@ -50,7 +50,7 @@ class EditState:
         self.network = network.copy()
         self.positions = dict(positions)
         self.training = training.copy()
-        self.data = replace(data)
+        self.data = _copy_data(data)
 
     def same_as(self, other: EditState) -> bool:
         return (self.network.same_as(other.network) and self.positions == other.positions
@@ -128,6 +128,12 @@ class DocumentModel(QObject):
         self._dataset_key: tuple | None = None  # what the cached data set was made from
         self.data_problem: str | None = None  # why the data cannot be used with the network, if it cannot
         doc.network.subscribe(self._on_network_change)
+        # a data table's JSON text is written a little at a time between events, so that saving and autosaving
+        # do not take a good part of a second to write 100,000 rows (in a thread, it would compete with the
+        # window for Python's lock)
+        self._table_text = QTimer(self)
+        self._table_text.timeout.connect(self._encode_table_some)
+        self._table_text.start(0)
 
     # ------------------------------------------------------------------ reading
     @property
@@ -144,7 +150,7 @@ class DocumentModel(QObject):
         """The document's data set for its network (made once per data settings and network structure), or None
         when the data cannot be used with the network (the reason in :attr:`data_problem`)."""
         key = (self.doc.data, self.network.structure_version)
-        if self._dataset_key is None or key[0] is not self._dataset_key[0] or key[1] != self._dataset_key[1]:
+        if self._dataset_key is None or key != self._dataset_key:  # settings equal: the same (seeded) data
             self._dataset_key = key
             try:
                 self._dataset, self.data_problem = self.doc.dataset(), None
@@ -197,16 +203,18 @@ class DocumentModel(QObject):
         if training is not None:
             trial.training = training.copy()
         if data is not None:
-            trial.data = replace(data)
+            trial.data = _copy_data(data)
         try:
             t = trial.training
             make_optimizer(t.optimizer, 1, t.learning_rate, **t.hyper_for_optimizer())
-            if data is not None:
-                make_dataset(trial.data, trial.network)
+            dataset = make_dataset(trial.data, trial.network) if data is not None else None
         except (ValueError, DocumentError) as e:
             return str(e)
         if trial.same_as(before):
             return None
+        if dataset is not None:  # made once: 100,000 points take a while
+            self._dataset, self.data_problem = dataset, None
+            self._dataset_key = (trial.data, self.network.structure_version)
         self.undo_stack.push(EditCommand(self, text, before, trial, merge_key, scope=SETTINGS))
         return None
 
@@ -288,11 +296,17 @@ class DocumentModel(QObject):
             self.sigPositionsChanged.emit()
         if "settings" in scope and (snap.training != self.doc.training or snap.data != self.doc.data):
             self.doc.training = snap.training.copy()
-            self.doc.data = replace(snap.data)
+            self.doc.data = _copy_data(snap.data)
+            self._table_text.start(0)
             self.sigSettingsChanged.emit()
 
     def _on_network_change(self, change: Change) -> None:
         self.sigNetworkChanged.emit(change)
+
+    def _encode_table_some(self) -> None:
+        data = self.doc.data
+        if not isinstance(data, TableData) or data.encode_some():
+            self._table_text.stop()
 
     # ------------------------------------------------------------------ files
     def save(self, path: Path | None = None) -> None:
@@ -314,6 +328,12 @@ class DocumentModel(QObject):
         """Raises DocumentError with the same message the CLI gives. Data that does not fit the network is
         accepted here (the window says it cannot train until it does)."""
         return cls(load_document(path, fit_data=False), Path(path), parent)
+
+
+def _copy_data(data: TableData | GeneratorData) -> TableData | GeneratorData:
+    """A copy of data settings for an edit state; a table is never changed (a new one replaces it), so it is
+    shared, with the JSON text of its rows once written."""
+    return data if isinstance(data, TableData) else replace(data)
 
 
 def _positions_from_view(doc: Document) -> Positions:

@@ -40,7 +40,7 @@ def write_recovery(path: Path, doc: Document, original: Path | None, name: str) 
     """Write (atomically) a recovery copy of ``doc``; raises OSError if the folder cannot be written."""
     path.parent.mkdir(parents=True, exist_ok=True)
     wrapper = {"format": FORMAT, "version": 1, "pid": os.getpid(), "path": str(original) if original else None,
-               "name": name, "saved": time.time(), "document": doc.to_dict()}
+               "name": name, "saved": time.time(), "document": doc.to_dict(encoded=True)}
     atomic_write_bytes(path, (dumps(wrapper) + "\n").encode())
 
 

@@ -20,7 +20,7 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.activations import ACTIVATIONS
-from ...core.network import Network, weight_name
+from ...core.network import Network, Neuron, weight_name
 from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
 
 COLUMN = 150.0  # distance between layer columns
@@ -126,6 +126,7 @@ class EdgeItem(QGraphicsPathItem):
         self.axis: str | None = None  # "x" or "y" when the surface shows this weight
         self.gradient: float | None = None  # ∂E/∂w, when the gradient overlay is on
         self.gradient_scale = 1.0  # the largest |∂E/∂w| of the network (full width)
+        self._label_stale = True  # the label's text is written when it is on show (edges may number thousands)
         self.set_weight(weight)
 
     @property
@@ -163,10 +164,25 @@ class EdgeItem(QGraphicsPathItem):
     def set_weight(self, w: float) -> None:
         self.weight = w
         self.setPen(self._pen(self.isSelected()))
-        self.label.setText(self._label_text())
-        self._place_label()
-        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {w:.6g}<br>"
+        self._update_label()
+
+    def set_label_visible(self, on: bool) -> None:
+        self.label.setVisible(on)
+        self._update_label()
+
+    def _update_label(self) -> None:
+        """Write the label's text now if it is on show, else when it is shown."""
+        self._label_stale = True
+        if self.label.isVisible():
+            self.label.setText(self._label_text())
+            self._place_label()
+            self._label_stale = False
+
+    def hoverEnterEvent(self, ev):
+        # written when wanted rather than at every training snapshot
+        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {self.weight:.6g}<br>"
                         "<i>drag up or down to change the weight; double-click to type it</i>")
+        super().hoverEnterEvent(ev)
 
     def _pen(self, selected: bool) -> QPen:
         if self.gradient is None:
@@ -184,8 +200,7 @@ class EdgeItem(QGraphicsPathItem):
         """Draw ∂E/∂w instead of w (None: back to the weight)."""
         self.gradient, self.gradient_scale = g, scale
         self.setPen(self._pen(self.isSelected()))
-        self.label.setText(self._label_text())
-        self._place_label()
+        self._update_label()
 
     def set_axis(self, axis: str | None) -> None:
         self.axis = axis
@@ -250,6 +265,7 @@ class NeuronItem(QGraphicsObject):
         self.nid = nid
         self._scene = scene
         self.role = "hidden"
+        self.layer = 0
         self.activation: str | None = None
         self.bias = 0.0
         self.highlight: QColor | None = None
@@ -257,21 +273,31 @@ class NeuronItem(QGraphicsObject):
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setCursor(Qt.OpenHandCursor)
+        self.setAcceptHoverEvents(True)  # the tooltip is written on hover
         self.knob = KnobItem(self)
 
-    def update_from(self, net: Network) -> None:
-        n = net.neuron(self.nid)
-        self.role = net.role(self.nid)
+    def update_from(self, n: Neuron, role: str) -> None:
+        """Show neuron ``n`` in its ``role`` (the network's ``roles()[n.id]``)."""
+        self.role = role
+        self.layer = n.layer
         self.activation, self.bias = n.activation, n.bias
         self.knob.setVisible(self.role != "output")
-        if n.layer == 0:
-            tip = f"<b>{n.id}</b> — input {[x.id for x in net.inputs].index(n.id) + 1} (a column of the data)"
-        else:
-            tip = (f"<b>{n.id}</b> — {self.role} neuron, layer {n.layer}<br>activation {n.activation}: "
-                   f"{ACTIVATIONS[n.activation].formula}<br>bias {n.bias:.6g}")
-        self.setToolTip(tip + "<br><i>drag to move (to another column: another layer); "
-                        "right-click for more</i>")
         self.update()
+
+    def set_bias(self, bias: float) -> None:
+        self.bias = bias
+        self.update()
+
+    def hoverEnterEvent(self, ev):
+        # written when wanted rather than at every training snapshot
+        if self.layer == 0:
+            inputs = [n.id for n in self._scene.network.inputs]
+            tip = f"<b>{self.nid}</b> — input {inputs.index(self.nid) + 1} (a column of the data)"
+        else:
+            tip = (f"<b>{self.nid}</b> — {self.role} neuron, layer {self.layer}<br>activation {self.activation}: "
+                   f"{ACTIVATIONS[self.activation].formula}<br>bias {self.bias:.6g}")
+        self.setToolTip(tip + "<br><i>drag to move (to another column: another layer); right-click for more</i>")
+        super().hoverEnterEvent(ev)
 
     def boundingRect(self) -> QRectF:
         return QRectF(-RADIUS - 11, -RADIUS - 3, 2 * RADIUS + 22, 2 * RADIUS + 24)

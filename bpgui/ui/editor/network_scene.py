@@ -114,16 +114,17 @@ class NetworkScene(QGraphicsScene):
         self.edge_items.clear()
         net = self.network
         self.model.add_positions(default_positions(net, self.model.positions))
+        roles = net.roles()
         for n in net:
             it = NeuronItem(n.id, self)
-            it.update_from(net)
+            it.update_from(n, roles[n.id])
             self.addItem(it)
             it.setPos(*self.model.positions[n.id])
             it.setSelected(n.id in selected)
             self.neuron_items[n.id] = it
         for (a, b), w in net.edges.items():
             e = EdgeItem(a, b, w)
-            e.label.setVisible(self.show_weight_labels)
+            e.set_label_visible(self.show_weight_labels)
             self.addItem(e)
             e.setSelected((a, b) in selected_edges)
             self.edge_items[(a, b)] = e
@@ -168,14 +169,14 @@ class NetworkScene(QGraphicsScene):
             for e in self.edge_items.values():
                 if e.gradient is not None:
                     e.set_gradient(None)
-                    e.label.setVisible(self.show_weight_labels)
+                    e.set_label_visible(self.show_weight_labels)
             return
         values = [abs(g[e.name]) for e in self.edge_items.values() if e.name in g and math.isfinite(g[e.name])]
         scale = max(values, default=0.0)
         for e in self.edge_items.values():
             value = g.get(e.name)
+            e.set_label_visible(True)
             e.set_gradient(value if value is not None and math.isfinite(value) else 0.0, scale)
-            e.label.setVisible(True)
 
     def _on_network_change(self, change: Change) -> None:
         if change.structural or set(self.edge_items) != set(self.network.edges):
@@ -187,8 +188,9 @@ class NetworkScene(QGraphicsScene):
             if w != item.weight:
                 item.set_weight(w)
         for nid, item in self.neuron_items.items():
-            if net.neurons[nid].bias != item.bias:
-                item.update_from(net)
+            bias = net.neurons[nid].bias
+            if bias != item.bias:
+                item.set_bias(bias)
 
     def _on_positions_change(self) -> None:
         # a neuron the restored positions have no place for keeps where the canvas has it
@@ -238,7 +240,7 @@ class NetworkScene(QGraphicsScene):
     def set_weight_labels_visible(self, on: bool) -> None:
         self.show_weight_labels = on
         for e in self.edge_items.values():
-            e.label.setVisible(on or e.gradient is not None)
+            e.set_label_visible(on or e.gradient is not None)
         self._place_labels()
 
     # ------------------------------------------------------------------ background: layer columns

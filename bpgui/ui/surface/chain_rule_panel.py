@@ -4,24 +4,34 @@
 For one sample: ∂Eₙ/∂w = δⱼ · outᵢ, δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ and, for a hidden neuron j,
 ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ. For all samples: a table of every sample's δⱼ⁽ⁿ⁾, outᵢ⁽ⁿ⁾ and their product, whose mean
 is ∂E/∂w, and one of how each δⱼ⁽ⁿ⁾ comes about; a sample's row shows the numbers its own view shows. Both beside
-the finite-difference value. Samples are numbered from 1 on screen, as ``bpgui inspect`` numbers them."""
+the finite-difference value. Samples are numbered from 1 on screen, as ``bpgui inspect`` numbers them.
+
+Over a large training set (up to 100,000 samples) working it out takes a good part of a second: above THREAD_WORK
+it is worked out in a thread of its own (the newest request wins), so that the window never waits for it."""
 
 from __future__ import annotations
 
 import math
 import time
+from dataclasses import dataclass
 
-from PySide6.QtCore import Signal
+import numpy as np
+from PySide6.QtCore import QObject, Signal, Slot
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBoxLayout, QWidget
 
 from ...core.explain import ChainRule, chain_rule
 from ...core.gradcheck import relative_difference
+from ...core.network import Network
 from ..style import MUTED_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, TEXT_COLOR
 from ..text import num, rich_name
+from ..threads import WorkerThread
 
 HINT = "Select an edge or a neuron (its bias) to see the chain rule behind its gradient."
 #: while training, the chain rule is recomputed at most this often (seconds)
 INTERVAL = 0.25
+#: samples × (neurons + edges) above which the chain rule is worked out in its thread (a few milliseconds' work
+#: in the window's thread below it)
+THREAD_WORK = 100_000
 POSITIVE, NEGATIVE, MUTED = POSITIVE_COLOR, NEGATIVE_COLOR, MUTED_COLOR
 MONO = "font-family: 'DejaVu Sans Mono', monospace;"
 #: the indices i (the source neuron), j (the neuron of the parameter) and k (the neurons j feeds), and their neurons'
@@ -98,6 +108,40 @@ D_J, D_K, OUT_I, OUT_J, NET_J, W_JK = (f"δ{ix('j')}", f"δ{ix('k')}", f"out{ix(
 SUM_N, SUM_K, E_N = f"Σ{ix('n')}", f"Σ{ix('k')}", f"E{ix('n')}"
 
 
+@dataclass(frozen=True)
+class RuleRequest:
+    id: int
+    network: Network  # a copy: the document's network goes on changing
+    x: np.ndarray
+    t: np.ndarray
+    name: str
+    sample: int | None  # None: over all samples
+    n_samples: int  # of the training set
+
+
+class ChainRuleWorker(QObject):
+    """Works out chain rules in its own thread: the newest request (``pending``) wins."""
+
+    #: (request, the chain rule or None, the error message or None)
+    sigResult = Signal(object)
+    sigWork = Signal()
+
+    def __init__(self):
+        super().__init__()
+        self.pending: RuleRequest | None = None  # written by the main thread, taken here
+        self.sigWork.connect(self.work)
+
+    @Slot()
+    def work(self) -> None:
+        req, self.pending = self.pending, None
+        if req is None:
+            return
+        try:
+            self.sigResult.emit((req, chain_rule(req.network, req.x, req.t, req.name), None))
+        except Exception as e:  # noqa: BLE001 - a view must not break the window
+            self.sigResult.emit((req, None, f"cannot explain {req.name}: {e}"))
+
+
 class ChainRulePanel(QWidget):
     """The chain rule behind one parameter's gradient, with the numbers of one sample or of all of them. Choosing
     a sample emits ``sigSampleChanged`` with its row in the data (0 for the sample shown as "sample 1"; None for
@@ -113,6 +157,12 @@ class ChainRulePanel(QWidget):
         self._scene = None
         self._sample: int | None = None
         self._time = 0.0
+        self._worker: ChainRuleWorker | None = None  # made when first needed
+        self._thread: WorkerThread | None = None
+        self._request_id = 0  # of the newest chain rule asked for; older results are dropped
+        self._in_flight = False  # the thread is working one out
+        self._dirty = False  # asked for again while the thread was busy
+        self._shown: tuple[str, int | None] | None = None  # (parameter, sample) of the rule on show
         self.sample_spin = QSpinBox()
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.setSpecialValueText("all samples")
@@ -154,12 +204,15 @@ class ChainRulePanel(QWidget):
         self.update_rule()
 
     def update_rule(self) -> None:
-        """The chain rule of the selected parameter over the training set (or the chosen sample of it)."""
+        """The chain rule of the selected parameter over the training set (or the chosen sample of it): at once,
+        or (much work) from the panel's thread soon."""
         self._time = time.monotonic()
+        self._request_id += 1  # a result still on its way is out of date now
         model = self._scene.model
         name = self._scene.selected_parameter()
         data = model.dataset()
-        if name is None or data is None or not model.network.has_parameter(name):
+        net = model.network
+        if name is None or data is None or not net.has_parameter(name):
             self.set_rule(None, None, 0)
             return
         x, t = data.x_train, data.t_train
@@ -168,12 +221,60 @@ class ChainRulePanel(QWidget):
             x, t = x[sample : sample + 1], t[sample : sample + 1]
         else:
             sample = None
+        n_samples = len(data.x_train)
+        if len(x) * (len(net.neurons) + len(net.edges)) > THREAD_WORK:
+            self._ask_thread(RuleRequest(self._request_id, net.copy(), x, t, name, sample, n_samples))
+            return
         try:
-            rule = chain_rule(model.network, x, t, name)
+            rule = chain_rule(net, x, t, name)
         except Exception as e:  # noqa: BLE001 - a view must not break the window
             self.sigStatus.emit(f"cannot explain {name}: {e}")
             return
-        self.set_rule(rule, sample, len(data.x_train))
+        self._show(rule, sample, n_samples)
+
+    def _show(self, rule: ChainRule, sample: int | None, n_samples: int) -> None:
+        self.set_rule(rule, sample, n_samples)
+        self._shown = (rule.name, sample)
+
+    def _ask_thread(self, req: RuleRequest) -> None:
+        if self._shown != (req.name, req.sample):  # another parameter or sample: the old numbers would mislead
+            self._shown = None
+            self.browser.setHtml(para(f"<i>Working out the chain rule of {rich_name(req.name)} over "
+                                      f"{len(req.x):,} sample{'s' if len(req.x) != 1 else ''}…</i>", color=MUTED))
+        if self._worker is None:
+            self._worker = ChainRuleWorker()
+            self._worker.sigResult.connect(self._on_result)
+            self._thread = WorkerThread(self._worker, "bpgui chain rule", self)
+        self._worker.pending = req
+        if self._in_flight:  # one at a time: the newest is asked for when this one is done
+            self._dirty = True
+            return
+        self._in_flight = True
+        self._worker.sigWork.emit()
+
+    def _on_result(self, result) -> None:
+        req, rule, error = result
+        self._in_flight = False
+        if self._dirty:
+            self._dirty = False
+            if self._worker.pending is not None:
+                self._in_flight = True
+                self._worker.sigWork.emit()
+        if req.id != self._request_id:
+            return
+        if error:
+            self.sigStatus.emit(error)
+            return
+        self._show(rule, req.sample, req.n_samples)
+
+    def busy(self) -> bool:
+        """A chain rule is being worked out in the panel's thread."""
+        return self._in_flight
+
+    def shutdown(self) -> None:
+        """Stop the panel's thread, if it has one (call before the application quits)."""
+        if self._thread is not None:
+            self._thread.stop()
 
     def text(self) -> str:
         """The shown text, without markup."""
@@ -187,6 +288,7 @@ class ChainRulePanel(QWidget):
         self.sample_spin.setValue(0 if sample is None else sample + 1)
         self.sample_spin.blockSignals(False)
         self.sample_spin.setEnabled(rule is not None and n_samples > 1)
+        self._shown = None
         if rule is None:
             self.browser.setHtml(para(f"<i>{HINT}</i>", color=MUTED))
             return
@@ -262,7 +364,7 @@ class ChainRulePanel(QWidget):
 
     # ------------------------------------------------------------------ all samples
     @staticmethod
-    def _shown(n: int) -> tuple[range, str]:
+    def _rows_listed(n: int) -> tuple[range, str]:
         """The rows listed of ``n`` samples, and a note on the ones left out ("" if none is)."""
         if n <= MAX_ROWS:
             return range(n), ""
@@ -280,7 +382,7 @@ class ChainRulePanel(QWidget):
     def _products(self, rule: ChainRule, total: float) -> str:
         """Each sample's δⱼ⁽ⁿ⁾, outᵢ⁽ⁿ⁾ and their product; the sum of the products, and its mean ∂E/∂p."""
         n = rule.n
-        rows_shown, left_out = self._shown(n)
+        rows_shown, left_out = self._rows_listed(n)
         d_j = named("δ", rule.dst, "j")
         head = para(f"each sample's own {D_J}{SUP_N} = ∂{E_N}/∂{NET_J} (no 1/N in it):", gap=2)
         if rule.src is None:
@@ -308,7 +410,7 @@ class ChainRulePanel(QWidget):
     def _deltas(self, rule: ChainRule) -> str:
         """How each sample's δⱼ comes about: δⱼ = ∂Eₙ/∂outⱼ · ∂outⱼ/∂netⱼ, and for a hidden j,
         ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ."""
-        rows_shown, left_out = self._shown(rule.n)
+        rows_shown, left_out = self._rows_listed(rule.n)
         notes = [left_out] if left_out else []
         j = rule.dst
         d_j, f1 = named("δ", j, "j"), f"∂{named('out', j, 'j')}/∂{named('net', j, 'j')}"

@@ -1,5 +1,9 @@
 """What the network computes over its input space: a heatmap of its output with the decision contour over the
-data points (2-D inputs), or its output curve over the data (1-D inputs)."""
+data points (2-D inputs), or its output curve over the data (1-D inputs).
+
+Large data sets are drawn as a seeded sample of at most MAX_DRAWN points that keeps the share of each class in the
+training and the test set, and the legend says so: a hundred thousand points would take seconds to draw and
+would hide the heatmap under them."""
 
 from __future__ import annotations
 
@@ -10,7 +14,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from ...core.datasets import Dataset
+from ...core.datasets import Dataset, sample_rows
 from ...core.training_run import TrainingSnapshot, output_range, shown_output
 from ..style import TEXT_COLOR, grid_rect, style_plot
 
@@ -22,6 +26,10 @@ OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 POINT_GREY = "#737373"
 CURVE_COLOR = "#2166ac"
 NO_OUTPUTS = "outputs shown for 1-D and 2-D inputs"
+#: the most data points drawn (training and test together); more are drawn as a sample
+MAX_DRAWN = 2000
+#: the seed of that sample: the same data are always drawn with the same points
+SAMPLE_SEED = 0
 
 
 class OutputPlot(QWidget):
@@ -45,7 +53,7 @@ class OutputPlot(QWidget):
         self.boundary = pg.PlotCurveItem(pen=pg.mkPen(TEXT_COLOR, width=1.5), connect="pairs")
         self.boundary.setZValue(1)
         self.curve = pg.PlotDataItem(pen=pg.mkPen(CURVE_COLOR, width=2.5))
-        self.curve.setZValue(5)
+        self.curve.setZValue(12)  # over the data points: a sample of thousands would hide it
         # default brush and pen are the legend's samples; 2-D data get per-point class colours
         self.train_points = pg.ScatterPlotItem(size=8, brush=POINT_GREY, pen=pg.mkPen("w", width=1))
         self.test_points = pg.ScatterPlotItem(size=8, brush=None, pen=pg.mkPen(POINT_GREY, width=2))
@@ -54,6 +62,11 @@ class OutputPlot(QWidget):
         for item in (self.heatmap, self.boundary, self.curve, self.train_points, self.test_points):
             self.plot_item.addItem(item)
         self.heatmap.hide()
+        # one brush and one pen per class, shared by the points: pyqtgraph renders a symbol per distinct object
+        self._fills = [pg.mkBrush(c) for c in CLASS_FILL]
+        self._rings = [pg.mkPen(c, width=2) for c in CLASS_RING]
+        self._sample_note = pg.PlotDataItem(pen=None)  # no line and no symbol: the legend shows its text alone
+        self.drawn = (0, 0)  # (points drawn, points in the data)
 
         self.message = QLabel(NO_OUTPUTS)
         self.message.setAlignment(Qt.AlignCenter)
@@ -96,38 +109,45 @@ class OutputPlot(QWidget):
         self.legend.clear()
         self.train_points.setData([])
         self.test_points.setData([])
+        self.drawn = (0, 0)
         shown = dataset is not None and dataset.n_inputs in (1, 2)
         self._pages.setCurrentWidget(self.plot_widget if shown or dataset is None else self.message)
         if not shown:
             return
         n_inputs = dataset.n_inputs
         names = list(input_names or [f"input {i + 1}" for i in range(n_inputs)])
-        has_test = len(dataset.x_test) > 0
         self._levels = output_range(loss_name, dataset)
         middle = sum(output_range("half_sse", dataset)) / 2  # classes split at the targets' middle
+        n_train, n_test = len(dataset.x_train), len(dataset.x_test)
+        x = np.concatenate([dataset.x_train, dataset.x_test]) if n_test else dataset.x_train
+        t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
+        is_test = np.arange(len(x)) >= n_train
+        classes = self._classes(t, middle) if n_inputs == 2 else np.zeros(len(x), dtype=int)
+        rows = sample_rows(classes + 2 * is_test, MAX_DRAWN, SAMPLE_SEED)
+        train, test = rows[~is_test[rows]], rows[is_test[rows]]
+        self.drawn = (len(rows), len(x))
 
         if n_inputs == 2:
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", names[1])
             self.plot_item.setAspectLocked(True)
-            classes_train = self._classes(dataset.t_train, middle)
-            self.train_points.setData(pos=dataset.x_train, brush=[CLASS_FILL[c] for c in classes_train])
-            if has_test:
-                classes_test = self._classes(dataset.t_test, middle)
-                self.test_points.setData(pos=dataset.x_test, pen=[pg.mkPen(CLASS_RING[c], width=2)
-                                                                  for c in classes_test])
+            self.train_points.setData(pos=x[train], brush=[self._fills[c] for c in classes[train]])
+            if len(test):
+                self.test_points.setData(pos=x[test], pen=[self._rings[c] for c in classes[test]])
         else:
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", "output")
             self.plot_item.setAspectLocked(False)
-            self.train_points.setData(dataset.x_train[:, 0], dataset.t_train[:, 0])
-            if has_test:
-                self.test_points.setData(dataset.x_test[:, 0], dataset.t_test[:, 0])
+            self.train_points.setData(x[train, 0], t[train, 0])
+            if len(test):
+                self.test_points.setData(x[test, 0], t[test, 0])
         self.legend.addItem(self.train_points, "train")
-        if has_test:
+        if n_test:
             self.legend.addItem(self.test_points, "test")
         if n_inputs == 1:
             self.legend.addItem(self.curve, "network")
+        if len(rows) < len(x):
+            self.legend.addItem(self._sample_note, f"showing a sample of {len(rows):,} of {len(x):,} points")
         self.plot_item.enableAutoRange()
 
     @staticmethod
