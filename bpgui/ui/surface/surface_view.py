@@ -158,6 +158,8 @@ class SurfaceView(QWidget):
 
         self.plot_widget, self.plot_item = make_plot()
         self.plot_item.setAspectLocked(True)  # equal scales: −∇E is at right angles to the contour lines
+        # room for the parameter's name and tick labels such as "−84.5" side by side from the first frame on
+        self.plot_item.getAxis("left").setWidth(58)
         self.image = pg.ImageItem(axisOrder="row-major")
         self.image.setColorMap(SURFACE_COLORS)
         self.image.setZValue(-10)
