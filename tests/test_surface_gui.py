@@ -55,7 +55,7 @@ def test_surface_values_are_the_engines_loss(window):
         net = w.model.network.copy()
         net.set_parameters({"h1->y1": float(surf.x[j]), "h2->y1": float(surf.y[i])})
         expected = Engine(net).loss_value(d.x_train, d.t_train)
-        assert surf.loss[i, j] == pytest.approx(expected, rel=1e-12)  # float64
+        assert surf.loss[i, j] == pytest.approx(expected, rel=1e-6)  # float32 resolves these values
     # centred on the current values
     assert (surf.x[0] + surf.x[-1]) / 2 == pytest.approx(w.model.network.get_parameter("h1->y1"), abs=1e-9)
 

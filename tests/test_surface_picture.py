@@ -13,7 +13,7 @@ from bpgui.core import Network
 from bpgui.core.engine import Engine
 from bpgui.core.explain import ROUNDING_PER_LAYER, gradient_noise
 from bpgui.core.surface import Surface, surface
-from bpgui.core.surface_picture import MIN_DECADES, resolvable, steady_levels, surface_picture
+from bpgui.core.surface_picture import MIN_DECADES, float32_resolves, resolvable, steady_levels, surface_picture
 from bpgui.core.weight_path import WeightPath
 from bpgui.ui.surface.surface_controller import INNER, grid_window
 
@@ -66,6 +66,12 @@ def test_float32_draws_rounding_noise_where_float64_sees_a_landscape():
     # float32 cannot tell these values apart: its minimum is anywhere (here: not at the fit)
     relative_error = np.abs(f32.loss - f64.loss).max() / np.ptp(f64.loss)
     assert relative_error > 0.1
+
+
+def test_float32_is_used_only_where_it_resolves_the_values():
+    assert float32_resolves(10 ** np.linspace(-2, 0, 100).reshape(10, 10))  # E from 0.01 to 1
+    assert not float32_resolves(10 ** np.linspace(-7, -5, 100).reshape(10, 10))  # near a minimum
+    assert not float32_resolves(0.5 + 1e-5 * np.arange(100).reshape(10, 10))  # a nearly flat window
 
 
 # ---------------------------------------------------------------------------------------------- colour levels

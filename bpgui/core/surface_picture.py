@@ -9,7 +9,8 @@ Three rules keep the picture honest:
 * **the scale stays put** while a run goes on (:func:`steady_levels`): while training it only grows, when the
   values leave it, and then by whole tenths of a decade with room to spare; when paused it also narrows to values
   that fill little of it. Colours can be compared over time;
-* **no rounding noise as landscape**: a grid whose values differ by no more than float64 rounding
+* **no rounding noise as landscape**: a grid that float32 cannot resolve (:func:`float32_resolves`, near a
+  minimum) is computed again in float64, and a grid whose values differ by no more than float64 rounding
   (:func:`resolvable`) is not drawn; the caption says why.
 """
 
@@ -31,8 +32,11 @@ MIN_DECADES = 0.5
 MIN_FILL = 0.4
 #: decades added beyond the values on a side they crossed, when the scale moves
 HEADROOM = 0.5
-#: float64 values of E closer than this many units of rounding (relative to max(1, |E|)) are one value
+#: float64 values of E closer than this many units of rounding (relative to max(1, |E|)) are one value; a float32
+#: grid must tell values apart by this many times its error
 ROUNDING_UNITS = 1e3
+#: float32 grids agree with float64 to about this times max(1, |E|) (bench/bench_surface.py measures 2e-8)
+FLOAT32_ERROR = 1e-6
 
 
 @dataclass(frozen=True)
@@ -50,6 +54,18 @@ class SurfacePicture:
     def variation(self) -> float:
         """How much E changes over the grid, relative to its largest value (0 for a flat grid)."""
         return (self.high - self.low) / self.high if self.high > 0 else 0.0
+
+
+def float32_resolves(loss: np.ndarray) -> bool:
+    """Whether a grid computed in float32 tells its values of E apart well enough to draw: its error (about
+    FLOAT32_ERROR · max(1, |E|), measured at most 2e-8 of that) must be a thousandth or less of the smallest E (the
+    colours are log₁₀ E) and of E's variation over the grid. Else compute it in float64."""
+    finite = loss[np.isfinite(loss)]
+    if finite.size < 2:
+        return True  # nothing to resolve; float64 would draw the same
+    lo, hi = float(finite.min()), float(finite.max())
+    error = FLOAT32_ERROR * max(1.0, abs(lo), abs(hi))
+    return lo >= ROUNDING_UNITS * error and hi - lo >= ROUNDING_UNITS * error
 
 
 def resolvable(loss: np.ndarray) -> bool:

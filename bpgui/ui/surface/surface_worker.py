@@ -16,7 +16,7 @@ from ...core.engine import Engine
 from ...core.explain import StepPrediction, gradient_noise, optimizer_race, predict_step, slice_1d
 from ...core.network import Network
 from ...core.surface import Surface, SurfaceCancelled, surface
-from ...core.surface_picture import SurfacePicture, surface_picture
+from ...core.surface_picture import SurfacePicture, float32_resolves, surface_picture
 from ..threads import failure_text
 
 #: grid points (about; the grid follows the view's proportions): a quick coarse grid first, then the fine one; while
@@ -96,10 +96,14 @@ class SurfaceWorker(QObject):
             extras = dict(slice_values=values, slice_losses=losses, prediction=prediction,
                           current_loss=current_loss, noise=(noise[req.names[0]], noise[req.names[1]]))
             for points in ((LIVE,) if req.live else (COARSE, FINE)):
-                # float64: float32 cannot tell values of E apart near a minimum, and would draw its rounding
-                surf = surface(req.network, req.x, req.t, *req.names, grid=grid_shape(points, req.x_range,
-                               req.y_range), x_range=req.x_range, y_range=req.y_range, dtype=np.float64,
-                               keep_going=self._keep_going)
+                shape = grid_shape(points, req.x_range, req.y_range)
+                # float32 is 2-4× faster, but near a minimum it cannot tell values of E apart and would draw its
+                # own rounding: then float64
+                for dtype in (np.float32, np.float64):
+                    surf = surface(req.network, req.x, req.t, *req.names, grid=shape, x_range=req.x_range,
+                                   y_range=req.y_range, dtype=dtype, keep_going=self._keep_going)
+                    if float32_resolves(surf.loss):
+                        break
                 picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
                 self.sigResult.emit(SurfaceResult(req.id, surf, points != COARSE, picture, **extras))
         except SurfaceCancelled:
