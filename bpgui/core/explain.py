@@ -81,9 +81,17 @@ def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: 
     """E over samples (x, t) (sample-major) at each of ``values`` of parameter ``name``, the others as in
     ``network``: E(p₁, …, pₙ = v, …) for v in ``values``, an array of the shape of ``values``."""
     network.get_parameter(name)  # NetworkError for an unknown parameter
-    engine = Engine(network)
     x, t = _samples(x, t)
     values = np.asarray(values, dtype=float)
+    other = next((p for p in network.parameter_names() if p != name), None)
+    if other is not None and values.size and np.isfinite(values).all():
+        # the fast surface over (name, another parameter held at its value): one vectorised pass, not one
+        # forward pass per value (which, in the surface thread, would keep the window waiting for Python's lock)
+        from .surface import loss_surface
+
+        e = loss_surface(network, x, t, name, other, values.ravel(), [network.get_parameter(other)])
+        return e[0].reshape(values.shape)
+    engine = Engine(network)
     out = np.empty(values.shape)
     for i, v in np.ndenumerate(values):
         engine.set(name, v)
