@@ -4,7 +4,20 @@ import os
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 
+import faulthandler  # noqa: E402
+
 import pytest  # noqa: E402
+
+#: a test that runs longer than this is hung (a deadlock): print every thread's stack and end the run, so that
+#: CI reports it in minutes rather than at its 90-minute limit
+HUNG_SECONDS = 300
+
+
+@pytest.fixture(autouse=True)
+def _end_a_hung_run():
+    faulthandler.dump_traceback_later(HUNG_SECONDS, exit=True)
+    yield
+    faulthandler.cancel_dump_traceback_later()
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +88,20 @@ def make_window(qtbot, monkeypatch):
     for w in made:
         w.training.shutdown()
         w.surface.shutdown()
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_between_tests():
+    """Once a window has been made, Python's automatic garbage collection is off (the main thread collects on a
+    timer: see bpgui.ui.threads.MainThreadGarbage); tests that never run the event loop still need it."""
+    yield
+    import gc
+    import sys
+
+    threads = sys.modules.get("bpgui.ui.threads")
+    if threads is not None and not gc.isenabled():
+        from PySide6.QtCore import QCoreApplication
+
+        collector = QCoreApplication.instance().findChild(threads.MainThreadGarbage)
+        if collector is not None:
+            collector.collect()

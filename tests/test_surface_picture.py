@@ -5,6 +5,7 @@ lies. No Qt needed."""
 from __future__ import annotations
 
 import math
+from fractions import Fraction
 
 import numpy as np
 import pytest
@@ -55,9 +56,14 @@ def test_float32_draws_rounding_noise_where_float64_sees_a_landscape():
                   y_range=(net.neurons["y1"].bias - 1e-4, net.neurons["y1"].bias + 1e-4))
     f64 = surface(net, x, t, "x1->y1", "y1.bias", dtype=np.float64, **kwargs)
     f32 = surface(net, x, t, "x1->y1", "y1.bias", dtype=np.float32, **kwargs)
-    # float64: the lowest point of the grid is the one nearest the exact fit, as the quadratic says
-    i, j = np.unravel_index(np.argmin(f64.loss), f64.loss.shape)
-    assert abs(i - 11.5) <= 1 and abs(j - 11.5) <= 1
+    # float64 agrees with exact rational arithmetic at every cell, to within its rounding (a few units of E's last
+    # place: some cells near the fit differ from each other by less, so which of them is lowest is rounding)
+    xs, ts = [Fraction(v) for v in x[:, 0]], [Fraction(v) for v in t[:, 0]]
+    exact = np.array([[float(sum((Fraction(w) * xi + Fraction(b) - ti) ** 2 for xi, ti in zip(xs, ts)) / 8)
+                       for w in f64.x] for b in f64.y])
+    assert np.abs(f64.loss - exact).max() <= 8 * np.finfo(float).eps * exact.max()
+    i, j = np.unravel_index(np.argmin(exact), exact.shape)
+    assert abs(i - 11.5) <= 1 and abs(j - 11.5) <= 1  # the exact lowest cell lies next to the fit
     engine = Engine(net)
     for (a, b) in ((0, 0), (5, 17), (23, 23)):
         engine.set("x1->y1", f64.x[b])

@@ -32,7 +32,7 @@ from .surface.slice_plot import SlicePlot
 from .surface.surface_3d import Surface3D
 from .surface.surface_controller import SurfaceController
 from .surface.surface_view import SurfaceView
-from .threads import process_events_until
+from .threads import collect_garbage_in_main_thread, process_events_until
 from .training.loss_plot import LossPlot
 from .training.output_plot import OutputPlot
 from .training.run_banner import RunBanner
@@ -48,6 +48,7 @@ WELCOME = ("Drag a neuron to move it · drag from its knob to connect · drag an
 class MainWindow(QMainWindow):
     def __init__(self, model: DocumentModel | None = None):
         super().__init__()
+        collect_garbage_in_main_thread()  # before any worker starts: see MainThreadGarbage
         self.hub = DocumentHub(model or default_document(), self)
         self.last_error: str | None = None
         self._extra_windows: list[MainWindow] = []  # more restored documents

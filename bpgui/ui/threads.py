@@ -7,11 +7,46 @@ carrying plain data (frozen dataclasses, NumPy copies), which the main thread dr
 
 from __future__ import annotations
 
+import gc
 import traceback
 from functools import partial
 
-from PySide6.QtCore import QDeadlineTimer, QEventLoop, QObject, QThread
+from PySide6.QtCore import QCoreApplication, QDeadlineTimer, QEventLoop, QObject, QThread, QTimer
 from PySide6.QtWidgets import QApplication
+
+#: how often the main thread collects garbage in place of Python's automatic collection (milliseconds)
+GC_INTERVAL_MS = 500
+
+
+class MainThreadGarbage(QObject):
+    """Python's cyclic garbage collection, run only in the main thread.
+
+    Left automatic, a collection runs in whichever thread happens to allocate, often a worker: if it frees the
+    Python wrappers of Qt objects (a closed window's actions, menus, timers), their C++ destructors run in the
+    worker, holding a Qt lock while they wait for Python's lock, while the main thread holds Python's lock and
+    waits for the Qt one: both wait for ever. So automatic collection is switched off and a timer in the main
+    thread collects each generation when Python would have (``gc.get_threshold()``)."""
+
+    def __init__(self, app: QCoreApplication):
+        super().__init__(app)
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.collect)
+        self.timer.start(GC_INTERVAL_MS)
+
+    def collect(self) -> None:
+        counts, thresholds = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if thresholds[generation] and counts[generation] > thresholds[generation]:
+                gc.collect(generation)
+                return
+
+
+def collect_garbage_in_main_thread() -> None:
+    """Install :class:`MainThreadGarbage` on the application (once); call it from the main thread."""
+    app = QCoreApplication.instance()
+    if app is not None and app.findChild(MainThreadGarbage) is None:
+        MainThreadGarbage(app)
 
 
 class WorkerThread:
