@@ -75,7 +75,7 @@ def _number(text: str) -> float:
 
 
 def _build_parser() -> _Parser:
-    from .core.datasets import MAX_POINTS
+    from .core.limits import MAX_POINTS
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.optimizers import OPTIMIZER_NAMES
     from .core.surface import DEFAULT_SPAN, MAX_GRID
@@ -441,6 +441,10 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("bpgui: interrupted", file=sys.stderr)
         return 130
+    except MemoryError:  # within the documented limits only where the machine (or a ulimit) has little memory
+        print("bpgui: error: out of memory (this machine cannot hold the document's work; try a smaller "
+              "network or fewer points)", file=sys.stderr)
+        return 2
     except BrokenPipeError:  # e.g. `bpgui inspect net.json | head`
         sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from writing again
         return 0

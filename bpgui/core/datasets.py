@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-MAX_POINTS = 100_000
+from .limits import MAX_POINTS
 
 
 class DataError(ValueError):

@@ -23,16 +23,15 @@ from typing import Any
 import numpy as np
 
 from .activations import ACTIVATIONS
-from .datasets import GENERATORS, MAX_POINTS, DataError, Dataset, generate, generator_shape, table
+from .datasets import GENERATORS, DataError, Dataset, generate, generator_shape, table
 from .losses import LOSSES
-from .network import ID_PATTERN, MAX_NEURONS, Network, NetworkError, Neuron
+from .limits import MAX_EDGES, MAX_FILE_BYTES, MAX_NEURON_POINTS, MAX_NEURONS, MAX_POINTS, MAX_TABLE_VALUES
+from .network import ID_PATTERN, Network, NetworkError, Neuron
 from .optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS
 
 FORMAT = "bpgui-network"
 VERSION = 1
-MAX_FILE_BYTES = 32 * 1024 * 1024
 MAX_DEPTH = 16
-MAX_EDGES = 1_000_000
 MAX_SEED = 2**63 - 1
 MAX_LEARNING_RATE = 1e6
 MAX_STEPS_PER_SECOND = 1e6
@@ -205,6 +204,12 @@ class Document:
 
 def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
     n_in, n_out = len(network.inputs), len(network.outputs)
+    points = data.n if isinstance(data, GeneratorData) else len(data.inputs)
+    neurons = len(network.neurons)
+    if points * neurons > MAX_NEURON_POINTS:
+        raise DocumentError(f"data: {points:,} points through {neurons:,} neurons is more than bpgui can hold "
+                            f"(points × neurons may be at most {MAX_NEURON_POINTS:,}): use fewer points or a "
+                            f"smaller network")
     if isinstance(data, TableData):
         if data.inputs.shape[1] != n_in:
             raise DocumentError(f"data.inputs has {data.inputs.shape[1]} columns; the network has {n_in} inputs")
@@ -288,8 +293,8 @@ def _flat_parts(obj: list | dict, room: int) -> str | None:
 
 
 def _dumps_rows(rows: EncodedRows, indent: int, width: int) -> str:
-    """Rows already encoded, one per line (or all on one line if that fits); a row too long for its line is
-    written as a list, one value per line, as :func:`dumps` writes any long list."""
+    """Rows already encoded, one per line however long (or all on one line if that fits): a table of numbers
+    stays compact (a row split one value per line took six times the bytes, past what bpgui opens)."""
     text = rows.written.get((indent, width))
     if text is not None:
         return text
@@ -298,13 +303,7 @@ def _dumps_rows(rows: EncodedRows, indent: int, width: int) -> str:
     text = _flat(rows, width - indent)
     if text is None:
         pad = " " * (indent + 2)
-        room = width - indent - 2
-        if max(map(len, rows.rows)) <= room:
-            body = pad + (",\n" + pad).join(rows.rows)
-        else:
-            body = ",\n".join(pad + (r if len(r) <= room else dumps(json.loads(r), indent + 2, width))
-                               for r in rows.rows)
-        text = "[\n" + body + "\n" + " " * indent + "]"
+        text = "[\n" + pad + (",\n" + pad).join(rows.rows) + "\n" + " " * indent + "]"
     rows.written[(indent, width)] = text
     return text
 
@@ -563,6 +562,9 @@ def _parse_data(raw, net: Network, fit: bool = True) -> TableData | GeneratorDat
         t = _parse_table_rows(d["targets"], "data.targets", "outputs")
         if len(x) != len(t):
             raise DocumentError(f"data has {len(x)} input rows but {len(t)} target rows")
+        if x.size + t.size > MAX_TABLE_VALUES:
+            raise DocumentError(f"data: the table holds {x.size + t.size:,} numbers ({len(x):,} rows of "
+                                f"{x.shape[1] + t.shape[1]}); the limit is {MAX_TABLE_VALUES:,}")
         spec = TableData(x, t)
     if fit:
         make_dataset(spec, net)  # checks widths and generator options
@@ -736,13 +738,23 @@ def _umask() -> int:
     return m
 
 
-def save_document(doc: Document, path: str | os.PathLike) -> None:
-    """Save atomically; raises DocumentError (old file untouched) if the file cannot be written."""
+def document_bytes(doc: Document) -> bytes:
+    """The document's file contents; raises DocumentError if bpgui could not open them again (too large, a
+    number that is not finite, text that is not valid Unicode), so that a save never writes what cannot be read."""
     try:
         data = doc.to_json().encode("utf-8")
     except ValueError:  # a non-finite number or a lone surrogate, e.g. in a view built in memory
         raise DocumentError("cannot save: the document holds a number that is not finite or text that is not "
                             "valid Unicode") from None
+    if len(data) > MAX_FILE_BYTES:
+        raise DocumentError(f"cannot save: the file would be {len(data) / 2**20:.1f} MB, more than the "
+                            f"{MAX_FILE_BYTES // 2**20} MB bpgui can open (nothing was written)")
+    return data
+
+
+def save_document(doc: Document, path: str | os.PathLike) -> None:
+    """Save atomically; raises DocumentError (old file untouched) if the file cannot be written."""
+    data = document_bytes(doc)
     try:
         atomic_write_bytes(path, data)
     except OSError as e:

@@ -19,11 +19,10 @@ from dataclasses import dataclass
 import numpy as np
 
 from .activations import ACTIVATIONS
+from .limits import MAX_EDGES, MAX_LAYERS, MAX_NEURONS
 from .losses import LOSSES
 
 ID_PATTERN = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
-MAX_NEURONS = 10_000
-MAX_LAYERS = 1_000
 
 
 class NetworkError(ValueError):
@@ -280,6 +279,8 @@ class Network:
         a, b = self.neuron(src), self.neuron(dst)
         if (src, dst) in self._edges:
             raise NetworkError(f"edge '{src}' -> '{dst}' already exists")
+        if len(self._edges) >= MAX_EDGES:
+            raise NetworkError(f"a network may have at most {MAX_EDGES:,} edges")
         if b.layer == 0:
             raise NetworkError(f"edge '{src}' -> '{dst}': an edge cannot end at input neuron '{dst}'")
         if src == dst:
@@ -332,7 +333,7 @@ class Network:
         for outputs, else tanh for hidden neurons."""
         self._check_new_id(nid)
         if len(self._neurons) >= MAX_NEURONS:
-            raise NetworkError(f"a network may have at most {MAX_NEURONS} neurons")
+            raise NetworkError(f"a network may have at most {MAX_NEURONS:,} neurons")
         if not self._neurons and layer != 0:
             raise NetworkError("the first neuron must be an input (layer 0)")
         if not (layer == 1 and self.num_layers == 1):  # with only inputs so far, layer 1 starts the outputs
