@@ -75,8 +75,8 @@ def _number(text: str) -> float:
 
 
 def _build_parser() -> _Parser:
-    from .core.limits import MAX_POINTS
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
+    from .core.limits import MAX_POINTS
     from .core.optimizers import OPTIMIZER_NAMES
     from .core.surface import DEFAULT_SPAN, MAX_GRID
 

@@ -24,8 +24,8 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import GENERATORS, DataError, Dataset, generate, generator_shape, table
-from .losses import LOSSES
 from .limits import MAX_EDGES, MAX_FILE_BYTES, MAX_NEURON_POINTS, MAX_NEURONS, MAX_POINTS, MAX_TABLE_VALUES
+from .losses import LOSSES
 from .network import ID_PATTERN, Network, NetworkError, Neuron
 from .optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS
 

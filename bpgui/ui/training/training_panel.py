@@ -34,8 +34,8 @@ from PySide6.QtWidgets import (
 )
 
 from ...core.datasets import GENERATOR_NAMES, generator_shape
-from ...core.limits import MAX_POINTS
 from ...core.document import MAX_LEARNING_RATE, MAX_STEPS_PER_SECOND, GeneratorData, TableData
+from ...core.limits import MAX_POINTS
 from ...core.losses import LOSS_NAMES, LOSSES
 from ...core.network import Change
 from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
