@@ -36,6 +36,13 @@ class _Parser(argparse.ArgumentParser):
     def error(self, message):  # one line, no usage dump
         raise CLIError(message)
 
+    def _print_message(self, message, file=None):  # --help, --version: argparse would hide a failed write
+        if message:
+            try:
+                (file or sys.stderr).write(message)
+            except OSError as e:
+                raise _OutputError(e) from None
+
 
 _NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
 
