@@ -56,7 +56,8 @@ def _with_view(view_json: str) -> str:
 @pytest.mark.parametrize("view, message", [
     ('{"positions": {"h1": [10' + "0" * 400 + ', 5]}}', "view.positions.h1[1] must be a number from -1e+09 to "
      "1e+09, not 100000000000... (402 digits)"),
-    ('{"positions": {"h1": [5, -2e9]}}', "view.positions.h1[2] must be a number from -1e+09 to 1e+09, not -2000000000.0"),
+    ('{"positions": {"h1": [5, -2e9]}}', "view.positions.h1[2] must be a number from -1e+09 to 1e+09, "
+     "not -2000000000.0"),
     ('{"positions": {"h1": [5, 1e308]}}', "view.positions.h1[2] must be a number from -1e+09 to 1e+09, not 1e+308"),
     ('{"zoom": 1' + "0" * 400 + "}", "view.zoom must be a finite number"),
 ])
