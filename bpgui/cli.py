@@ -10,6 +10,8 @@ import argparse
 import json
 import math
 import os
+import re
+import signal
 import sys
 import time
 from pathlib import Path
@@ -25,8 +27,62 @@ class CLIError(Exception):
 
 
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # no option looks like a number, so "-1e308" and "-inf" are values, not options (argparse only knows
+        # "-1" and "-1.5")
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message):  # one line, no usage dump
         raise CLIError(message)
+
+    def _print_message(self, message, file=None):  # --help, --version: argparse would hide a failed write
+        if message:
+            try:
+                (file or sys.stderr).write(message)
+            except OSError as e:
+                raise _OutputError(e) from None
+
+
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$|^-(inf|infinity|nan)$", re.IGNORECASE)
+
+
+class _OutputError(Exception):
+    """Standard output cannot be written (a closed pipe, a full disk): the OSError is the argument."""
+
+
+def _print(*values, **kwargs) -> None:
+    try:
+        print(*values, **kwargs)
+    except OSError as e:
+        raise _OutputError(e) from None
+
+
+def _flush_output() -> None:
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        raise _OutputError(e) from None
+
+
+def _discard_output() -> None:
+    """Send what is still buffered for standard output to /dev/null, so that the interpreter's last flush does
+    not fail again (and print a traceback) on its way out."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (OSError, ValueError, AttributeError):  # stdout is not a file (e.g. captured in a test)
+        pass
+
+
+def _one_line(text: str) -> str:
+    """``text`` with what would break a one-line message (a newline in a file name, a byte that is not text)
+    written as an escape, e.g. \\n."""
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else c.encode("unicode_escape", "backslashreplace").decode("ascii")
+                   for c in text)
 
 
 def _positive_float(hi: float):
@@ -190,25 +246,25 @@ def cmd_inspect(args) -> int:
             "parameters": engine.parameter_values(),
             "gradients": ev.gradients,
         }
-        print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
+        _print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
         return 0
 
     n = len(data.x_train)
     shown = min(n, 4)
-    print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples"
+    _print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples"
           f" (numbered from 1, as in the window)")
-    print(f"loss ({net.loss}): E = {ev.loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ\n")
+    _print(f"loss ({net.loss}): E = {ev.loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ\n")
     in_ids = [x.id for x in net.inputs]
     out_ids = [y.id for y in net.outputs]
     rows = []
     for i in range(min(n, 10)):
         rows.append([str(i + 1)] + [_fmt(v) for v in data.x_train[i]] + [_fmt(v) for v in ev.outputs[i]]
                     + [_fmt(v) for v in data.t_train[i]] + [_fmt(ev.sample_loss[i])])
-    print("outputs")
-    print(_table(["sample"] + in_ids + out_ids + [f"target {o}" for o in out_ids] + ["Eₙ"], rows))
+    _print("outputs")
+    _print(_table(["sample"] + in_ids + out_ids + [f"target {o}" for o in out_ids] + ["Eₙ"], rows))
     if n > 10:
-        print(f"... and {n - 10} more samples")
-    print("\nneurons: δ[n] = ∂Eₙ/∂net, sample n's own"
+        _print(f"... and {n - 10} more samples")
+    _print("\nneurons: δ[n] = ∂Eₙ/∂net, sample n's own"
           + (f" (the first {shown} of {n} samples)" if n > shown else "")
           + f"; mean δ = (1/N) Σₙ δ[n] over all {n} = ∂E/∂bias")
     rows = []
@@ -218,12 +274,12 @@ def cmd_inspect(args) -> int:
         d = ev.delta[x.id]
         rows.append([x.id, str(x.layer), net.role(x.id), x.activation, _fmt(x.bias)]
                     + [_fmt(v) for v in d[:shown]] + [_fmt(mean_delta[x.id])])
-    print(_table(["neuron", "layer", "role", "activation", "bias"] + [f"δ[{i + 1}]" for i in range(shown)]
+    _print(_table(["neuron", "layer", "role", "activation", "bias"] + [f"δ[{i + 1}]" for i in range(shown)]
                  + ["mean δ"], rows))
-    print("\nparameters: ∂E/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] for a weight i → j")
+    _print("\nparameters: ∂E/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] for a weight i → j")
     values = engine.parameter_values()
     rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
-    print(_table(["parameter", "value", "∂E/∂p"], rows))
+    _print(_table(["parameter", "value", "∂E/∂p"], rows))
     return 0
 
 
@@ -252,15 +308,18 @@ class _Progress:
 
 
 def _output_path(arg: str) -> Path:
-    """The path of a file to write, checked before any work is done."""
-    out = Path(arg)
-    if out.is_dir():
-        raise CLIError(f"{arg}: is a folder, not a file")
-    if not out.parent.is_dir():
-        raise CLIError(f"{arg}: the folder {str(out.parent)!r} does not exist")
-    if not os.access(out.parent, os.W_OK):
-        raise CLIError(f"{arg}: the folder is not writable")
-    return out
+    """The path of a file to write, checked before any work is done (the write checks again)."""
+    from .core.safe_write import check_target
+
+    try:
+        real, _ = check_target(arg)
+        if not os.access(real.parent, os.W_OK):
+            raise CLIError(f"{arg}: the folder is not writable")
+    except ValueError:  # a NUL character
+        raise CLIError(f"{arg!r}: is not a valid file name") from None
+    except OSError as e:  # e.g. a folder on the way that this user cannot enter, a name too long
+        raise CLIError(f"{arg}: {e.strerror or e}") from None
+    return Path(arg)
 
 
 def cmd_train(args) -> int:
@@ -302,10 +361,10 @@ def cmd_train(args) -> int:
         raise CLIError(f"{args.output}: {e}") from None
     test = trainer.test_loss()
     test_text = f", test loss {test:.6g}" if test is not None else ""
-    print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
+    _print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
           f"({args.steps / max(elapsed, 1e-9):,.0f} steps/s)")
-    print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
-    print(f"wrote {args.output}")
+    _print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
+    _print(f"wrote {_one_line(args.output)}")
     return 0
 
 
@@ -331,26 +390,42 @@ def cmd_screenshot(args) -> int:
     from .ui.document.document_model import DocumentModel
     from .ui.document.export import ExportError
     from .ui.main_window import MainWindow
+    from .ui.threads import process_events_until
 
     app = make_application()
     window = MainWindow(DocumentModel(doc, Path(args.file)) if doc is not None else None)
-    window.resize(*args.size)
-    window.show()
-    if args.x is not None:
-        window.surface.choose(args.x, args.y)
-    window.wait_for_snapshot()
-    if args.steps:
-        window.training.train_steps(args.steps)
-        if not window.wait_for_snapshot(lambda snap: snap.step >= args.steps or snap.diverged or snap.problem,
-                                        timeout=600):
-            raise CLIError(f"training {args.steps} steps did not finish in 10 minutes")
-    window.wait_for_views()
-    app.processEvents()
-    window.view.fit()
-    if args.weight_labels:
-        window.window_actions.labels.trigger()
-    app.processEvents()
+    # Ctrl+C only sets a flag: the waits below end on it, and the window's threads are stopped before the
+    # interpreter leaves (an exception raised inside one of Qt's calls into Python would be printed and lost)
+    interrupted: list[int] = []
+    old_handler = signal.signal(signal.SIGINT, lambda signum, frame: interrupted.append(signum))
+
+    def wait(ready, timeout: float) -> bool:
+        done = process_events_until(lambda: bool(interrupted) or ready(), timeout)
+        if interrupted:
+            raise KeyboardInterrupt
+        return done
+
+    def trained(snap) -> bool:
+        return snap.step >= args.steps or snap.diverged or bool(snap.problem)
+
     try:
+        window.resize(*args.size)
+        window.show()
+        if args.x is not None:
+            window.surface.choose(args.x, args.y)
+        wait(lambda: window.training.latest is not None, 10)
+        if args.steps:
+            window.training.train_steps(args.steps)
+            if not wait(lambda: window.training.latest is not None and trained(window.training.latest), 600):
+                raise CLIError(f"training {args.steps} steps did not finish in 10 minutes")
+        wait(lambda: window.surface.settled and not window.chain_rule.busy(), 60)
+        app.processEvents()
+        window.view.fit()
+        if args.weight_labels:
+            window.window_actions.labels.trigger()
+        app.processEvents()
+        if interrupted:
+            raise KeyboardInterrupt
         if args.view == "window":
             window.exports.export_window(out)
         else:
@@ -359,8 +434,11 @@ def cmd_screenshot(args) -> int:
         raise CLIError(str(e)) from None
     finally:
         window.model.undo_stack.setClean()
-        window.close()
-    print(f"wrote {args.output} ({args.view})")
+        window.close()  # stops the threads
+        signal.signal(signal.SIGINT, old_handler)
+    if interrupted:
+        raise KeyboardInterrupt
+    _print(f"wrote {_one_line(args.output)} ({args.view})")
     return 0
 
 
@@ -404,7 +482,7 @@ def cmd_surface(args) -> int:
     summary = f"E {finite.min():.3g}..{finite.max():.3g}" if finite.size else "E not finite"
     if 0 < finite.size < s.loss.size:
         summary += f", not finite at {s.loss.size - finite.size} points"
-    print(f"wrote {args.output} ({args.grid}x{args.grid} surface of {args.x} and {args.y}, {summary})")
+    _print(f"wrote {_one_line(args.output)} ({args.grid}x{args.grid} surface of {args.x} and {args.y}, {summary})")
     return 0
 
 
@@ -412,7 +490,7 @@ def cmd_examples(args) -> int:
     from .resources import example_paths
 
     for name, path in example_paths().items():
-        print(f"{name:20s} {path}")
+        _print(f"{name:20s} {path}")
     return 0
 
 
@@ -427,6 +505,23 @@ def cmd_open(file: str | None) -> int:
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     try:
+        try:
+            status = _run(argv)
+        except SystemExit:  # --help, --version: written, now flushed
+            _flush_output()
+            raise
+        _flush_output()
+        return status
+    except _OutputError as e:
+        _discard_output()
+        if isinstance(e.args[0], BrokenPipeError):  # e.g. `bpgui inspect net.json | head`
+            return 0
+        _print_error(f"cannot write to standard output ({e.args[0].strerror or e.args[0]})")
+        return 2
+
+
+def _run(argv: list[str]) -> int:
+    try:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
             return {"inspect": cmd_inspect, "train": cmd_train, "screenshot": cmd_screenshot,
@@ -436,15 +531,24 @@ def main(argv: list[str] | None = None) -> int:
         args = opener.parse_args(argv)
         return cmd_open(args.file)
     except CLIError as e:
-        print(f"bpgui: error: {e}", file=sys.stderr)
+        _print_error(str(e))
         return 2
     except KeyboardInterrupt:
-        print("bpgui: interrupted", file=sys.stderr)
+        _print_error("interrupted", prefix="bpgui: ")
         return 130
     except MemoryError:  # within the documented limits only where the machine (or a ulimit) has little memory
-        print("bpgui: error: out of memory (this machine cannot hold the document's work; try a smaller "
-              "network or fewer points)", file=sys.stderr)
+        _print_error("out of memory (this machine cannot hold the document's work; try a smaller network or fewer "
+                     "points)")
         return 2
-    except BrokenPipeError:  # e.g. `bpgui inspect net.json | head`
-        sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - keep interpreter shutdown from writing again
-        return 0
+
+
+def _print_error(message: str, prefix: str = "bpgui: error: ") -> None:
+    try:
+        sys.stderr.write(prefix + _one_line(message) + "\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):  # nowhere left to say it
+        pass
+
+
+if __name__ == "__main__":
+    sys.exit(main())

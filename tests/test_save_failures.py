@@ -60,3 +60,27 @@ def test_a_failed_export_leaves_the_old_file(window, tmp_path, monkeypatch):
         w.exports.run(lambda: w.exports.export_data("loss", old), old)
     assert "No space left" in w.shown[-1]
     assert old.read_bytes() == b"old contents"
+
+
+@pytest.mark.parametrize("answer", [QMessageBox.No, QMessageBox.Yes])
+def test_saving_over_a_read_only_file_asks_first(window, monkeypatch, tmp_path, answer):
+    w = window
+    path = w.model.path
+    before = path.read_bytes()
+    os.chmod(path, 0o444)
+    asked = []
+
+    def question(parent, title, text, *a):
+        asked.append(text)
+        return answer
+
+    monkeypatch.setattr(QMessageBox, "question", question)
+    assert w.files.save() is (answer == QMessageBox.Yes)
+    assert asked == [f"{path} is read-only. Overwrite it anyway?"]
+    assert not w.shown  # no error on top of the question
+    if answer == QMessageBox.Yes:
+        assert path.read_bytes() != before and not w.model.is_modified()
+        assert oct(os.stat(path).st_mode & 0o777) == oct(0o444)  # saved, and still read-only
+    else:
+        assert path.read_bytes() == before and w.model.is_modified()
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["net.json"]

@@ -3,8 +3,8 @@ training settings and an optional ``view`` section for the GUI.
 
 Loading validates everything and raises :class:`DocumentError` with a message that names the place of the first
 problem, e.g. ``edge 3 ('h1' -> 'z'): unknown neuron 'z'``. Documents are plain data: nothing in a file is ever
-evaluated or unpickled. Saving writes a temporary file beside the target and renames it over the target, so a
-failed save never damages an existing file.
+evaluated or unpickled. Saving writes a temporary file beside the target and renames it over the target
+(:mod:`.safe_write`), so a failed save never damages an existing file.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import math
 import os
 import re
 import sys
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -28,6 +27,7 @@ from .limits import MAX_EDGES, MAX_FILE_BYTES, MAX_NEURON_POINTS, MAX_NEURONS, M
 from .losses import LOSSES
 from .network import ID_PATTERN, Network, NetworkError, Neuron
 from .optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS
+from .safe_write import atomic_write_bytes  # noqa: F401 - callers import it from here
 
 FORMAT = "bpgui-network"
 VERSION = 1
@@ -347,9 +347,49 @@ def _depth(obj, limit: int, where: str = "the document") -> None:
         d += 1
 
 
+class _DuplicateKey(Exception):
+    """An object holds one key twice (the argument): json would keep the last silently."""
+
+
+def _unique_keys(pairs: list) -> dict:
+    """json's object_pairs_hook: the object as a dict, refusing a key given twice. Only objects pass here (a data
+    table's rows are lists), so a table of 100,000 rows costs nothing more."""
+    d = dict(pairs)
+    if len(d) != len(pairs):
+        seen = set()
+        for k, _ in pairs:
+            if k in seen:
+                raise _DuplicateKey(k)
+            seen.add(k)
+    return d
+
+
+_KEY_TOKEN = re.compile(r'("(?:[^"\\]|\\.)*")(\s*:)?|[{}]')
+
+
+def _find_duplicate(text: str, key: str) -> str:
+    """The place of the second ``key`` in one object of ``text`` (valid JSON), for the message."""
+    stack: list[set] = []
+    for m in _KEY_TOKEN.finditer(text):
+        token = m.group()
+        if token == "{":
+            stack.append(set())
+        elif token == "}":
+            stack.pop()
+        elif m.group(2) and stack:  # a string followed by ":" is a key
+            k = json.loads(m.group(1))
+            if k in stack[-1] and k == key:
+                return f" at {_place(text, m.start())}"
+            stack[-1].add(k)
+    return ""
+
+
 def parse_json(text: str) -> Any:
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        return json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_unique_keys)
+    except _DuplicateKey as e:
+        key = e.args[0]
+        raise DocumentError(f"the key {_q(key)} is given twice in one object{_find_duplicate(text, key)}") from None
     except json.JSONDecodeError as e:
         # an unterminated string always runs to the end of the text
         if e.pos >= len(text.rstrip()) or e.msg.startswith("Unterminated string"):
@@ -612,12 +652,26 @@ def _parse_training(raw) -> TrainingConfig:
     return cfg
 
 
+#: the largest coordinate of a neuron's place on the canvas (view.positions); the canvas works in pixels
+MAX_COORDINATE = 1e9
+
+
 def _check_view(view: dict) -> None:
-    """The view is free-form, but must save again: finite numbers and text that is valid Unicode."""
+    """The view is free-form, but must save again and be usable: numbers that are finite as floats (no integer
+    beyond the float range), neurons' places (view.positions) within ±MAX_COORDINATE, and text that is valid
+    Unicode."""
+    positions = view.get("positions")
+    if isinstance(positions, dict):
+        for nid, place in positions.items():
+            for i, c in enumerate(place if isinstance(place, list) else [], 1):
+                if isinstance(c, (int, float)) and not isinstance(c, bool) and not _within(c, MAX_COORDINATE):
+                    where = f"view.positions.{nid}" if nid.isidentifier() else f"view.positions[{json.dumps(nid)}]"
+                    raise DocumentError(f"{where}[{i}] must be a number from {-MAX_COORDINATE:g} to "
+                                        f"{MAX_COORDINATE:g}, not {_short_number(c)}")
     stack: list[tuple[Any, str]] = [(view, "view")]
     while stack:
         o, where = stack.pop()
-        if isinstance(o, float) and not math.isfinite(o):
+        if isinstance(o, (int, float)) and not isinstance(o, bool) and not _within(o, math.inf):
             raise DocumentError(f"{where} must be a finite number")
         if isinstance(o, str):
             try:
@@ -630,6 +684,20 @@ def _check_view(view: dict) -> None:
                 stack.append((v, f"{where}.{k}" if k.isidentifier() else f"{where}[{json.dumps(k)}]"))
         elif isinstance(o, list):
             stack.extend((v, f"{where}[{i}]") for i, v in reversed(list(enumerate(o, 1))))
+
+
+def _within(v: int | float, limit: float) -> bool:
+    """-limit <= v <= limit, and v finite as a float (an integer too large for a float is not)."""
+    try:
+        f = float(v)
+    except OverflowError:
+        return False
+    return math.isfinite(f) and -limit <= f <= limit
+
+
+def _short_number(v: int | float) -> str:
+    text = str(v)
+    return text if len(text) <= 20 else f"{text[:12]}... ({len(text)} digits)"
 
 
 def document_from_dict(raw: Any, fit_data: bool = True) -> Document:
@@ -713,40 +781,6 @@ def load_document(path: str | os.PathLike, fit_data: bool = True) -> Document:
     return parse_document(read_document_text(path), fit_data)
 
 
-def atomic_write_bytes(path: str | os.PathLike, data: bytes) -> None:
-    """Write ``data`` to a temporary file beside ``path``, then rename it over ``path``. On any failure the old
-    file is untouched and the temporary file is removed; the OSError propagates."""
-    p = Path(path)
-    if p.is_dir():
-        raise IsADirectoryError(21, "is a folder", str(p))
-    fd, tmp = tempfile.mkstemp(prefix=f".{p.name}.", suffix=".tmp", dir=p.parent if str(p.parent) else ".")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        if p.exists():
-            try:
-                os.chmod(tmp, p.stat().st_mode & 0o777)
-            except OSError:
-                pass
-        else:
-            os.chmod(tmp, 0o666 & ~_umask())
-        os.replace(tmp, p)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
-def _umask() -> int:
-    m = os.umask(0)
-    os.umask(m)
-    return m
-
-
 def document_bytes(doc: Document) -> bytes:
     """The document's file contents; raises DocumentError if bpgui could not open them again (too large, a
     number that is not finite, text that is not valid Unicode), so that a save never writes what cannot be read."""
@@ -761,10 +795,11 @@ def document_bytes(doc: Document) -> bytes:
     return data
 
 
-def save_document(doc: Document, path: str | os.PathLike) -> None:
-    """Save atomically; raises DocumentError (old file untouched) if the file cannot be written."""
+def save_document(doc: Document, path: str | os.PathLike, allow_read_only: bool = False) -> None:
+    """Save atomically (see :mod:`.safe_write`: links, read-only files, devices); raises DocumentError (old file
+    untouched) if the file cannot be written or could not be opened again."""
     data = document_bytes(doc)
     try:
-        atomic_write_bytes(path, data)
+        atomic_write_bytes(path, data, allow_read_only)
     except OSError as e:
         raise DocumentError(f"cannot save: {e.strerror or e}") from None

@@ -80,8 +80,7 @@ def parse_parameter_name(name: str) -> tuple[str, str] | str:
         if ID_PATTERN.match(nid):
             return nid
     elif "->" in name:
-        a, _, b = name.partition("->")
-        a, b = a.strip(), b.strip()
+        a, _, b = name.partition("->")  # no spaces: a name is written one way only (e.g. in a document's view)
         if ID_PATTERN.match(a) and ID_PATTERN.match(b):
             return (a, b)
     raise NetworkError(f"'{name}' is not a parameter name (use 'a->b' for a weight or 'b.bias' for a bias)")

@@ -384,7 +384,11 @@ def _window(center: float, span, value_range, axis: str, grid: int) -> np.ndarra
             raise ValueError(f"the {axis} range must be two numbers (low, high), not {value_range!r}") from None
         if not (math.isfinite(lo) and math.isfinite(hi) and lo < hi):
             raise ValueError(f"the {axis} range must be two finite numbers with low < high, not {lo:g} to {hi:g}")
-        v = np.linspace(lo, hi, grid)
+        if math.isfinite(hi - lo):
+            v = np.linspace(lo, hi, grid)
+        else:  # wider than the largest float (e.g. -1e308 to 1e308): weights of the two ends, which cannot overflow
+            f = np.arange(grid) / (grid - 1)
+            v = lo * (1 - f) + hi * f
     v.flags.writeable = False
     return v
 

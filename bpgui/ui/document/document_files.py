@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog, QMenu, QMessageBox, QWidget
 
 from ...core.document import Document, DocumentError, GeneratorData, TrainingConfig, load_document
 from ...core.network import Network
+from ...core.safe_write import ReadOnlyFileError, check_target
 from ...resources import example_paths
 from .document_hub import DocumentHub
 from .document_model import BUSY, DocumentModel
@@ -139,7 +140,17 @@ class DocumentFiles(QObject):
 
     def save_to(self, path: Path) -> bool:
         try:
-            self.model.save(path)
+            check_target(path)
+            allow_read_only = False
+        except ReadOnlyFileError:
+            if QMessageBox.question(self.window, "Read-only file", f"{path} is read-only. Overwrite it anyway?",
+                                    QMessageBox.Yes | QMessageBox.No, QMessageBox.No) != QMessageBox.Yes:
+                return False
+            allow_read_only = True
+        except (OSError, ValueError):  # the save says what is wrong
+            allow_read_only = False
+        try:
+            self.model.save(path, allow_read_only)
         except DocumentError as e:
             self.error("Cannot save", f"{path}: {e}")
             return False

@@ -309,13 +309,14 @@ class DocumentModel(QObject):
             self._table_text.stop()
 
     # ------------------------------------------------------------------ files
-    def save(self, path: Path | None = None) -> None:
-        """Save to ``path`` (or the current path); raises DocumentError with the reason on failure."""
+    def save(self, path: Path | None = None, allow_read_only: bool = False) -> None:
+        """Save to ``path`` (or the current path); raises DocumentError with the reason on failure (a read-only
+        file too, unless ``allow_read_only``)."""
         target = Path(path or self.path)
         self.doc.view = {**(self.doc.view or {}), "positions": {k: [round(x, 1), round(y, 1)]
                                                                for k, (x, y) in self.positions.items()}}
         self.flush_training()
-        save_document(self.doc, target)
+        save_document(self.doc, target, allow_read_only)
         self.restored = False
         self.undo_stack.setClean()
         if target != self.path:

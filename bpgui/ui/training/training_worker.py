@@ -176,12 +176,13 @@ class TrainingWorker(QObject):
 
     def _steps(self, cmd: Steps) -> None:
         self._pause_quietly()
+        thread = self.thread()
         if self.run is not None:
             self.run.resume()
             if cmd.epoch:
                 self.run.run_epoch()
-            else:
-                self.run.run(cmd.count)
+            else:  # a long run ends early when the thread is asked to stop (the window closes, Ctrl+C)
+                self.run.run(cmd.count, keep_going=lambda: not thread.isInterruptionRequested())
         self._publish(force=True)
 
     def _pause_quietly(self) -> None:
