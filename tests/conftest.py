@@ -7,6 +7,13 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 import faulthandler  # noqa: E402
 
 import pytest  # noqa: E402
+from hypothesis import settings  # noqa: E402
+
+# The same examples on every run, so that CI cannot fail on a run of luck; HYPOTHESIS_PROFILE=explore draws new
+# ones (each failure found that way becomes an @example).
+settings.register_profile("ci", derandomize=True)
+settings.register_profile("explore", derandomize=False)
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 
 #: a test that runs longer than this is hung (a deadlock): print every thread's stack and end the run, so that
 #: CI reports it in minutes rather than at its 90-minute limit

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, settings
+from hypothesis import assume, example, given, settings
 from hypothesis import strategies as st
 from random_networks import random_data
 
@@ -266,6 +266,7 @@ def test_loss_and_gradient_match_reference(act, loss, seed):
 @pytest.mark.parametrize("loss", LOSSES)
 @settings(max_examples=10, deadline=None)
 @given(seed=st.integers(0, 2**32 - 1), act=st.sampled_from(ACTS))
+@example(seed=732788284, act="linear")
 def test_evaluation_deltas_and_chain_factors(loss, seed, act):
     net, ref, x, t = make_case(seed, loss, act)
     if loss == "bce":
@@ -291,9 +292,12 @@ def test_evaluation_deltas_and_chain_factors(loss, seed, act):
         np.testing.assert_allclose(ev.net[n.id], nets_ref[n.id], rtol=1e-12, atol=1e-14)
         assert_close(ev.delta[n.id], n_samples * fd_per_sample(ref, x, t, "net", n.id), f"δ of {n.id}")
         # a sigmoid output under bce: log y and log(1 − y) need steps small beside y and 1 − y
-        scale = np.minimum(outs_ref[n.id], 1 - outs_ref[n.id]) if loss == "bce" and n in net.outputs else 1.0
+        # (the shrunken step costs accuracy: the sample's whole loss is differenced over steps down to 1e-9, so
+        # rounding leaves a few parts in a million: seed 732788284 with linear hidden neurons found 1.7e-6)
+        saturating = loss == "bce" and n in net.outputs
+        scale = np.minimum(outs_ref[n.id], 1 - outs_ref[n.id]) if saturating else 1.0
         assert_close(ev.dE_dout[n.id], n_samples * fd_per_sample(ref, x, t, "out", n.id, scale),
-                     f"∂E/∂out of {n.id}")
+                     f"∂E/∂out of {n.id}", rel=2e-5 if saturating else 1e-6)
         assert_close(ev.dout_dnet[n.id], fprime_ref(n.activation, nets_ref[n.id]), f"f'(net) of {n.id}",
                      rel=1e-12, abs_=1e-15)
     fd = fd_gradient(ref, x, t)
