@@ -207,11 +207,15 @@ class Engine:
         self.forward(ws)
         return self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
 
+    def loss_only(self, ws: Workspace) -> float:
+        """E of the samples loaded in ``ws`` (a forward pass; no gradient)."""
+        self.forward(ws)
+        return self.loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+
     def loss_value(self, x: np.ndarray, t: np.ndarray) -> float:
         ws = self.workspace(len(x))
         ws.load(x, t)
-        self.forward(ws)
-        return self.loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+        return self.loss_only(ws)
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, float]]:
         ws = self.workspace(len(x))

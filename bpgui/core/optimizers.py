@@ -16,6 +16,7 @@ Adam. Entries whose gradient is always zero (masked non-edges, frozen biases) ne
 
 from __future__ import annotations
 
+import copy
 import math
 
 import numpy as np
@@ -69,6 +70,14 @@ class Optimizer:
 
     def _step(self, p, g):
         raise NotImplementedError
+
+    def next_step(self, g: np.ndarray) -> np.ndarray:
+        """Δp, the change the next :meth:`step` on gradient ``g`` would make, computed by a copy of this optimizer
+        (its state and step count do not change). It is the step applied to zeros, so ``p + next_step(g)`` is,
+        to the last bit, what ``step(p, g)`` leaves in p."""
+        delta = np.zeros_like(g, dtype=float)
+        copy.deepcopy(self).step(delta, g)
+        return delta
 
     def _step_scaled_by_rms(self, p, g, s):
         """p ← p − η g / (√s + ε), for the optimizers that scale by a running sum or mean of g²."""

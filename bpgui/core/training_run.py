@@ -17,7 +17,6 @@
 
 from __future__ import annotations
 
-import copy
 import math
 import time
 from collections.abc import Callable
@@ -617,10 +616,7 @@ class TrainingRun:
         g = g.copy()
         if not t.config.train_biases:
             g.reshape(t.engine.W.shape)[:, 0] = 0.0
-        opt = copy.deepcopy(t.optimizer)
-        p = t.engine.params.copy()
-        opt.step(p, g)
-        return p
+        return t.engine.params + t.optimizer.next_step(g)
 
     def _outputs_on_grid(self):
         if self._grid is None:
