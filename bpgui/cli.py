@@ -19,7 +19,7 @@ from pathlib import Path
 from . import __version__
 
 SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions")
-SUBCOMMANDS = ("inspect", "train", "screenshot", "surface", "examples")
+SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "examples")
 
 
 class CLIError(Exception):
@@ -134,6 +134,7 @@ def _build_parser() -> _Parser:
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.limits import MAX_POINTS
     from .core.optimizers import OPTIMIZER_NAMES
+    from .core.step_anatomy import DEFAULT_DIRECTIONS, DEFAULT_LINE_POINTS, DEFAULT_LINE_TO
     from .core.surface import DEFAULT_SPAN, MAX_GRID
 
     p = _Parser(prog="bpgui", description="A desktop sandbox for gradient descent and backpropagation.")
@@ -143,6 +144,18 @@ def _build_parser() -> _Parser:
     ins = sub.add_parser("inspect", help="one forward and backward pass: loss, outputs, each sample's δ and ∂E/∂p")
     ins.add_argument("file", help="a network document (.json)")
     ins.add_argument("--json", action="store_true", help="print a JSON object instead of tables")
+
+    ex = sub.add_parser("explain", help="why −∂E/∂p for every parameter at once: the anatomy of the optimizer's "
+                        "first step (first-order terms, the loss along the step, curvature, slopes of directions)")
+    ex.add_argument("file", help="a network document (.json)")
+    ex.add_argument("--json", action="store_true", help="print a JSON object instead of tables")
+    ex.add_argument("--directions", type=_int_range(0, 100_000), default=DEFAULT_DIRECTIONS,
+                    help=f"random unit directions to compare (default {DEFAULT_DIRECTIONS})")
+    ex.add_argument("--seed", type=_int_range(0, MAX_SEED), default=0, help="seed of the random directions")
+    ex.add_argument("--line-to", type=_positive_float(1000.0), default=DEFAULT_LINE_TO, metavar="T",
+                    help=f"the line E(w + t·Δw) runs from t = 0 to T (default {DEFAULT_LINE_TO:g})")
+    ex.add_argument("--line-points", type=_int_range(2, 10_001), default=DEFAULT_LINE_POINTS, metavar="N",
+                    help=f"points on the line (default {DEFAULT_LINE_POINTS})")
 
     tr = sub.add_parser("train", help="train headless and write the trained network")
     tr.add_argument("file", help="a network document (.json)")
@@ -280,6 +293,82 @@ def cmd_inspect(args) -> int:
     values = engine.parameter_values()
     rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
     _print(_table(["parameter", "value", "∂E/∂p"], rows))
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- explain
+def cmd_explain(args) -> int:
+    """The anatomy of the first step of the document's optimizer, from a fresh state, on the full training set."""
+    import numpy as np
+
+    from .core.step_anatomy import first_step_anatomy
+
+    doc = _load(args.file)
+    try:
+        a = first_step_anatomy(doc, directions=args.directions, seed=args.seed, line_to=args.line_to,
+                               line_points=args.line_points)
+    except ValueError as e:
+        raise CLIError(str(e)) from None
+    c = a.curvature
+    if args.json:
+        out = {
+            "loss": a.loss,
+            "optimizer": a.optimizer,
+            "learning_rate": a.learning_rate,
+            "parameters": [{"name": n, "value": w, "gradient": g, "step": d, "contribution": gd}
+                           for n, w, g, d, gd in zip(a.names, a.values.tolist(), a.gradient.tolist(),
+                                                     a.step.tolist(), a.contributions.tolist())],
+            "predicted_change": a.predicted_change,
+            "actual_change": a.actual_change,
+            "gradient_norm": a.gradient_norm,
+            "line": {"t": a.line_t.tolist(), "loss": a.line_loss.tolist(), "linear": a.line_linear.tolist(),
+                     "quadratic": a.line_quadratic.tolist()},
+            "curvature": {"lambda_max": c.lambda_max, "lambda_min": c.lambda_min, "along_step": c.along_step,
+                          "along_gradient": c.along_gradient, "stable_learning_rate": c.stable_learning_rate},
+            "directions": {"steepest": a.steepest_slope, "best_single_parameter": a.best_single_parameter_slope,
+                           "random": a.random_slopes.tolist(), "count": len(a.random_slopes)},
+        }
+        _print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
+        return 0
+
+    n = len(doc.dataset().x_train)
+    _print(f"{args.file}: the first {a.optimizer} step (η = {a.learning_rate:g}) from a fresh state, on all {n} "
+           f"training samples; {len(a.names)} trainable parameters"
+           + ("" if doc.training.train_biases else " (biases frozen)"))
+    _print(f"E = {a.loss:.10g} ({doc.network.loss})\n")
+    _print("first order: ΔE ≈ Σᵢ gᵢ·Δwᵢ, one term per parameter (most helpful first)")
+    order = sorted(range(len(a.names)), key=lambda i: a.contributions[i])
+    rows = [[a.names[i], _fmt(a.values[i]), _fmt(a.gradient[i]), _fmt(a.step[i]), _fmt(a.contributions[i])]
+            for i in order]
+    _print(_table(["parameter", "w", "g = ∂E/∂w", "Δw", "g·Δw"], rows))
+    _print(f"\npredicted ΔE = Σ g·Δw = {a.predicted_change:.6g}")
+    _print(f"actual ΔE = E(w+Δw) − E(w) = {a.actual_change:.6g}")
+    _print(f"|∇E| = {a.gradient_norm:.6g}")
+
+    _print("\nalong the step: E(w + t·Δw), the linear model E + t·gᵀΔw and the quadratic E + t·gᵀΔw + ½t²·ΔwᵀHΔw")
+    every = max(1, (len(a.line_t) - 1) // 8)
+    shown = sorted(set(range(0, len(a.line_t), every)) | {len(a.line_t) - 1})
+    rows = [[_fmt(a.line_t[i]), _fmt(a.line_loss[i]), _fmt(a.line_linear[i]), _fmt(a.line_quadratic[i])]
+            for i in shown]
+    _print(_table(["t", "E", "linear", "quadratic"], rows))
+
+    _print("\ncurvature (Hessian H of E)")
+    _print(f"  λ_max = {c.lambda_max:.6g}, λ_min = {c.lambda_min:.6g}")
+    _print(f"  along the step ΔwᵀHΔw/ΔwᵀΔw = {c.along_step:.6g}; along the gradient gᵀHg/gᵀg = "
+           f"{c.along_gradient:.6g}")
+    eta = c.stable_learning_rate
+    if eta is not None:
+        _print(f"  plain gradient descent is stable for η < 2/λ_max = {eta:.6g}")
+    elif c.lambda_max <= 0:
+        _print("  λ_max ≤ 0: no direction curves up, so the quadratic model sets no limit on η")
+
+    _print("\nslopes of unit directions u (gᵀu ≥ −|∇E| for every u, by Cauchy–Schwarz)")
+    _print(f"  steepest, −∇E/|∇E|: {a.steepest_slope:.6g}")
+    best = a.best_single_parameter
+    _print(f"  best single parameter{f' ({best})' if best else ''}: {a.best_single_parameter_slope:.6g}")
+    r = a.random_slopes
+    if len(r) and np.isfinite(r).all():
+        _print(f"  {len(r)} random directions (seed {args.seed}): lowest {r.min():.6g}, median {np.median(r):.6g}")
     return 0
 
 
@@ -524,7 +613,7 @@ def _run(argv: list[str]) -> int:
     try:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
-            return {"inspect": cmd_inspect, "train": cmd_train, "screenshot": cmd_screenshot,
+            return {"inspect": cmd_inspect, "explain": cmd_explain, "train": cmd_train, "screenshot": cmd_screenshot,
                     "surface": cmd_surface, "examples": cmd_examples}[args.command](args)
         opener = _Parser(prog="bpgui", add_help=False)
         opener.add_argument("file", nargs="?")

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .curvature import Curvature, Objective, extreme_eigenvalues, quadratic_form, rayleigh_quotient
+from .curvature import Curvature, Objective, curvature_along, extreme_eigenvalues, unit
 from .document import Document
 from .engine import Engine
 from .network import parse_parameter_name
@@ -49,12 +49,18 @@ class StepAnatomy:
     @property
     def contributions(self) -> np.ndarray:
         """gᵢ·Δwᵢ, each parameter's share of the first-order prediction."""
-        return self.gradient * self.step
+        with np.errstate(all="ignore"):
+            return self.gradient * self.step
 
     @property
     def predicted_change(self) -> float:
-        """Σᵢ gᵢ·Δwᵢ = gᵀΔw, the first-order prediction of ΔE."""
-        return math.fsum(self.contributions.tolist())
+        """Σᵢ gᵢ·Δwᵢ = gᵀΔw, the first-order prediction of ΔE (summed exactly; inf or nan when a term is)."""
+        terms = self.contributions
+        try:
+            return math.fsum(terms.tolist())
+        except (ValueError, OverflowError):  # inf − inf, or a sum past the largest float
+            with np.errstate(all="ignore"):
+                return float(np.sum(terms))
 
     @property
     def actual_change(self) -> float:
@@ -63,7 +69,11 @@ class StepAnatomy:
 
     @property
     def gradient_norm(self) -> float:
-        return float(np.linalg.norm(self.gradient))
+        """|g| (scaled on the way, so a huge g does not overflow)."""
+        biggest = float(np.max(np.abs(self.gradient), initial=0.0))
+        if biggest == 0.0 or not math.isfinite(biggest):
+            return biggest
+        return unit(self.gradient)[1]
 
     @property
     def steepest_slope(self) -> float:
@@ -85,13 +95,15 @@ class StepAnatomy:
     @property
     def line_linear(self) -> np.ndarray:
         """The first-order model along the step: E + t·gᵀΔw."""
-        return self.loss + self.line_t * self.predicted_change
+        with np.errstate(all="ignore"):
+            return self.loss + self.line_t * self.predicted_change
 
     @property
     def line_quadratic(self) -> np.ndarray:
         """The second-order model along the step: E + t·gᵀΔw + ½t²·ΔwᵀHΔw."""
         t = self.line_t
-        return self.loss + t * self.predicted_change + 0.5 * t * t * self.step_curvature
+        with np.errstate(all="ignore"):
+            return self.loss + t * self.predicted_change + 0.5 * t * t * self.step_curvature
 
 
 def trainable_parameters(engine: Engine, train_biases: bool) -> tuple[str, ...]:
@@ -124,13 +136,15 @@ def step_anatomy(engine: Engine, x: np.ndarray, t: np.ndarray, optimizer: Optimi
             after = obj.loss(w + step)
             ts = np.linspace(0.0, float(line_to), line_points)
             line = np.array([obj.loss(w + s * step) for s in ts])
-            step_hess = quadratic_form(obj, w, step)
-            grad_hess = quadratic_form(obj, w, g)
+            along_step = curvature_along(obj, w, step)
+            along_gradient = curvature_along(obj, w, g)
+            # ΔwᵀHΔw; 0 for a zero step, where the models are flat
+            step_hess = along_step * float(step @ step) if np.any(step) else 0.0
             lo, hi = extreme_eigenvalues(obj, w, seed=seed)
             slopes = _random_slopes(g, directions, seed)
+            curvature = Curvature(hi, lo, along_step, along_gradient)
     finally:
         obj.restore()
-    curvature = Curvature(hi, lo, rayleigh_quotient(step_hess, step), rayleigh_quotient(grad_hess, g))
     return StepAnatomy(obj.names, _frozen(w), _frozen(g), _frozen(step), float(e), float(after), optimizer.name,
                        optimizer.learning_rate, _frozen(ts), _frozen(line), step_hess, curvature, _frozen(slopes))
 
