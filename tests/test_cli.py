@@ -293,6 +293,161 @@ def test_inspect_errors(tmp_path, capsys):
     assert "required: file" in assert_one_error_line(err)
 
 
+# ---------------------------------------------------------------------------------------------- explain
+EXPLAIN_KEYS = {"loss", "optimizer", "learning_rate", "parameters", "predicted_change", "actual_change",
+                "gradient_norm", "line", "curvature", "directions"}
+
+
+def loss_with(path, values: dict[str, float]) -> float:
+    """E over the training set with some parameters replaced (by name, in a fresh engine)."""
+    doc = load_document(path)
+    data = doc.dataset()
+    engine = Engine(doc.network)
+    for name, v in values.items():
+        engine.set(name, v)
+    return engine.loss_value(data.x_train, data.t_train)
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_explain_json_against_finite_differences_and_the_optimizers_first_step(name, capsys):
+    path = EXAMPLES[name]
+    status, out, err = run(capsys, "explain", "--json", path)
+    assert status == 0 and err == ""
+    r = strict_json(out)
+    assert set(r) == EXPLAIN_KEYS
+    doc = load_document(path)
+    cfg = doc.training
+    assert r["optimizer"] == cfg.optimizer and r["learning_rate"] == cfg.learning_rate
+    assert r["loss"] == pytest.approx(train_loss(path), rel=1e-12)
+    params = r["parameters"]
+    names = [p["name"] for p in params]
+    assert names == [n for n in doc.network.parameter_names() if cfg.train_biases or not n.endswith(".bias")]
+    numeric = central_differences(path)
+    values = doc.network.parameters()
+    lr, eps = cfg.learning_rate, cfg.hyper_for_optimizer().get("eps")
+    for p in params:
+        assert set(p) == {"name", "value", "gradient", "step", "contribution"}
+        assert p["value"] == values[p["name"]]
+        assert p["gradient"] == pytest.approx(numeric[p["name"]], rel=1e-5, abs=1e-8), p["name"]
+        g = p["gradient"]
+        # the first step from a fresh state: sgd −ηg; adam m̂ = g, v̂ = g², so −ηg/(|g| + ε)
+        expected = {"sgd": -lr * g, "adam": -lr * g / (abs(g) + (eps or 0.0))}[cfg.optimizer]
+        assert p["step"] == pytest.approx(expected, rel=1e-12, abs=1e-300)
+        assert p["contribution"] == p["gradient"] * p["step"]
+    assert r["predicted_change"] == pytest.approx(math.fsum(p["contribution"] for p in params), rel=1e-12)
+    after = loss_with(path, {p["name"]: p["value"] + p["step"] for p in params})
+    assert r["actual_change"] == pytest.approx(after - r["loss"], rel=1e-12, abs=1e-16)
+    assert r["predicted_change"] < 0 and r["actual_change"] < 0
+    norm = math.sqrt(math.fsum(numeric[n] ** 2 for n in names))
+    assert r["gradient_norm"] == pytest.approx(norm, rel=1e-5)
+
+    line = r["line"]
+    assert set(line) == {"t", "loss", "linear", "quadratic"}
+    assert line["t"] == pytest.approx(np.linspace(0, 2, 41).tolist(), abs=1e-15)
+    assert all(len(v) == 41 for v in line.values())
+    for i in (0, 13, 40):
+        s = line["t"][i]
+        e = loss_with(path, {p["name"]: p["value"] + s * p["step"] for p in params})
+        assert line["loss"][i] == pytest.approx(e, rel=1e-12)
+        assert line["linear"][i] == pytest.approx(r["loss"] + s * r["predicted_change"], rel=1e-12)
+
+    c = r["curvature"]
+    assert set(c) == {"lambda_max", "lambda_min", "along_step", "along_gradient", "stable_learning_rate"}
+    assert c["lambda_min"] <= c["along_step"] <= c["lambda_max"]
+    assert c["lambda_min"] <= c["along_gradient"] <= c["lambda_max"]
+    assert c["stable_learning_rate"] == pytest.approx(2 / c["lambda_max"], rel=1e-12)
+    # the quadratic model's t² term is ½ ΔwᵀHΔw = ½ along_step · |Δw|²
+    dw2 = math.fsum(p["step"] ** 2 for p in params)
+    quad = r["loss"] + 2 * r["predicted_change"] + 0.5 * 4 * c["along_step"] * dw2
+    assert line["quadratic"][40] == pytest.approx(quad, rel=1e-9)
+
+    d = r["directions"]
+    assert set(d) == {"steepest", "best_single_parameter", "random", "count"}
+    assert d["count"] == len(d["random"]) == 100
+    assert d["steepest"] == pytest.approx(-norm, rel=1e-5)
+    assert d["best_single_parameter"] == pytest.approx(-max(abs(numeric[n]) for n in names), rel=1e-5)
+    assert d["steepest"] <= d["best_single_parameter"] and all(d["steepest"] < s for s in d["random"])
+
+
+def test_explain_options(capsys):
+    path = EXAMPLES["xor"]
+    args = ("explain", "--json", path, "--directions", "7", "--seed", "3", "--line-to", "1.5", "--line-points", "4")
+    status, out, _ = run(capsys, *args)
+    assert status == 0
+    r = strict_json(out)
+    assert r["line"]["t"] == [0.0, 0.5, 1.0, 1.5] and len(r["line"]["loss"]) == 4
+    assert r["directions"]["count"] == 7 and len(r["directions"]["random"]) == 7
+    assert r["line"]["loss"][2] == pytest.approx(r["loss"] + r["actual_change"], rel=1e-14)
+    _, again, _ = run(capsys, *args)
+    assert strict_json(again)["directions"] == r["directions"]
+    _, other, _ = run(capsys, *args[:6], "4", *args[7:])
+    assert strict_json(other)["directions"]["random"] != r["directions"]["random"]
+    _, none, _ = run(capsys, "explain", "--json", path, "--directions", "0")
+    assert strict_json(none)["directions"] == {**r["directions"], "random": [], "count": 0}
+
+
+@pytest.mark.parametrize("name", sorted(EXAMPLES))
+def test_explain_table_is_sorted_by_contribution_and_ends_with_the_summary(name, capsys):
+    path = EXAMPLES[name]
+    status, out, err = run(capsys, "explain", path)
+    assert status == 0 and err == ""
+    _, js, _ = run(capsys, "explain", "--json", path)
+    r = strict_json(js)
+    lines = out.splitlines()
+    head = next(i for i, line in enumerate(lines) if line.startswith("parameter "))
+    rows = []
+    for line in lines[head + 2:]:
+        if not line.strip():
+            break
+        rows.append(line.split())
+    assert sorted(row[0] for row in rows) == sorted(p["name"] for p in r["parameters"])
+    contributions = [float(row[4]) for row in rows]
+    assert contributions == sorted(contributions)
+    assert f"predicted ΔE = Σ g·Δw = {r['predicted_change']:.6g}" in out
+    assert f"actual ΔE = E(w+Δw) − E(w) = {r['actual_change']:.6g}" in out
+    assert f"λ_max = {r['curvature']['lambda_max']:.6g}" in out
+    assert f"2/λ_max = {r['curvature']['stable_learning_rate']:.6g}" in out
+    assert f"steepest, −∇E/|∇E|: {r['directions']['steepest']:.6g}" in out
+
+
+def test_explain_json_stays_valid_json_when_the_loss_overflows(tmp_path, capsys):
+    path = tmp_path / "huge.json"
+    path.write_text(json.dumps(NON_FINITE))
+    status, out, err = run(capsys, "explain", "--json", path)
+    assert status == 0 and err == ""
+    r = strict_json(out)
+    assert r["loss"] is None and r["curvature"]["stable_learning_rate"] is None
+    assert [p["value"] for p in r["parameters"]] == [1e300, 1e300, 0.0, 0.0]
+    status, out, err = run(capsys, "explain", path)
+    assert status == 0 and err == "" and "E = inf" in out
+
+
+def test_explain_errors(tmp_path, capsys):
+    path = EXAMPLES["xor"]
+    for argv, message in (
+        ((tmp_path / "missing.json",), f"{tmp_path / 'missing.json'}: no such file"),
+        ((path, "--line-points", "1"), "argument --line-points: must be between 2 and 10001, not 1"),
+        ((path, "--directions", "-1"), "argument --directions: must be between 0 and 100000, not -1"),
+        ((path, "--line-to", "0"), "argument --line-to: must be a positive number up to 1000, not 0"),
+        ((path, "--line-to", "nan"), "argument --line-to: must be a positive number up to 1000, not nan"),
+        ((path, "--seed", "x"), "argument --seed: 'x' is not a whole number"),
+    ):
+        status, out, err = run(capsys, "explain", *argv)
+        assert (status, out) == (2, "")
+        assert assert_one_error_line(err) == message
+
+
+def test_explain_through_the_real_entry_point(tmp_path):
+    r = run_process("explain", "--json", EXAMPLES["circles"], "--directions", "5")
+    assert r.returncode == 0 and r.stderr == ""
+    assert strict_json(r.stdout)["directions"]["count"] == 5
+    bad = tmp_path / "bad.json"
+    bad.write_text("{")
+    r = run_process("explain", bad)
+    assert r.returncode == 2 and r.stdout == ""
+    assert_one_error_line(r.stderr, f"bpgui: error: {bad}: ")
+
+
 # ---------------------------------------------------------------------------------------------- train
 VIEW = {"positions": {"x1": [10.5, -3], "y1": [200, 0.1]}, "zoom": 0.30000000000000004, "title": "héllo ☃",
         "nested": [[1, 2], {"a": None, "b": True}]}

@@ -14,7 +14,9 @@ from random_networks import random_data, random_network
 from bpgui.core import Engine, Network, Neuron, TableData, TrainingConfig, load_document, make_optimizer
 from bpgui.core.curvature import (
     DENSE_LIMIT,
+    Curvature,
     Objective,
+    curvature_along,
     extreme_eigenvalues,
     hessian_vector_product,
     lanczos_ritz_values,
@@ -349,3 +351,19 @@ def test_a_net_bigger_than_the_dense_limit_uses_lanczos_and_bounds_the_spectrum(
     assert lo - 1e-6 <= c.lambda_min and c.lambda_max <= hi + 1e-6
     assert c.lambda_max == pytest.approx(hi, rel=1e-3)
     assert make_optimizer("sgd", 1, 0.1).next_step(np.array([2.0]))[0] == -0.2
+
+
+def test_stable_learning_rate_needs_a_direction_that_curves_up():
+    assert Curvature(4.0, -1.0, 0.0, 0.0).stable_learning_rate == 0.5
+    for lam in (0.0, -2.0, math.nan):
+        assert Curvature(lam, -3.0, 0.0, 0.0).stable_learning_rate is None
+
+
+def test_curvature_along_a_huge_or_zero_vector():
+    net, x, t = case(18, "half_sse")
+    obj = Objective(Engine(net.copy()), x, t, net.parameter_names())
+    v = np.random.default_rng(0).standard_normal(obj.size)
+    along = curvature_along(obj, obj.w0, v)
+    assert curvature_along(obj, obj.w0, 1e250 * v) == pytest.approx(along, rel=1e-12)
+    assert along == pytest.approx(Loss(net, x, t, obj.names).second(v, v) / (v @ v), rel=1e-5)
+    assert math.isnan(curvature_along(obj, obj.w0, np.zeros(obj.size)))
