@@ -367,3 +367,21 @@ def test_curvature_along_a_huge_or_zero_vector():
     assert curvature_along(obj, obj.w0, 1e250 * v) == pytest.approx(along, rel=1e-12)
     assert along == pytest.approx(Loss(net, x, t, obj.names).second(v, v) / (v @ v), rel=1e-5)
     assert math.isnan(curvature_along(obj, obj.w0, np.zeros(obj.size)))
+
+
+def test_a_live_runs_step_anatomy_is_its_next_step_and_leaves_it_alone():
+    doc = load_document(example_paths()["sine"])  # adam: the state matters
+    doc.training.train_biases = False
+    run = TrainingRun(doc.network, doc.data, doc.training)
+    run.run(7)
+    snap = run.snapshot()
+    a = run.step_anatomy(directions=3)
+    assert run.snapshot().values.tolist() == snap.values.tolist() and run.step_count == 7
+    assert a.names == tuple(n for n in snap.names if not n.endswith(".bias"))
+    values = dict(zip(snap.names, snap.values))
+    nxt = dict(zip(snap.names, snap.next_values))
+    assert [values[n] + s for n, s in zip(a.names, a.step)] == [nxt[n] for n in a.names]
+    assert a.loss == pytest.approx(snap.train_loss, rel=1e-12)
+    run.run(1)
+    after = run.snapshot().parameters
+    assert [after[n] for n in a.names] == [nxt[n] for n in a.names]

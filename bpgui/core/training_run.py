@@ -31,6 +31,7 @@ from .engine import Engine, Workspace
 from .losses import LOSSES, constant_output_loss
 from .network import Network, parse_parameter_name
 from .optimizers import Optimizer, make_optimizer
+from .step_anatomy import StepAnatomy, step_anatomy
 from .training import Trainer
 
 #: points of the input-plane grid on which snapshots carry the network's outputs (2-D inputs)
@@ -609,6 +610,16 @@ class TrainingRun:
             self.generation, self._names, _read_only(values), _read_only(gradient), self.step_count, self.epoch,
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note())
+
+    def step_anatomy(self, **options) -> StepAnatomy | None:
+        """The anatomy of the optimizer's next step, with its real state, on the full training set (as
+        ``next_values`` of a snapshot; options as for :func:`~bpgui.core.step_anatomy.step_anatomy`). None when the
+        run cannot train or its parameters are not finite. The run does not move."""
+        t = self.trainer
+        if t is None or not np.isfinite(t.engine.params).all():
+            return None
+        d = t.dataset
+        return step_anatomy(t.engine, d.x_train, d.t_train, t.optimizer, t.config.train_biases, **options)
 
     def _peek_step(self, g: np.ndarray) -> np.ndarray:
         """The flat parameters after one optimizer step on gradient ``g``, on copies (the run does not move)."""
