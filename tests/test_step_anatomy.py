@@ -23,7 +23,7 @@ from bpgui.core.curvature import (
 )
 from bpgui.core.document import Document
 from bpgui.core.optimizers import OPTIMIZER_NAMES
-from bpgui.core.step_anatomy import first_step_anatomy, step_anatomy, trainable_parameters
+from bpgui.core.step_anatomy import _random_slopes, first_step_anatomy, step_anatomy, trainable_parameters
 from bpgui.core.training import Trainer
 from bpgui.core.training_run import TrainingRun
 from bpgui.resources import example_paths
@@ -385,3 +385,12 @@ def test_a_live_runs_step_anatomy_is_its_next_step_and_leaves_it_alone():
     run.run(1)
     after = run.snapshot().parameters
     assert [after[n] for n in a.names] == [nxt[n] for n in a.names]
+
+
+def test_random_directions_come_in_blocks_that_do_not_change_them():
+    """Drawn block by block (so many directions of a big net fit in memory), they are the same directions as one
+    draw of them all: rows of one seeded Gaussian stream."""
+    g = np.random.default_rng(1).standard_normal(2**19 + 7)  # blocks of one direction
+    slopes = _random_slopes(g, 3, seed=5)
+    u = np.random.default_rng(5).standard_normal((3, len(g)))
+    assert close(slopes, (u / np.linalg.norm(u, axis=1, keepdims=True)) @ g, 1e-12, 1e-12)

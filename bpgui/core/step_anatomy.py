@@ -163,9 +163,14 @@ def _random_slopes(g: np.ndarray, count: int, seed: int) -> np.ndarray:
     """gᵀu for ``count`` random unit directions u (uniform on the sphere: normalised Gaussians, seeded)."""
     if len(g) == 0:
         return np.full(count, np.nan)
-    u = np.random.default_rng(seed).standard_normal((count, len(g)))
-    u /= np.linalg.norm(u, axis=1, keepdims=True)
-    return u @ g
+    rng = np.random.default_rng(seed)
+    rows = max(1, 2**20 // len(g))  # in blocks of about 8 MB: 100,000 directions of 5,000 weights would be 4 GB
+    slopes = np.empty(count)
+    for i in range(0, count, rows):
+        u = rng.standard_normal((min(rows, count - i), len(g)))
+        u /= np.linalg.norm(u, axis=1, keepdims=True)
+        slopes[i : i + len(u)] = u @ g
+    return slopes
 
 
 def _frozen(a) -> np.ndarray:
