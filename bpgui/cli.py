@@ -18,7 +18,8 @@ from pathlib import Path
 
 from . import __version__
 
-SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions")
+SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions", "step", "line",
+                    "slopes")
 SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "examples")
 
 

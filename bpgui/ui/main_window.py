@@ -1,6 +1,6 @@
 """The main window: layout and wiring. The network canvas in the middle; the training panel, properties and the
-chain rule on the left; the surface (2D and 3D), loss, outputs, slice and directions on the right; menus, toolbar
-and status bar.
+chain rule on the left; the surface (2D and 3D), loss, outputs, slice and directions, and the next step taken apart
+(step, line, all directions) on the right; menus, toolbar and status bar.
 
 The parts listen to the long-lived :class:`~.document.document_hub.DocumentHub` (the open document's signals) and
 to the :class:`~.training.training_controller.TrainingController` (its snapshots); the window connects them, in
@@ -26,6 +26,9 @@ from .document.export_actions import ExportActions
 from .editor.network_scene import NetworkScene
 from .editor.network_view import NetworkView
 from .editor.properties_panel import PropertiesPanel
+from .step.direction_slopes import DirectionSlopes
+from .step.step_line_plot import StepLinePlot
+from .step.step_waterfall import StepWaterfall
 from .surface.chain_rule_panel import ChainRulePanel
 from .surface.direction_plot import DirectionPlot
 from .surface.slice_plot import SlicePlot
@@ -106,12 +109,16 @@ class MainWindow(QMainWindow):
         self.output_plot = OutputPlot(self)
         self.slice_plot = SlicePlot(self)
         self.direction_plot = DirectionPlot(self)
+        self.step_waterfall = StepWaterfall(self)
+        self.step_line = StepLinePlot(self)
+        self.direction_slopes = DirectionSlopes(self)
         surface_dock = self._dock("Surface", self.surface_view, Qt.RightDockWidgetArea)
         loss_dock = self._dock("Loss", self.loss_plot, Qt.RightDockWidgetArea)
         self.splitDockWidget(surface_dock, loss_dock, Qt.Vertical)  # split first, then add tabs to each part
         self.tabifyDockWidget(surface_dock, self._dock("Surface 3D", self.surface_3d, Qt.RightDockWidgetArea))
         for title, w in (("Outputs", self.output_plot), ("Slice", self.slice_plot),
-                         ("Directions", self.direction_plot)):
+                         ("Directions", self.direction_plot), ("All Directions", self.direction_slopes),
+                         ("Step", self.step_waterfall), ("Line", self.step_line)):
             self.tabifyDockWidget(loss_dock, self._dock(title, w, Qt.RightDockWidgetArea))
         surface_dock.raise_()
         loss_dock.raise_()
@@ -158,12 +165,33 @@ class MainWindow(QMainWindow):
         self.output_plot.follow(hub, training)
         training.sigSnapshot.connect(self._show_gradients)
         self.chain_rule.follow(scene, training)
+        self._follow_step_views()
         training.sigSnapshot.connect(self.run_status.update_snapshot)
         training.sigSnapshot.connect(self._paint_now)
         for signal in (hub.sigCleanChanged, hub.sigPathChanged, hub.sigTrainingPending, hub.sigDocumentReplaced):
             signal.connect(self._update_title)
         hub.sigDocumentReplaced.connect(self.view.fit)
         self._update_title()
+
+    def _follow_step_views(self) -> None:
+        """The step views draw the snapshots' anatomy of the next step, which the training thread works out only
+        while one of them is on show (a tab at the front, or floating)."""
+        self.step_waterfall.sigHoverParameter.connect(self.scene.set_marked_parameter)
+        for view in self.step_views():
+            view.follow(self.hub, self.training)
+            dock = view.parentWidget()
+            dock.visibilityChanged.connect(lambda on, v=view: self._on_step_view_shown(v, on))
+
+    def step_views(self) -> tuple:
+        return (self.step_waterfall, self.step_line, self.direction_slopes)
+
+    def _on_step_view_shown(self, view, on: bool) -> None:
+        self.training.want_anatomy(on or any(v.isVisible() for v in self.step_views() if v is not view))
+        if not on:
+            if view is self.step_waterfall:
+                self.scene.set_marked_parameter(None)
+        elif self.training.latest is not None:  # what is known now; the training thread sends the rest
+            view.update_snapshot(self.training.latest)
 
     def _paint_now(self, _snap) -> None:
         """Paint now, while the training thread waits for this snapshot's slots: a paint left for later would
@@ -254,4 +282,5 @@ class MainWindow(QMainWindow):
 
     def wait_for_views(self, timeout: float = 60.0) -> bool:
         """Process events until the views have drawn everything computed in the background."""
-        return process_events_until(lambda: self.surface.settled and not self.chain_rule.busy(), timeout)
+        return process_events_until(lambda: self.surface.settled and not self.chain_rule.busy()
+                                    and self.training.anatomy_ready(), timeout)

@@ -15,10 +15,11 @@ from . import export
 
 #: the views that can be exported on their own, and the title of the dock that holds each
 VIEWS = {"canvas": "network canvas", "surface": "surface", "loss": "loss", "boundary": "outputs",
-         "slice": "slice", "directions": "directions"}
+         "slice": "slice", "directions": "directions", "step": "step", "line": "line", "slopes": "all directions"}
 #: the menu's names of the views
 VIEW_LABELS = {"canvas": "Network Canvas", "surface": "Surface", "loss": "Loss Plot", "boundary": "Outputs Plot",
-               "slice": "Slice Plot", "directions": "Directions Plot"}
+               "slice": "Slice Plot", "directions": "Directions Plot", "step": "Step Waterfall",
+               "line": "Line Plot", "slopes": "All Directions Plot"}
 
 
 class ExportActions(QObject):

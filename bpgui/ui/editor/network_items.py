@@ -38,6 +38,7 @@ SELECTED = QColor("#f2a900")
 VALID = QColor("#1a9850")
 INVALID = QColor("#d73027")
 AXIS_HALO = QColor(253, 174, 97, 110)  # the surface's chosen parameters
+MARK_HALO = QColor(26, 152, 80, 130)  # the parameter under the mouse in another view (e.g. a bar of the Step view)
 GRAD_UP = QColor("#7b3294")  # ∂E/∂w > 0: descent lowers the weight
 GRAD_DOWN = QColor("#008837")  # ∂E/∂w < 0: descent raises the weight
 
@@ -124,6 +125,7 @@ class EdgeItem(QGraphicsPathItem):
         self._p1 = self._p2 = QPointF()
         self.label_t = LABEL_AT[0]
         self.axis: str | None = None  # "x" or "y" when the surface shows this weight
+        self.marked = False  # another view points at this weight (see NetworkScene.set_marked_parameter)
         self.gradient: float | None = None  # ∂E/∂w, when the gradient overlay is on
         self.gradient_scale = 1.0  # the largest |∂E/∂w| of the network (full width)
         self._label_stale = True  # the label's text is written when it is on show (edges may number thousands)
@@ -207,9 +209,19 @@ class EdgeItem(QGraphicsPathItem):
         self.update()
 
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-12, -12, 12, 12)
+        return super().boundingRect().adjusted(-14, -14, 14, 14)
+
+    def set_marked(self, on: bool) -> None:
+        self.marked = on
+        self.update()
 
     def paint(self, painter, option, widget=None):
+        if self.marked:  # a wide green halo: another view points at this weight
+            painter.setRenderHint(QPainter.Antialiasing)
+            halo = QPen(MARK_HALO, self.pen().widthF() + 18)
+            halo.setCapStyle(Qt.RoundCap)
+            painter.setPen(halo)
+            painter.drawPath(self.path())
         if self.axis:  # a wide soft halo and the axis letter: this weight is on the surface
             painter.setRenderHint(QPainter.Antialiasing)
             halo = QPen(AXIS_HALO, self.pen().widthF() + 12)
@@ -270,6 +282,7 @@ class NeuronItem(QGraphicsObject):
         self.bias = 0.0
         self.highlight: QColor | None = None
         self.axis: str | None = None  # "x" or "y" when the surface shows this neuron's bias
+        self.marked = False  # another view points at this neuron's bias
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setCursor(Qt.OpenHandCursor)
@@ -300,7 +313,7 @@ class NeuronItem(QGraphicsObject):
         super().hoverEnterEvent(ev)
 
     def boundingRect(self) -> QRectF:
-        return QRectF(-RADIUS - 11, -RADIUS - 3, 2 * RADIUS + 22, 2 * RADIUS + 24)
+        return QRectF(-RADIUS - 11, -RADIUS - 9, 2 * RADIUS + 22, 2 * RADIUS + 30)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
@@ -309,6 +322,10 @@ class NeuronItem(QGraphicsObject):
 
     def paint(self, painter: QPainter, option, widget=None):
         painter.setRenderHint(QPainter.Antialiasing)
+        if self.marked:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(MARK_HALO)
+            painter.drawEllipse(QPointF(0, 0), RADIUS + 9, RADIUS + 9)
         outline = self.highlight or (SELECTED if self.isSelected() else OUTLINE)
         painter.setPen(QPen(outline, 3.0 if (self.highlight or self.isSelected()) else 1.5))
         painter.setBrush(QBrush(FILL[self.role]))

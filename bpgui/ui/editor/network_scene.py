@@ -81,6 +81,7 @@ class NetworkScene(QGraphicsScene):
         self._syncing = False
         self.surface_pair: tuple[str, str] | None = None
         self.gradients: dict[str, float] | None = None  # the gradient overlay's ∂E/∂w, or None when it is off
+        self.marked_parameter: str | None = None  # the parameter another view points at (e.g. a hovered bar)
         self.selectionChanged.connect(self._on_selection_change)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigPositionsChanged.connect(self._on_positions_change)
@@ -133,6 +134,7 @@ class NetworkScene(QGraphicsScene):
         self._update_scene_rect()
         self._show_surface_pair()
         self._show_gradients()
+        self._show_marked()
         self.update()
 
     # ------------------------------------------------------------------ the surface's pair and the gradients
@@ -152,6 +154,23 @@ class NetworkScene(QGraphicsScene):
                 it.axis = axis
                 it.update()
         self._place_labels()  # the axis letters are where labels must not go
+
+    def set_marked_parameter(self, name: str | None) -> None:
+        """Mark one parameter with a green halo (an edge, or the neuron of a bias) while another view points at
+        it, e.g. the mouse over its bar in the Step view; None removes the mark."""
+        self.marked_parameter = name
+        self._show_marked()
+
+    def _show_marked(self) -> None:
+        name = self.marked_parameter
+        for e in self.edge_items.values():
+            if e.marked != (e.name == name):
+                e.set_marked(e.name == name)
+        for nid, it in self.neuron_items.items():
+            on = name == f"{nid}.bias"
+            if it.marked != on:
+                it.marked = on
+                it.update()
 
     def set_gradients(self, gradients: dict[str, float] | None) -> None:
         """The gradient overlay: every edge drawn by ∂E/∂w (purple positive, green negative, width by size) and

@@ -30,6 +30,7 @@ from .training_worker import (
     Steps,
     Stop,
     TrainingWorker,
+    WantAnatomy,
 )
 
 
@@ -65,6 +66,7 @@ class TrainingController(QObject):
         self.snapshots = 0
         self._names_version = -1
         self._names: tuple[str, ...] = ()
+        self.anatomy_wanted = False
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigSettingsChanged.connect(self._on_settings_change)
         hub.sigDocumentReplaced.connect(self._load)
@@ -157,6 +159,19 @@ class TrainingController(QObject):
     def restore_finite(self) -> None:
         self._set_diverged("")
         self._send(RestoreFinite())
+
+    def want_anatomy(self, on: bool) -> None:
+        """Snapshots carry the next step's anatomy (``snapshot.anatomy``) from now on, or not: on only while a
+        view that draws it is on show."""
+        if on != self.anatomy_wanted:
+            self.anatomy_wanted = on
+            self._send(WantAnatomy(on))
+
+    def anatomy_ready(self) -> bool:
+        """The latest snapshot carries the anatomy if it is wanted and can be had (headless screenshots wait)."""
+        snap = self.latest
+        return (not self.anatomy_wanted or snap is None or snap.anatomy is not None or bool(snap.problem)
+                or not snap.finite)
 
     def shutdown(self) -> None:
         """Stop the thread and wait for it (call before the application quits)."""

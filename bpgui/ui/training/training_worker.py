@@ -98,6 +98,13 @@ class RestoreFinite:
 
 
 @dataclass(frozen=True)
+class WantAnatomy:
+    """Attach the next step's anatomy to each snapshot (``on``: a view that draws it is on show), or stop."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
@@ -128,6 +135,7 @@ class TrainingWorker(QObject):
         self._rate_step = 0
         self._rate = 0.0
         self._published_step = -1
+        self.want_anatomy = False  # snapshots carry the step's anatomy (1-6 ms each) only while it is on show
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -219,12 +227,19 @@ class TrainingWorker(QObject):
         self.run.restore_finite()
         self._publish(force=True)
 
+    def _want_anatomy(self, cmd: WantAnatomy) -> None:
+        if cmd.on != self.want_anatomy:
+            self.want_anatomy = cmd.on
+            if cmd.on and not self.playing:  # a view just came on show: give it the anatomy of where the run is
+                self._publish(force=True)
+
     def _stop(self, _cmd) -> None:
         self._pause_quietly()
         self.run = None
 
     _handlers = {Load: _load, Play: _play, Pause: _pause, Steps: _steps, Adopt: _adopt, SetValues: _set_values,
-                 Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore, Stop: _stop}
+                 Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore,
+                 WantAnatomy: _want_anatomy, Stop: _stop}
 
     # ------------------------------------------------------------------ the loop
     def _restart_cap(self) -> None:
@@ -286,6 +301,7 @@ class TrainingWorker(QObject):
         self._last_publish = now
         self._published_step = self.run.step_count
         self.in_flight = True
-        self.sigSnapshot.emit(self.run.snapshot(self.playing, self._rate if self.playing else 0.0))
+        self.sigSnapshot.emit(self.run.snapshot(self.playing, self._rate if self.playing else 0.0,
+                                                anatomy=self.want_anatomy))
 
 

@@ -1,0 +1,117 @@
+"""How far to go: E along the line of the next step, E(w + t·Δw) for t from 0 to 2, with its linear model
+E + t·gᵀΔw and quadratic model E + t·gᵀΔw + ½t²·ΔwᵀHΔw; t = 1 is the optimizer's step."""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+
+from ...core.step_anatomy import StepAnatomy
+from ...core.training_run import TrainingSnapshot
+from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
+from ..text import num
+from .step_state import step_to_draw
+
+QUADRATIC_COLOR = "#7b3294"
+BEST_COLOR = "#1a9850"
+
+
+class StepLinePlot(QWidget):
+    """E(w + t·Δw) (solid), the linear (dashed) and quadratic (dotted) models, the optimizer's step at t = 1 and the
+    lowest E sampled on the line."""
+
+    def __init__(self, parent=None):
+        super().__init__(parent)
+        self.plot_widget, self.plot_item = make_plot()
+        self.plot_item.setLabel("bottom", "t: how many of the optimizer's steps Δw along the line")
+        self.plot_item.setLabel("left", "loss E(w + t·Δw)")
+        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR,
+                                               brush=(255, 255, 255, 210), pen="#bdbdbd")
+        self.curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2.5), name="E along the step",
+                                         connect="finite")
+        self.linear = self.plot_item.plot(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine),
+                                          name="linear: E + t·gᵀΔw")
+        self.quadratic = self.plot_item.plot(pen=pg.mkPen(QUADRATIC_COLOR, width=2, style=Qt.DotLine),
+                                             name="quadratic: + ½t²·ΔwᵀHΔw")
+        self.step_mark = pg.ScatterPlotItem(size=12, brush=TRAIN_COLOR, pen=pg.mkPen("w", width=1.5))
+        self.best_mark = pg.ScatterPlotItem(size=12, symbol="t", brush=BEST_COLOR, pen=pg.mkPen("w", width=1))
+        self.step_line = pg.InfiniteLine(pos=1.0, angle=90, pen=pg.mkPen(MUTED_COLOR, width=1, style=Qt.DashLine),
+                                         label="t = 1: the step", labelOpts={"position": 0.95, "color": TEXT_COLOR})
+        for z, item in enumerate((self.step_line, self.step_mark, self.best_mark)):
+            item.setZValue(10 + z)
+            self.plot_item.addItem(item)
+        self.legend.addItem(self.best_mark, "lowest E sampled")
+        self.message = QLabel()
+        self.message.setAlignment(Qt.AlignCenter)
+        self.message.setWordWrap(True)
+        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
+        self.caption = caption_label()
+        pages = QWidget()
+        self._pages = QStackedLayout(pages)
+        self._pages.addWidget(self.plot_widget)
+        self._pages.addWidget(self.message)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(0, 0, 0, 0)
+        layout.setSpacing(0)
+        layout.addWidget(pages, 1)
+        layout.addWidget(self.caption)
+        self.anatomy: StepAnatomy | None = None
+        self.clear()
+
+    def follow(self, hub, training) -> None:
+        training.sigSnapshot.connect(self.update_snapshot)
+        hub.sigDocumentReplaced.connect(lambda *_: self.clear())
+
+    def clear(self, message: str = "") -> None:
+        self.anatomy = None
+        for item in (self.curve, self.linear, self.quadratic, self.step_mark, self.best_mark):
+            item.setData([], [])
+        self.step_line.hide()
+        self.message.setText(message)
+        self._pages.setCurrentWidget(self.message if message else self.plot_widget)
+        self.caption.setText("")
+
+    def update_snapshot(self, snap: TrainingSnapshot) -> None:
+        if not self.isVisible():
+            return
+        a, note = step_to_draw(snap)
+        if a is None:
+            self.clear(note)
+            return
+        self.set_anatomy(a, note)
+
+    def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
+        self._pages.setCurrentWidget(self.plot_widget)
+        self.anatomy = a
+        t, e = np.asarray(a.line_t), np.where(np.isfinite(a.line_loss), a.line_loss, np.nan)
+        self.curve.setData(t, e)
+        self.linear.setData(t, a.line_linear)
+        self.quadratic.setData(t, a.line_quadratic)
+        self.step_mark.setData([1.0], [a.loss_after])
+        self.step_line.show()
+        finite = np.isfinite(e)
+        best = int(np.nanargmin(e)) if finite.any() else None
+        if best is not None:
+            self.best_mark.setData([t[best]], [e[best]])
+        else:
+            self.best_mark.setData([], [])
+        # the range follows the true curve (a model running off far below it would flatten the picture)
+        values = np.concatenate([e[finite], [a.loss, a.loss_after]])
+        values = values[np.isfinite(values)]
+        if len(values):
+            lo, hi = float(values.min()), float(values.max())
+            pad = max(hi - lo, 1e-12 * max(abs(hi), 1.0))
+            self.plot_item.setYRange(lo - 0.25 * pad, hi + 0.15 * pad, padding=0)
+        self.plot_item.setXRange(0.0, float(t[-1]), padding=0.03)
+        best_text = ""
+        if best is not None:
+            where = ("at t = 1, the step itself" if abs(t[best] - 1.0) < 1e-12
+                     else f"at t = {num(t[best])}" + (" (the end of the line: a longer step would go lower still)"
+                                                      if best == len(t) - 1 else ""))
+            best_text = f" The lowest E sampled on the line is {num(e[best], 5)}, {where}."
+        self.caption.setText(
+            f"{note}E along the step: t = 1 lands at E = <b>{num(a.loss_after, 5)}</b> (from {num(a.loss, 5)}; "
+            f"ΔE = {num(a.actual_change)}, the linear model says {num(a.predicted_change)}, the quadratic "
+            f"{num(a.predicted_change + 0.5 * a.step_curvature)}).{best_text}")
