@@ -186,7 +186,8 @@ class MainWindow(QMainWindow):
         return (self.step_waterfall, self.step_line, self.direction_slopes)
 
     def _on_step_view_shown(self, view, on: bool) -> None:
-        self.training.want_anatomy(on or any(v.isVisible() for v in self.step_views() if v is not view))
+        view.on_show = on
+        self.training.want_anatomy(any(v.on_show for v in self.step_views()))
         if not on:
             if view is self.step_waterfall:
                 self.scene.set_marked_parameter(None)

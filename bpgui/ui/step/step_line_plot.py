@@ -58,6 +58,9 @@ class StepLinePlot(QWidget):
         layout.addWidget(pages, 1)
         layout.addWidget(self.caption)
         self.anatomy: StepAnatomy | None = None
+        #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
+        #: visible to Qt, so the window sets this from the dock's visibilityChanged
+        self.on_show = False
         self.clear()
 
     def follow(self, hub, training) -> None:
@@ -74,7 +77,7 @@ class StepLinePlot(QWidget):
         self.caption.setText("")
 
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.isVisible():
+        if not self.on_show:  # hidden: the snapshots carry no anatomy, and nothing is drawn
             return
         a, note = step_to_draw(snap)
         if a is None:

@@ -87,6 +87,10 @@ class StepWaterfall(QWidget):
         layout.addWidget(self.caption)
         layout.addWidget(self.gauge)
         self.anatomy: StepAnatomy | None = None
+        #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
+        #: visible to Qt, so the window sets this from the dock's visibilityChanged
+        self.on_show = False
+        self.max_bars = MAX_BARS
         self.rows: list[str | None] = []  # the parameter of each row (None: the others)
         self._terms = np.zeros(0)
         self._hovered: str | None = None
@@ -120,7 +124,7 @@ class StepWaterfall(QWidget):
         self._set_hovered(None)
 
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.isVisible():  # hidden: the snapshots carry no anatomy, and nothing is drawn
+        if not self.on_show:  # hidden: the snapshots carry no anatomy, and nothing is drawn
             return
         a, note = step_to_draw(snap)
         if a is None:
@@ -133,7 +137,7 @@ class StepWaterfall(QWidget):
     def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
         self._pages.setCurrentWidget(self.plot_widget)
         self.anatomy = a
-        labels, terms, self.rows = waterfall_rows(a)
+        labels, terms, self.rows = waterfall_rows(a, self.max_bars)
         self._terms = terms
         ends = np.cumsum(terms)
         starts = ends - terms
@@ -164,7 +168,7 @@ class StepWaterfall(QWidget):
         c = a.contributions
         up = int(np.sum(c > 0))
         others = n - sum(p is not None for p in self.rows)
-        shown = (f"The {MAX_BARS} largest of {n} terms by |g·Δw|, the other {others} summed in one bar. "
+        shown = (f"The {self.max_bars} largest of {n} terms by |g·Δw|, the other {others} summed in one bar. "
                  if others else "")
         if a.optimizer == "sgd":
             sign = ("Under sgd Δwᵢ = −η·gᵢ, so every term −η·gᵢ² is ≤ 0: each parameter's share lowers E "
