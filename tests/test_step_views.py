@@ -236,3 +236,6 @@ def test_screenshot_of_the_step_views(tmp_path):
 
         image = QImage(str(out))
         assert (image.width(), image.height()) == (640, 400)
+        if view == "step":  # the bars are drawn (a floated dock counts as on show): many pixels of their blue
+            blue = sum(image.pixelColor(x, y).name() == "#2166ac" for x in range(0, 640, 4) for y in range(0, 400, 4))
+            assert blue > 200

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from PySide6.QtCore import QCoreApplication, Qt
+from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QVBoxLayout, QWidget
 
@@ -181,11 +181,17 @@ class MainWindow(QMainWindow):
             view.follow(self.hub, self.training)
             dock = view.parentWidget()
             dock.visibilityChanged.connect(lambda on, v=view: self._on_step_view_shown(v, on))
+            # a dock made floating reports itself hidden and, on Qt's offscreen platform, never shown again: look
+            # once it is laid out
+            dock.topLevelChanged.connect(lambda floating, v=view, d=dock: floating and QTimer.singleShot(
+                0, lambda: self._on_step_view_shown(v, d.isVisible())))
 
     def step_views(self) -> tuple:
         return (self.step_waterfall, self.step_line, self.direction_slopes)
 
     def _on_step_view_shown(self, view, on: bool) -> None:
+        if on == view.on_show:
+            return
         view.on_show = on
         self.training.want_anatomy(any(v.on_show for v in self.step_views()))
         if not on:

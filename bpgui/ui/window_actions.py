@@ -230,6 +230,11 @@ class WindowActions(QObject):
              "∂E/∂w, and where one gradient step lands."),
             ("Directions", "the slope of E along every direction in the surface's plane, against its angle: "
              "steepest downhill along −∇E."),
+            ("Step", "the optimizer's next step over every parameter: a bar per term gᵢ·Δwᵢ (hover one to mark "
+             "its parameter on the network), their sum beside the actual ΔE, and η·λ_max against 2."),
+            ("Line", "E along the next step, w + t·Δw for t from 0 to 2, with its linear and quadratic models."),
+            ("All Directions", "the slopes of random unit directions and of each single parameter, against "
+             "−|∇E|, the steepest of all."),
         ]
         text = "".join(f"<p><b>{a}</b>: {b}</p>" for a, b in views)
         self._show_help("What Am I Looking At?", text)
