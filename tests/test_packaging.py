@@ -1,0 +1,13 @@
+"""A non-editable install (as CI makes) ships exactly the packages pyproject.toml lists: every folder of bpgui
+with Python modules must be listed, or the installed app fails to import it."""
+
+import tomllib
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def test_every_package_folder_is_listed_in_pyproject():
+    listed = set(tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["packages"])
+    folders = {".".join(p.parent.relative_to(ROOT).parts) for p in (ROOT / "bpgui").rglob("__init__.py")}
+    assert folders - listed == set()
