@@ -5,6 +5,7 @@ parameters after the optimizer's next step), and the anatomy is only worked out 
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPoint, QPointF
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
@@ -14,6 +15,7 @@ from bpgui.core.training_run import TrainingRun
 from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
 from bpgui.ui.step.curvature_gauge import WARNING
+from bpgui.ui.step.step_waterfall import ROW_PIXELS
 
 
 def _model(example="xor", **training) -> DocumentModel:
@@ -57,7 +59,7 @@ def test_anatomy_is_not_worked_out_while_the_step_views_are_hidden(make_window, 
     _show(qtbot, w, "step")
     assert w.training.anatomy_wanted
     assert _train(qtbot, w, 3).anatomy is not None  # and it goes on while shown
-    w.findChild(QDockWidget, "loss").raise_()  # the step views are all hidden again
+    w.findChild(QDockWidget, "surface").raise_()  # the step views are all hidden again
     qtbot.waitUntil(lambda: not w.training.anatomy_wanted)
     assert _train(qtbot, w, 3).anatomy is None
     _show(qtbot, w, "line")  # any of the three asks for it
@@ -243,3 +245,46 @@ def test_screenshot_of_the_step_views(tmp_path):
         if view == "step":  # the bars are drawn (a floated dock counts as on show): many pixels of their blue
             blue = sum(image.pixelColor(x, y).name() == "#2166ac" for x in range(0, 640, 4) for y in range(0, 400, 4))
             assert blue > 200
+
+
+def test_the_learning_rate_slider_marks_one_and_two_over_lambda_max_while_the_step_views_show(make_window, qtbot):
+    w = make_window(_model(learning_rate=40.0))
+    slider = w.training_panel.lr_slider
+    assert slider.marks() == []  # the views are hidden: λ_max is not worked out
+    _show(qtbot, w, "step")
+    qtbot.waitUntil(lambda: slider.lambda_max is not None)
+    lam = w.training.latest.anatomy.curvature.lambda_max
+    assert [label for label, _ in slider.marks()] == ["1/λ", "2/λ"]
+    assert dict(slider.marks())["2/λ"] == pytest.approx(2 / lam)
+    assert slider.past_limit() and "2/λ_max" in slider.toolTip()
+    # the 2/λ mark is drawn in red where the slider puts η = 2/λ_max
+    image = slider.grab().toImage()
+    red = [x for x in range(image.width()) for y in range(0, 6)
+           if (c := image.pixelColor(x, y)).red() > 180 and c.green() < 90 and c.blue() < 90]
+    assert red
+    from PySide6.QtWidgets import QStyle, QStyleOptionSlider
+
+    opt = QStyleOptionSlider()
+    slider.initStyleOption(opt)
+    groove = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderGroove, slider)
+    handle = slider.style().subControlRect(QStyle.CC_Slider, opt, QStyle.SC_SliderHandle, slider)
+    expected = groove.left() + handle.width() / 2 + QStyle.sliderPositionFromValue(
+        slider.minimum(), slider.maximum(), slider.position(2 / lam), groove.width() - handle.width())
+    assert abs(min(red) - expected) <= 2
+    w.findChild(QDockWidget, "surface").raise_()  # the step views hidden again: no stale marks
+    qtbot.waitUntil(lambda: slider.marks() == [])
+
+
+def test_a_short_step_view_draws_fewer_bars_but_names_each_and_xor_fits_at_1024x640(make_window, qtbot):
+    """The Step view first shared the loss plot's short place: at 1280×800 it drew 7 of xor's 9 bars, their
+    names run together. It now shares the surface's place, and fits its rows to its height."""
+    w = make_window(size=(1024, 640))
+    _show(qtbot, w, "step")
+    view = w.step_waterfall
+    qtbot.waitUntil(lambda: view.anatomy is not None and len(view.rows) == len(view.anatomy.names))
+    dock = w.findChild(QDockWidget, "step")
+    dock.setFloating(True)
+    dock.resize(600, 200)  # too short for nine named rows
+    qtbot.waitUntil(lambda: 3 <= len(view.rows) < len(view.anatomy.names))
+    assert view.rows[-1] is None and "summed in one bar" in view.caption.text()
+    assert view.plot_item.vb.height() / len(view.rows) >= ROW_PIXELS

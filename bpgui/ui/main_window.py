@@ -115,10 +115,12 @@ class MainWindow(QMainWindow):
         surface_dock = self._dock("Surface", self.surface_view, Qt.RightDockWidgetArea)
         loss_dock = self._dock("Loss", self.loss_plot, Qt.RightDockWidgetArea)
         self.splitDockWidget(surface_dock, loss_dock, Qt.Vertical)  # split first, then add tabs to each part
-        self.tabifyDockWidget(surface_dock, self._dock("Surface 3D", self.surface_3d, Qt.RightDockWidgetArea))
+        # the tall views share the surface's place (a bar per parameter needs the height), the small plots the loss's
+        for title, w in (("Surface 3D", self.surface_3d), ("Step", self.step_waterfall), ("Line", self.step_line),
+                         ("All Directions", self.direction_slopes)):
+            self.tabifyDockWidget(surface_dock, self._dock(title, w, Qt.RightDockWidgetArea))
         for title, w in (("Outputs", self.output_plot), ("Slice", self.slice_plot),
-                         ("Directions", self.direction_plot), ("All Directions", self.direction_slopes),
-                         ("Step", self.step_waterfall), ("Line", self.step_line)):
+                         ("Directions", self.direction_plot)):
             self.tabifyDockWidget(loss_dock, self._dock(title, w, Qt.RightDockWidgetArea))
         surface_dock.raise_()
         loss_dock.raise_()
@@ -177,6 +179,9 @@ class MainWindow(QMainWindow):
         """The step views draw the snapshots' anatomy of the next step, which the training thread works out only
         while one of them is on show (a tab at the front, or floating)."""
         self.step_waterfall.sigHoverParameter.connect(self.scene.set_marked_parameter)
+        # the curvature's marks on the learning-rate slider, while the anatomy is worked out
+        self.training.sigSnapshot.connect(lambda snap: self.training_panel.lr_slider.set_curvature(
+            snap.anatomy.curvature.lambda_max if snap.anatomy is not None else None))
         for view in self.step_views():
             view.follow(self.hub, self.training)
             dock = view.parentWidget()
@@ -193,7 +198,10 @@ class MainWindow(QMainWindow):
         if on == view.on_show:
             return
         view.on_show = on
-        self.training.want_anatomy(any(v.on_show for v in self.step_views()))
+        wanted = any(v.on_show for v in self.step_views())
+        self.training.want_anatomy(wanted)
+        if not wanted:  # no more anatomy: the slider's curvature marks would go stale
+            self.training_panel.lr_slider.set_curvature(None)
         if not on:
             if view is self.step_waterfall:
                 self.scene.set_marked_parameter(None)

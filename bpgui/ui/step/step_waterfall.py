@@ -18,6 +18,8 @@ from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, step_to_draw
 
 #: bars drawn one per parameter; the rest are summed into one "N others" bar
 MAX_BARS = 40
+#: the least height of a row (pixels): a short view draws fewer bars, each still with its readable name
+ROW_PIXELS = 12
 BAR = 0.7  # a bar's thickness (rows are 1 apart)
 OTHERS_COLOR = "#969696"
 
@@ -93,9 +95,11 @@ class StepWaterfall(QWidget):
         self.max_bars = MAX_BARS
         self.rows: list[str | None] = []  # the parameter of each row (None: the others)
         self._terms = np.zeros(0)
+        self._note = ""
         self._hovered: str | None = None
         self._hover_row: int | None = None
         self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
+        self.plot_item.vb.sigResized.connect(self._refit)
         self.clear()
 
     # ------------------------------------------------------------------ public
@@ -103,6 +107,17 @@ class StepWaterfall(QWidget):
         """Draw each of ``training``'s snapshots while on show; empty when another document opens."""
         training.sigSnapshot.connect(self.update_snapshot)
         hub.sigDocumentReplaced.connect(lambda *_: self.clear())
+
+    def bars_that_fit(self) -> int:
+        """``max_bars``, or fewer when the plot is too short to name each row readably (at least 3)."""
+        height = self.plot_item.vb.height() if self.plot_widget.isVisible() else 0
+        fit = int(height // ROW_PIXELS) - 1 if height > 0 else self.max_bars  # the others' row too
+        return max(3, min(self.max_bars, fit))
+
+    def _refit(self, *_) -> None:
+        """The plot has a new height: as many rows as fit it."""
+        if self.anatomy is not None and len(self.rows) != min(len(self.anatomy.names), self.bars_that_fit() + 1):
+            self.set_anatomy(self.anatomy, self._note)
 
     def bar_lengths(self) -> np.ndarray:
         """The drawn bars' signed lengths, top row first (the terms gᵢ·Δwᵢ, and the others' sum)."""
@@ -137,7 +152,8 @@ class StepWaterfall(QWidget):
     def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
         self._pages.setCurrentWidget(self.plot_widget)
         self.anatomy = a
-        labels, terms, self.rows = waterfall_rows(a, self.max_bars)
+        self._note = note
+        labels, terms, self.rows = waterfall_rows(a, self.bars_that_fit())
         self._terms = terms
         ends = np.cumsum(terms)
         starts = ends - terms
@@ -168,7 +184,7 @@ class StepWaterfall(QWidget):
         c = a.contributions
         up = int(np.sum(c > 0))
         others = n - sum(p is not None for p in self.rows)
-        shown = (f"The {self.max_bars} largest of {n} terms by |g·Δw|, the other {others} summed in one bar. "
+        shown = (f"The {n - others} largest of {n} terms by |g·Δw|, the other {others} summed in one bar. "
                  if others else "")
         if a.optimizer == "sgd":
             sign = ("Under sgd Δwᵢ = −η·gᵢ, so every term −η·gᵢ² is ≤ 0: each parameter's share lowers E "

@@ -41,9 +41,10 @@ from ...core.network import Change
 from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
 from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
+from .learning_rate_slider import LearningRateSlider
 
-#: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX in steps of 10^(1/LR_TICKS)
-LR_MIN, LR_MAX, LR_TICKS = -5, 1, 20
+#: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX (in steps of 10^(1/LR_TICKS))
+LR_MIN, LR_MAX = -5, 1
 #: the speed slider's stops (steps per second, evenly spaced on a log scale: 1-1.5-2-3-5-7 per decade); the
 #: position after the last one is "unlimited"
 SPEEDS = tuple(m * 10**e for e in range(4) for m in (1, 1.5, 2, 3, 5, 7)) + (10_000,)
@@ -172,9 +173,8 @@ class TrainingPanel(QWidget):
 
         form = QFormLayout()
         form.setFieldGrowthPolicy(QFormLayout.AllNonFixedFieldsGrow)
-        self.lr_slider = QSlider(Qt.Horizontal)
-        self.lr_slider.setRange(LR_MIN * LR_TICKS, LR_MAX * LR_TICKS)
-        self.lr_slider.setToolTip("the learning rate η, on a log scale (each notch ×1.12)")
+        self.lr_slider = LearningRateSlider(LR_MIN, LR_MAX)
+        self.lr_slider.set_tooltip("the learning rate η, on a log scale (each notch ×1.12)")
         self.lr_edit = QLineEdit()
         self.lr_edit.setMaximumWidth(80)
         self.lr_edit.setToolTip(f"the learning rate η exactly: a number above 0 and at most {MAX_LEARNING_RATE:g}")
@@ -353,7 +353,7 @@ class TrainingPanel(QWidget):
         self._show_data_info()
 
     def _show_lr(self, lr: float) -> None:
-        self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
+        self.lr_slider.setValue(self.lr_slider.position(lr))
         self.lr_edit.setText(f"{lr:g}")
         self.lr_edit.setStyleSheet("")
 
@@ -396,7 +396,7 @@ class TrainingPanel(QWidget):
 
     def _on_lr_slider(self, v: int) -> None:
         self.lr_edit.setStyleSheet("")
-        lr = float(f"{10 ** (v / LR_TICKS):.3g}")
+        lr = float(f"{self.lr_slider.rate(v):.3g}")
         self.lr_edit.setText(f"{lr:g}")
         self._edit_training(f"Set learning rate to {lr:g}", merge_key=("learning_rate",), learning_rate=lr)
 
@@ -409,7 +409,7 @@ class TrainingPanel(QWidget):
                                 f"not '{text}'")
             return
         self.lr_slider.blockSignals(True)
-        self.lr_slider.setValue(round(math.log10(lr) * LR_TICKS))
+        self.lr_slider.setValue(self.lr_slider.position(lr))
         self.lr_slider.blockSignals(False)
         self.lr_edit.setStyleSheet("")
         if lr == self.model.doc.training.learning_rate:
