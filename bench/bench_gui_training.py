@@ -2,6 +2,7 @@
 
     python bench/bench_gui_training.py            # about 30 s
     python bench/bench_gui_training.py --seconds 5 --example circles
+    python bench/bench_gui_training.py --show step      # with the Step view (and its anatomy) on show
 
 It opens the real main window offscreen (``QT_QPA_PLATFORM=offscreen`` unless set) on a bundled example (the
 default network, xor, unless ``--example``), presses Play with no speed cap, and for ``--seconds`` measures:
@@ -25,6 +26,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -35,8 +37,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 def headless_cli(path: str, steps: int) -> float:
     """Steps per second that ``bpgui train`` reports for its training loop."""
-    out = subprocess.run([sys.executable, "-m", "bpgui", "train", path, "--steps", str(steps), "-o", os.devnull,
-                          "--quiet"], capture_output=True, text=True, check=True)
+    with tempfile.TemporaryDirectory() as tmp:  # (not /dev/null: bpgui refuses to replace a device)
+        out = subprocess.run([sys.executable, "-m", "bpgui", "train", path, "--steps", str(steps), "-o",
+                              str(Path(tmp) / "trained.json"), "--quiet"], capture_output=True, text=True, check=True)
     m = re.search(r"\(([\d,]+) steps/s\)", out.stdout + out.stderr)
     if not m:
         raise SystemExit(f"cannot read the speed of bpgui train from: {out.stdout!r} {out.stderr!r}")
@@ -55,7 +58,7 @@ def headless_in_process(path: str, seconds: float) -> float:
     return n / (time.perf_counter() - t0)
 
 
-def gui_run(path: str, seconds: float) -> dict:
+def gui_run(path: str, seconds: float, show: str | None = None) -> dict:
     from PySide6.QtCore import QElapsedTimer, QEvent, QObject, Qt, QTimer
     from PySide6.QtWidgets import QGraphicsView, QMessageBox
 
@@ -72,6 +75,10 @@ def gui_run(path: str, seconds: float) -> dict:
     w.resize(1280, 800)
     w.show()
     w.wait_for_snapshot()
+    if show:  # e.g. "step": its tab raised, so its view draws every snapshot
+        from PySide6.QtWidgets import QDockWidget
+
+        w.findChild(QDockWidget, show).raise_()
 
     class PaintCounter(QObject):
         def __init__(self):
@@ -134,16 +141,18 @@ def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--example", default="xor", help="bundled example to train (default: xor, the default net)")
     ap.add_argument("--seconds", type=float, default=10.0, help="how long to train in the window")
+    ap.add_argument("--show", help="raise this view's tab first, e.g. step, line or 'all directions'")
     args = ap.parse_args(argv)
     from bpgui.resources import example_paths
 
     path = str(example_paths()[args.example])
     cli_before = headless_cli(path, 50_000)
     inproc = headless_in_process(path, 3.0)
-    g = gui_run(path, args.seconds)
+    g = gui_run(path, args.seconds, args.show)
     cli_after = headless_cli(path, 50_000)
     cli = max(cli_before, cli_after)
-    print(f"network: {args.example}  ({args.seconds:g} s of training in the window, offscreen)")
+    shown = f", the {args.show} view on show" if args.show else ""
+    print(f"network: {args.example}  ({args.seconds:g} s of training in the window, offscreen{shown})")
     print(f"event-loop latency (10 ms timer lateness): median {g['latency_median']:.2f} ms, "
           f"p99 {g['latency_p99']:.2f} ms, max {g['latency_max']:.1f} ms   [target p99 <= 30 ms]")
     print(f"plot redraws: {g['paints_per_s']:.1f} per plot per second; snapshots drawn: "

@@ -288,3 +288,24 @@ def test_a_short_step_view_draws_fewer_bars_but_names_each_and_xor_fits_at_1024x
     qtbot.waitUntil(lambda: 3 <= len(view.rows) < len(view.anatomy.names))
     assert view.rows[-1] is None and "summed in one bar" in view.caption.text()
     assert view.plot_item.vb.height() / len(view.rows) >= ROW_PIXELS
+
+
+def test_while_playing_the_step_views_redraw_at_a_readable_pace_and_a_pause_shows_the_last_step(make_window, qtbot):
+    from bpgui.ui.step.step_state import PLAYING_INTERVAL
+
+    w = make_window()
+    _show(qtbot, w, "step")
+    view = w.step_waterfall
+    drawn = []
+    real = view.set_anatomy
+    view.set_anatomy = lambda a, note="": (drawn.append(a), real(a, note))
+    snapshots = w.training.snapshots
+    w.training.play()
+    qtbot.wait(1500)
+    w.training.pause()
+    qtbot.waitUntil(lambda: not w.training.latest.playing)
+    qtbot.wait(100)
+    played = w.training.snapshots - snapshots
+    assert played > len(drawn) >= 2  # fewer frames than snapshots (each costs the window several ms)
+    assert len(drawn) <= 1.5 / PLAYING_INTERVAL + 3
+    assert view.anatomy is w.training.latest.anatomy  # the step where it paused is the one on show

@@ -13,7 +13,7 @@ from ...core.step_anatomy import StepAnatomy
 from ...core.training_run import TrainingSnapshot
 from ..style import TEXT_COLOR, caption_label, make_plot
 from ..text import num, rich_name
-from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, step_to_draw
+from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, DrawPace, step_to_draw
 
 RANDOM_ROW = 1.0
 SINGLE_ROW = 0.0
@@ -58,6 +58,7 @@ class DirectionSlopes(QWidget):
         #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
         #: visible to Qt, so the window sets this from the dock's visibilityChanged
         self.on_show = False
+        self._pace = DrawPace()
         self.clear()
 
     def follow(self, hub, training) -> None:
@@ -75,7 +76,7 @@ class DirectionSlopes(QWidget):
         self.caption.setText("")
 
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show:  # hidden: the snapshots carry no anatomy, and nothing is drawn
+        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
             return
         a, note = step_to_draw(snap)
         if a is None:

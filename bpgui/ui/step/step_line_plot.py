@@ -12,7 +12,7 @@ from ...core.step_anatomy import StepAnatomy
 from ...core.training_run import TrainingSnapshot
 from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
 from ..text import num
-from .step_state import step_to_draw
+from .step_state import DrawPace, step_to_draw
 
 QUADRATIC_COLOR = "#7b3294"
 BEST_COLOR = "#1a9850"
@@ -61,6 +61,7 @@ class StepLinePlot(QWidget):
         #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
         #: visible to Qt, so the window sets this from the dock's visibilityChanged
         self.on_show = False
+        self._pace = DrawPace()
         self.clear()
 
     def follow(self, hub, training) -> None:
@@ -77,7 +78,7 @@ class StepLinePlot(QWidget):
         self.caption.setText("")
 
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show:  # hidden: the snapshots carry no anatomy, and nothing is drawn
+        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
             return
         a, note = step_to_draw(snap)
         if a is None:

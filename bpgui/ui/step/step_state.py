@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 
 from ...core.step_anatomy import StepAnatomy
@@ -13,6 +15,24 @@ UPHILL_COLOR = "#e08214"
 STATIONARY = ("∇E = 0: a stationary point. Every parameter's gradient is 0, so the step is 0 and there is "
               "nothing to take apart.")
 WAITING = "working out the next step…"
+#: while the run plays, a step view redraws at most this often (seconds): its numbers cannot be read faster, and
+#: its bars, ticks and text cost several milliseconds of the window's time a frame
+PLAYING_INTERVAL = 0.1
+
+
+class DrawPace:
+    """Whether a step view draws a snapshot: always when the run is not playing (a step, a pause, an edit), else
+    at most every PLAYING_INTERVAL."""
+
+    def __init__(self):
+        self._last = -float("inf")
+
+    def due(self, snap: TrainingSnapshot) -> bool:
+        now = time.monotonic()
+        if snap.playing and now - self._last < PLAYING_INTERVAL:
+            return False
+        self._last = now
+        return True
 
 
 def step_to_draw(snap: TrainingSnapshot | None) -> tuple[StepAnatomy | None, str]:

@@ -14,7 +14,7 @@ from ...core.training_run import TrainingSnapshot
 from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
 from ..text import num, rich_name
 from .curvature_gauge import CurvatureGauge
-from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, step_to_draw
+from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, DrawPace, step_to_draw
 
 #: bars drawn one per parameter; the rest are summed into one "N others" bar
 MAX_BARS = 40
@@ -92,6 +92,7 @@ class StepWaterfall(QWidget):
         #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
         #: visible to Qt, so the window sets this from the dock's visibilityChanged
         self.on_show = False
+        self._pace = DrawPace()
         self.max_bars = MAX_BARS
         self.rows: list[str | None] = []  # the parameter of each row (None: the others)
         self._terms = np.zeros(0)
@@ -139,7 +140,7 @@ class StepWaterfall(QWidget):
         self._set_hovered(None)
 
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show:  # hidden: the snapshots carry no anatomy, and nothing is drawn
+        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
             return
         a, note = step_to_draw(snap)
         if a is None:
