@@ -105,7 +105,6 @@ def test_a_crashed_session_with_this_sessions_pid_is_offered_and_survives_a_clea
     assert w.offer_recovery() == 0 and len(asked) == 1  # offered; kept for later
     assert w.close()
     assert os.path.exists(left)
-    monkeypatch.undo()
 
 
 def test_a_running_session_in_another_namespace_keeps_its_copy_until_it_is_killed(qtbot, window, tmp_path,
@@ -310,7 +309,6 @@ def test_copies_have_names_no_other_session_uses(qtbot, make_window, monkeypatch
     a, b = make_window(size=None, wait=None), make_window(size=None, wait=None)
     assert a.autosave.recovery_file != b.autosave.recovery_file
     assert "-1-" not in a.autosave.recovery_file.name
-    monkeypatch.undo()
 
 
 def test_a_copy_being_offered_is_not_offered_by_another_session_meanwhile(qtbot, window, tmp_path):
