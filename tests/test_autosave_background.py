@@ -40,6 +40,13 @@ class HeldWrites:
         monkeypatch.setattr(recovery, "dumps", held)
 
 
+@pytest.fixture
+def held(monkeypatch):
+    h = HeldWrites(monkeypatch)
+    yield h
+    h.release.set()  # the writing thread serves every window: never leave it waiting
+
+
 def weight(w, value):
     assert w.model.edit("w", lambda n, p: n.set_weight("x1", "h1", value)) is None
 
@@ -48,12 +55,12 @@ def copy_weight(w) -> float:
     return json.loads(w.autosave.recovery_file.read_text())["document"]["edges"][0]["weight"]
 
 
-def test_the_copy_is_written_in_another_thread_from_a_snapshot(qtbot, window, monkeypatch):
+def test_the_copy_is_written_in_another_thread_from_a_snapshot(qtbot, window, held):
     w = window
-    held = HeldWrites(monkeypatch)
     weight(w, 2.5)
     w.autosave.write()  # returns while the JSON is being made
-    assert held.calls and held.calls[0][0] != "MainThread"
+    qtbot.waitUntil(lambda: bool(held.calls), timeout=10_000)
+    assert held.calls[0][0] != "MainThread"
     weight(w, -4.0)  # the document goes on changing: the copy being written does not
     assert held.calls[0][1]["document"]["edges"][0]["weight"] == 2.5
     held.release.set()
@@ -64,11 +71,11 @@ def test_the_copy_is_written_in_another_thread_from_a_snapshot(qtbot, window, mo
     assert copy_weight(w) == -4.0
 
 
-def test_one_write_at_a_time_and_the_last_state_wins(qtbot, window, monkeypatch):
+def test_one_write_at_a_time_and_the_last_state_wins(qtbot, window, held):
     w = window
-    held = HeldWrites(monkeypatch)
     weight(w, 1.0)
     w.autosave.write()
+    qtbot.waitUntil(lambda: bool(held.calls), timeout=10_000)
     for v in (2.0, 3.0, 4.0):
         weight(w, v)
         w.autosave.write()  # asked for while one is in flight: once it ends
@@ -80,19 +87,18 @@ def test_one_write_at_a_time_and_the_last_state_wins(qtbot, window, monkeypatch)
 
 
 @pytest.mark.parametrize("how", ["close", "save"])
-def test_a_write_in_flight_does_not_bring_back_a_removed_copy(qtbot, window, monkeypatch, tmp_path, how):
+def test_a_write_in_flight_does_not_bring_back_a_removed_copy(qtbot, window, held, tmp_path, how):
     w = window
-    held = HeldWrites(monkeypatch)
     weight(w, 2.5)
     w.autosave.write()
-    thread = next(t for t in threading.enumerate() if t.name == held.calls[0][0])
+    qtbot.waitUntil(lambda: bool(held.calls), timeout=10_000)
+    job = w.autosave._write
     if how == "close":
         assert w.close()  # does not wait for the JSON
     else:
         w.model.save(tmp_path / "saved.json")
     held.release.set()
-    thread.join(20)
-    qtbot.wait(50)
+    qtbot.waitUntil(job.done, timeout=20_000)
     assert not w.autosave.recovery_file.exists()
     leftovers = [n for n in os.listdir(w.autosave.recovery_file.parent) if n.endswith(".tmp")]
     assert leftovers == []

@@ -205,6 +205,8 @@ def write_copy(path: Path, wrapper: dict, wanted: Callable[[], bool] | None = No
     ``wanted()`` still holds when the file is complete (checked, and the file renamed into place, while holding
     ``guard``). Touches no Qt object: autosave calls it in a worker thread. Returns whether it wrote; raises
     OSError or ValueError."""
+    if wanted is not None and not wanted():
+        return False
     data = (dumps(wrapper) + "\n").encode("utf-8")
     if wanted is not None and not wanted():
         return False
