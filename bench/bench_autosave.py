@@ -1,6 +1,6 @@
 """How long autosave keeps the window waiting on a large document.
 
-    QT_QPA_PLATFORM=offscreen python bench/bench_autosave.py [--edges 20000] [--rows 100000] [--repeats 3]
+    QT_QPA_PLATFORM=offscreen python bench/bench_autosave.py [--edges 5000] [--rows 5000] [--repeats 3]
 
 Opens a network of 1,000 neurons with ``--edges`` edges and a data table of ``--rows`` rows, lets the window
 encode the table's text between events (as it does after opening), then for each repeat makes an edit and asks
@@ -30,16 +30,17 @@ from bpgui.ui.main_window import MainWindow  # noqa: E402
 
 
 def big_document(edges: int, rows: int):
-    """2 inputs, two hidden tanh layers of 499 neurons, 1 output; the hidden layers joined by ``edges``."""
+    """2 inputs, two hidden tanh layers of 498 neurons, 1 output (999 neurons); the hidden layers joined by
+    ``edges``."""
     rng = np.random.default_rng(0)
-    a, b = [f"a{i}" for i in range(499)], [f"b{i}" for i in range(499)]
+    a, b = [f"a{i}" for i in range(498)], [f"b{i}" for i in range(498)]
     neurons = [{"id": "x1", "layer": 0}, {"id": "x2", "layer": 0}]
     neurons += [{"id": n, "layer": 1, "activation": "tanh", "bias": 0.1} for n in a]
     neurons += [{"id": n, "layer": 2, "activation": "tanh", "bias": 0.1} for n in b]
     neurons.append({"id": "y1", "layer": 3, "activation": "sigmoid", "bias": 0.0})
     links = [{"from": x, "to": n, "weight": 0.5} for n in a for x in ("x1", "x2")]
     links += [{"from": n, "to": "y1", "weight": 0.3} for n in b]
-    pairs = [(i, j) for i in range(499) for j in range(499)][: max(0, edges - len(links))]
+    pairs = [(i, j) for i in range(498) for j in range(498)][: max(0, edges - len(links))]
     links += [{"from": a[i], "to": b[j], "weight": float(w)} for (i, j), w in zip(pairs, rng.normal(size=len(pairs)))]
     x = rng.random((rows, 2))
     raw = {"format": "bpgui-network", "version": 1, "neurons": neurons, "edges": links, "loss": "bce",
@@ -49,8 +50,8 @@ def big_document(edges: int, rows: int):
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--edges", type=int, default=20_000)
-    ap.add_argument("--rows", type=int, default=100_000)
+    ap.add_argument("--edges", type=int, default=5_000)
+    ap.add_argument("--rows", type=int, default=5_000)
     ap.add_argument("--repeats", type=int, default=3)
     args = ap.parse_args(argv)
     app = make_application()
