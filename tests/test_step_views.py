@@ -7,7 +7,6 @@ from __future__ import annotations
 import numpy as np
 import pytest
 from PySide6.QtCore import QPoint, QPointF
-from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QDockWidget
 
 from bpgui.core.document import load_document
@@ -168,6 +167,20 @@ def test_gauge_warns_past_the_stability_limit_under_sgd_only(make_window, qtbot)
     assert "2/λ<sub>max</sub> = 4.82" in calm.step_waterfall.gauge.detail.text()
 
 
+def hover(widget, pos: QPoint) -> None:
+    """A mouse move with no button held, sent to ``widget`` itself. (QTest.mouseMove goes through the
+    application, which hands it to whatever widget an earlier test left holding the mouse: in the full suite the
+    move never reached this view.)"""
+    from PySide6.QtCore import QEvent, Qt
+    from PySide6.QtGui import QMouseEvent
+    from PySide6.QtWidgets import QApplication
+
+    local = QPointF(pos)
+    event = QMouseEvent(QEvent.MouseMove, local, QPointF(widget.mapToGlobal(pos)), Qt.NoButton, Qt.NoButton,
+                        Qt.NoModifier)
+    QApplication.sendEvent(widget, event)
+
+
 def test_hovering_a_bar_marks_its_parameter_on_the_canvas(make_window, qtbot):
     w = make_window(_model())
     _show(qtbot, w, "step")
@@ -179,10 +192,7 @@ def test_hovering_a_bar_marks_its_parameter_on_the_canvas(make_window, qtbot):
         x0 = view.bars.opts["x0"][i] + view.bars.opts["width"][i] / 2
         scene_pos = view.plot_item.vb.mapViewToScene(QPointF(x0, float(i)))
         p = view.plot_widget.mapFromScene(scene_pos)
-        # first somewhere else: Qt drops a move to where the pointer already is (an earlier test may have left it
-        # on this very pixel: the full suite failed that way)
-        QTest.mouseMove(view.plot_widget.viewport(), QPoint(p.x() + 1, p.y() + 3))
-        QTest.mouseMove(view.plot_widget.viewport(), QPoint(p.x(), p.y()))
+        hover(view.plot_widget.viewport(), p)
 
     edge_row = next(i for i, name in enumerate(view.rows) if "->" in name)
     bias_row = next(i for i, name in enumerate(view.rows) if name.endswith(".bias"))
@@ -195,8 +205,7 @@ def test_hovering_a_bar_marks_its_parameter_on_the_canvas(make_window, qtbot):
     nid = view.rows[bias_row].removesuffix(".bias")
     qtbot.waitUntil(lambda: w.scene.neuron_items[nid].marked)
     assert not any(e.marked for e in w.scene.edge_items.values())
-    QTest.mouseMove(view.plot_widget.viewport(), QPoint(3, 3))  # off the bars
-    QTest.mouseMove(view.plot_widget.viewport(), QPoint(2, 2))
+    hover(view.plot_widget.viewport(), QPoint(2, 2))  # off the bars
     qtbot.waitUntil(lambda: w.scene.marked_parameter is None)
     assert not w.scene.neuron_items[nid].marked
 
