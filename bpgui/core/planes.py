@@ -162,7 +162,7 @@ def pca_plane(network: Network, trajectory: Trajectory) -> Plane:
         raise PlaneError("cannot form the pca plane: the trajectory has only one row")
     centred = rows - rows.mean(axis=0)
     _, s, vt = np.linalg.svd(centred, full_matrices=False)
-    if not s[0] > 0:
+    if not s[0] > 1e-12 * max(1.0, float(np.abs(rows).max())) * np.sqrt(rows.size):  # rounding of the mean
         raise PlaneError("cannot form the pca plane: the trajectory does not move")
     if len(s) < 2:  # one parameter row can't happen (P ≥ 2), but T = 2 rows give two singular vectors anyway
         raise PlaneError("cannot form the pca plane: fewer than two principal directions")

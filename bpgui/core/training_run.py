@@ -490,6 +490,7 @@ class TrainingRun:
                     test = eng.loss_value(d.x_test, d.t_test)
             # keep the parameters every 8th step (on the step count, so that the history's steps are among them)
             # and where the guard restarts; promoted to checkpoints if their loss is sane
+            row = params[order] if record else None  # the parameters at step s (a copy), before its update
             checkpoint = (s & 7) == 0 or self._limit is None
             if checkpoint:
                 np.copyto(self._candidate, params)
@@ -506,7 +507,7 @@ class TrainingRun:
             if not sane:  # the update was not made: the weights stay where the loss went wrong
                 if record:
                     history.add(s, e if full else train_full, test)
-                    path.add(s, params[order], e if full else train_full)
+                    path.add(s, row, e if full else train_full)
                 loss = e if judged is None else judged
                 self._trouble = "grew" if isfinite(loss) else "lost"
                 self.diverged = _divergence_message(loss, self._start_loss, s, self._config.learning_rate)
@@ -522,7 +523,7 @@ class TrainingRun:
                 stalled = self._watch.observe(s, judged)
             if record:
                 history.add(s, e if full else train_full, test)
-                path.add(s, params[order], e if full else train_full)
+                path.add(s, row, e if full else train_full)
             s += 1
             if stalled:
                 self._trouble = "stall"
