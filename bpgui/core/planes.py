@@ -15,8 +15,10 @@ Every vector is over all the network's parameters, in ``network.parameter_names(
 :func:`plane_loss` computes E on a grid without a forward pass per grid point where it can: a plane along two
 single parameters is the fast two-parameter surface (:func:`~bpgui.core.surface.loss_surface`); any other plane
 starts from one forward pass at the origin, leaves the layers before the first one it changes as they are, gives
-that first layer's net inputs as fixed + a·(U·A) + b·(V·A) (three products, once), and only the layers after it
-run per grid point, many grid points to one batched product.
+that first layer's net inputs as W0·A + a·(U·A) + b·(V·A) (three products, once), and only the layers after it run
+per grid point, many grid points to one batched product. A plane that moves the first layer costs about a forward
+pass per grid point without Python's overhead per point; one through the last layer a few times less (the
+figures: bench/bench_surface.py --planes).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from .curvature import Objective, eigenpairs, unit
 from .engine import Engine
 from .network import Network, parse_parameter_name
 from .surface import (
-    _BLAS_BLOCK,
     DEFAULT_SPAN,
     SurfaceCancelled,
     _check_names,
@@ -48,6 +49,9 @@ PLANES = ("weights", "gradient", "pca", "random")
 DEFAULT_SPANS = {"weights": DEFAULT_SPAN, "gradient": DEFAULT_SPAN, "random": 1.0, "pca": DEFAULT_SPAN}
 #: a pca window reaches this fraction of the path's extent beyond it on each side
 PATH_MARGIN = 0.25
+#: the first changed layer takes W0·A + a·(U·A) + b·(V·A) (four passes over its net inputs) instead of a product
+#: per grid point when at least this many rows feed it (measured: slower with the 3 rows of a 2-input first layer)
+FIXED_PRODUCTS = 8
 #: a remainder of the eigenvector orthogonal to u shorter than this counts as parallel to u
 PARALLEL = 1e-6
 
@@ -243,7 +247,7 @@ def _single_axis(plane: Plane) -> tuple[int, int, float, float] | None:
     return None
 
 
-def plane_loss(network: Network, x, t, plane: Plane, x_values, y_values, chunk_bytes: int = 16 << 20,
+def plane_loss(network: Network, x, t, plane: Plane, x_values, y_values, chunk_bytes: int = 4 << 20,
                keep_going: Callable[[], bool] | None = None) -> np.ndarray:
     """E over the grid: ``[i, j]`` = E at origin + x_values[j]·u + y_values[i]·v, float64, on sample-major data
     ``x``, ``t``. ``keep_going()`` is called before each chunk of the grid (false: SurfaceCancelled)."""
@@ -288,7 +292,6 @@ class _PlaneRun:
         ws = e.workspace(len(x))
         ws.load(x, t)
         self.e0 = e.loss_only(ws)
-        self.A0 = ws.A.copy()  # every row at the origin
         self.T = ws.T.copy()  # K × N targets, compiled order
         self.n = len(x)
         changed = (self.U != 0).any(axis=1) | (self.V != 0).any(axis=1)
@@ -297,72 +300,56 @@ class _PlaneRun:
         if self.first is None:
             return
         self.r_fixed = e.layers[self.first][0] + off  # rows before the first changed layer: as at the origin
-        a_fixed = self.A0[: self.r_fixed]
-        self.fixed_parts = []  # per layer from the first changed one: (W0, U, V) over the fixed rows, times them
-        for c0, c1, _ in e.layers[self.first :]:
-            rows = slice(0, self.r_fixed)
-            self.fixed_parts.append(tuple(m[c0:c1, rows] @ a_fixed for m in (e.W, self.U, self.V)))
+        self.a_fixed = ws.A[: self.r_fixed].copy()
+        # the first changed layer sees only fixed rows: its net input is W0·A + a·(U·A) + b·(V·A), three products once
+        c0, c1, _ = e.layers[self.first]
+        self.first_parts = [m[c0:c1, : self.r_fixed] @ self.a_fixed for m in (e.W, self.U, self.V)]
 
     def run(self, xv: np.ndarray, yv: np.ndarray, chunk_bytes: int, keep_going) -> np.ndarray:
-        """E at every (xv[j], yv[i]): shape (len(yv), len(xv)), in chunks of whole rows of the grid."""
+        """E at every (xv[j], yv[i]): shape (len(yv), len(xv)), in blocks of the grid of about ``chunk_bytes``."""
         if self.first is None:
             return np.full((len(yv), len(xv)), self.e0)
         e = self.engine
-        widest = max(c1 - c0 for c0, c1, _ in e.layers)
-        per_row = 8 * self.n * len(xv) * (e.R - self.r_fixed + 4 * widest)  # the rows, a layer's net and products
-        rows = max(1, chunk_bytes // per_row)
+        per_point = 8 * self.n * (e.R + max(c1 - c0 for c0, c1, _ in e.layers))  # the rows and a layer's net
+        points = max(1, chunk_bytes // per_point)
+        cols = min(len(xv), points)
+        rows = max(1, points // cols)
         out = np.empty((len(yv), len(xv)))
-        for s in range(0, len(yv), rows):
-            if keep_going is not None and not keep_going():
-                raise SurfaceCancelled("the error surface was cancelled")
-            out[s : s + rows] = self._chunk(xv, yv[s : s + rows]).reshape(-1, len(xv))
+        for i in range(0, len(yv), rows):
+            for j in range(0, len(xv), cols):
+                if keep_going is not None and not keep_going():
+                    raise SurfaceCancelled("the error surface was cancelled")
+                ys, xs = yv[i : i + rows], xv[j : j + cols]
+                a, b = np.tile(xs, len(ys)), np.repeat(ys, len(xs))
+                out[i : i + len(ys), j : j + len(xs)] = self._chunk(a, b).reshape(len(ys), len(xs))
         return out
 
-    def _chunk(self, xv: np.ndarray, yv: np.ndarray) -> np.ndarray:
-        """E at the grid points (xv[j], yv[i]) of a few rows i, row by row (m = len(yv) · len(xv) values)."""
+    def _chunk(self, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+        """E at the points (a[p], b[p]): a forward pass per point from the first changed layer on, all points in
+        one batched product per layer (W(a, b) = W0 + a·U + b·V where the plane moves that layer's weights)."""
         e, n, rf = self.engine, self.n, self.r_fixed
-        gy, gx = len(yv), len(xv)
-        m = gy * gx
-        a = np.tile(xv, gy)[:, None]  # m × 1, each point's a, against m × N
-        b = np.repeat(yv, gx)[:, None]
+        m = len(a)
+        ac, bc = a[:, None, None], b[:, None, None]
         off = 1 + e.n_in
-        a_var = np.empty((e.R - rf, m, n))  # the rows from the first changed layer on, per grid point
-        net = out = None
-        for (c0, c1, groups), (f0, fu, fv) in zip(e.layers[self.first :], self.fixed_parts):
-            r0, k = c0 + off, c1 - c0
-            # the part from the fixed rows: (f0 + b·fv) per row of the grid plus a·fu per column, one pass
-            by_row = f0[:, None, :] + yv[None, :, None] * fv[:, None, :]  # k × gy × N
-            by_col = xv[None, :, None] * fu[:, None, :]  # k × gx × N
-            net = np.add(by_row[:, :, None, :], by_col[:, None, :, :]).reshape(k, m, n)
-            if r0 > rf:  # the rows of the changed layers before this one, which differ per grid point
-                src = a_var[: r0 - rf].reshape(r0 - rf, m * n)
-                uv, vv = self.U[c0:c1, rf:r0], self.V[c0:c1, rf:r0]
-                moving = uv.any() or vv.any()
-                # W(a, b)·A = W0·A + a·(U·A) + b·(V·A): one product of the stacked matrices over every grid point
-                w = np.vstack([e.W[c0:c1, rf:r0], uv, vv]) if moving else e.W[c0:c1, rf:r0]
-                prod = _blocked_matmul(w, src).reshape(-1, m, n)
-                net += prod[:k]
-                if moving:
-                    pu, pv = prod[k : 2 * k], prod[2 * k :]
-                    pu *= a
-                    net += pu
-                    pv *= b
-                    net += pv
-            out = a_var[r0 - rf : c1 + off - rf]
+        rows = np.empty((m, e.R, n))  # per grid point, every row of A
+        rows[:, :rf] = self.a_fixed
+        net = None
+        for c0, c1, groups in e.layers[self.first :]:
+            r0 = c0 + off
+            if r0 == rf and rf >= FIXED_PRODUCTS:
+                f0, fu, fv = self.first_parts
+                net = f0 + ac * fu + bc * fv  # m × k × N
+            else:
+                w0, uw, vw = e.W[c0:c1, :r0], self.U[c0:c1, :r0], self.V[c0:c1, :r0]
+                w = w0 + ac * uw + bc * vw if uw.any() or vw.any() else w0  # m × k × rows, or shared
+                net = np.matmul(w, rows[:, :r0])  # m × k × N
             for name, g0, g1 in groups:
-                ACTIVATIONS[name].forward(net[g0 - c0 : g1 - c0], out[g0 - c0 : g1 - c0])
+                ACTIVATIONS[name].forward(net[:, g0 - c0 : g1 - c0], rows[:, g0 + off : g1 + off])
         k = e.K
+        z = np.ascontiguousarray(net.transpose(1, 0, 2)).reshape(k, m * n)
+        y = np.ascontiguousarray(rows[:, e.R - k :].transpose(1, 0, 2)).reshape(k, m * n)
         t = np.broadcast_to(self.T[:, None, :], (k, m, n)).reshape(k, m * n)
-        return e.loss.sample_losses(net.reshape(k, m * n), out.reshape(k, m * n), t).reshape(m, n).mean(axis=1)
-
-
-def _blocked_matmul(w: np.ndarray, v: np.ndarray) -> np.ndarray:
-    """``w @ v`` in column blocks below OpenBLAS's threading threshold (see surface._BLAS_BLOCK)."""
-    out = np.empty((w.shape[0], v.shape[1]))
-    step = max(1, _BLAS_BLOCK // max(1, w.shape[0] * w.shape[1]))
-    for c in range(0, v.shape[1], step):
-        np.matmul(w, v[:, c : c + step], out=out[:, c : c + step])
-    return out
+        return e.loss.sample_losses(z, y, t).reshape(m, n).mean(axis=1)
 
 
 # ---------------------------------------------------------------------------------------------- windows
