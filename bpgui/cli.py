@@ -445,6 +445,8 @@ def cmd_train(args) -> int:
         cfg.batch_size = None if args.batch_size == "full" else args.batch_size
     if args.seed is not None:
         cfg.seed = args.seed
+    if args.every != 1 and args.trajectory is None:
+        raise CLIError("--every K goes with --trajectory T.npz (it says how often the path is recorded)")
     out = _output_path(args.output)
     path_out = _trajectory_output(args.trajectory, out) if args.trajectory is not None else None
     trainer = Trainer.from_document(doc)
@@ -469,6 +471,11 @@ def cmd_train(args) -> int:
         print(f"bpgui: error: training diverged (the loss became {e1}); try a smaller learning rate than "
               f"{cfg.learning_rate:g}. Nothing was written.", file=sys.stderr)
         return 1
+    trainer.write_back()
+    try:
+        save_document(doc, out)
+    except DocumentError as e:
+        raise CLIError(f"{args.output}: {e}") from None
     if record is not None:
         from .core.safe_write import atomic_write_bytes
 
@@ -476,11 +483,6 @@ def cmd_train(args) -> int:
             atomic_write_bytes(path_out, record.recorder.trajectory().to_npz())
         except OSError as e:
             raise CLIError(f"{args.trajectory}: cannot write ({e.strerror or e})") from None
-    trainer.write_back()
-    try:
-        save_document(doc, out)
-    except DocumentError as e:
-        raise CLIError(f"{args.output}: {e}") from None
     test = trainer.test_loss()
     test_text = f", test loss {test:.6g}" if test is not None else ""
     _print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "

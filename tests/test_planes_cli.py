@@ -90,6 +90,12 @@ def test_train_trajectory_bad_targets_write_nothing(tmp_path, capsys, target, me
     assert list(tmp_path.iterdir()) == []
 
 
+def test_every_without_a_trajectory_is_refused(tmp_path, capsys):
+    status, stdout, err = run(capsys, "train", EXAMPLES["xor"], "--steps", 5, "-o", tmp_path / "o.json", "--every", 3)
+    assert status == 2 and stdout == "" and "--every K goes with --trajectory" in one_error_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
 # ---------------------------------------------------------------------------------------------- surface
 @pytest.mark.parametrize("plane", ["weights", "gradient", "pca", "random"])
 def test_surface_on_every_plane(tmp_path, plane):

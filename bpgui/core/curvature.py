@@ -7,6 +7,8 @@
   step below, where E is smooth; across a relu kink no method gives a meaningful H);
 * :func:`extreme_eigenvalues` — λ_min and λ_max of H: from the dense Hessian (one Hv per parameter) for small
   nets, from Lanczos iteration (with full reorthogonalisation) beyond;
+* :func:`eigenpairs` — the eigenvalues with their eigenvectors (the dense Hessian's, or Lanczos' Ritz pairs), e.g.
+  the top eigenvector for the gradient plane (planes.py);
 * :class:`Curvature` — those with the curvature along a step and along the gradient, and 2/λ_max, the largest
   learning rate at which plain gradient descent on the quadratic model does not diverge.
 """
