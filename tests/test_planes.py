@@ -10,7 +10,7 @@ import pytest
 from random_networks import random_data, random_network
 
 from bpgui.core import Engine, load_document, planes
-from bpgui.core.network import parse_parameter_name
+from bpgui.core.network import layered, parse_parameter_name
 from bpgui.core.planes import (
     Plane,
     PlaneError,
@@ -301,3 +301,25 @@ def test_random_plane_cannot_be_formed_when_every_weight_is_zero():
     net, _, _ = zero_gradient_network()
     with pytest.raises(PlaneError, match="every weight is 0"):
         random_plane(net, 0)
+
+
+def test_gradient_plane_beyond_the_dense_limit_uses_lanczos_ritz_vectors():
+    """A 2-8-8-1 net (105 parameters, above curvature.DENSE_LIMIT): v is a Ritz vector of Lanczos made orthogonal to
+    u; its Rayleigh quotient (from losses only, by second differences) is near λ_max of the dense Hessian."""
+    rng = np.random.default_rng(0)
+    net = layered([2, 8, 8, 1], "tanh", "sigmoid", "half_sse", weights=lambda a, b: float(rng.normal(0, 1)))
+    x = rng.normal(0, 1, (40, 2))
+    t = (x[:, :1] * x[:, 1:] > 0).astype(float)
+    plane = gradient_plane(net, x, t)
+    orthonormal(plane)
+    g = central_gradient(net, x, t)
+    assert np.allclose(plane.u, -g / np.linalg.norm(g), atol=1e-5)
+    from bpgui.core.curvature import Objective, dense_hessian
+
+    obj = Objective(Engine(net), x, t, net.parameter_names())
+    h = dense_hessian(obj, obj.w0)
+    obj.restore()
+    top = np.linalg.eigh(h)[1][:, -1]
+    expected = top - (top @ plane.u) * plane.u
+    expected /= np.linalg.norm(expected)
+    assert abs(plane.v @ expected) > 0.99
