@@ -17,6 +17,11 @@ checks that the fast values equal the naive ones on those points (float64 to a r
 with tracemalloc (NumPy reports its arrays to it). Targets (issue 5): a last-layer surface in ≤ 60 ms; ≥ 60×
 the naive loop for two last-layer weights, ≥ 8× for two first-layer weights; ≤ 64 MB extra memory.
 
+Then planes (bpgui.core.planes, issue: planes that hold the real path): ``plane_loss`` on a 64 × 64 grid of the
+gradient, pca (through a path of 200 recorded steps) and random planes, on the bundled xor and circles examples and
+on the net above, against ``naive_plane_loss`` (every parameter set, a forward pass per grid point, all 4096
+points), best of ``--repeats``; ``--planes`` runs only this part.
+
 Exit status: 0, or 1 if the fast and naive values disagree (or, with ``--strict``, if a float32 target is
 missed).
 """
@@ -35,7 +40,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_engine import HIDDEN, LOSS, OUTPUT, SIZES, make_document  # noqa: E402
 
+from bpgui.core import load_document  # noqa: E402
+from bpgui.core.planes import make_plane, naive_plane_loss, plane_loss  # noqa: E402
 from bpgui.core.surface import DEFAULT_SPAN, loss_surface, naive_loss_surface  # noqa: E402
+from bpgui.core.training_run import TrainingRun  # noqa: E402
+from bpgui.resources import example_paths  # noqa: E402
 
 SAMPLES, GRID = 500, 128
 #: (label, x parameter, y parameter, target: at least this many times the naive loop)
@@ -75,10 +84,13 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--stride", type=int, default=8, help="the naive loop runs on every STRIDE-th value of each axis")
     ap.add_argument("--quick", action="store_true", help="2 repeats and stride 16: a smoke run, noisy")
     ap.add_argument("--strict", action="store_true", help="exit 1 if a float32 target is missed")
+    ap.add_argument("--planes", action="store_true", help="only the planes' table")
     args = ap.parse_args(argv)
     repeats, stride = (2, 16) if args.quick else (args.repeats, args.stride)
     if repeats < 1 or not 1 <= stride <= GRID:
         ap.error(f"--repeats must be at least 1 and --stride 1 to {GRID}")
+    if args.planes:
+        return 0 if bench_planes(repeats) else 1
 
     doc = make_document(SAMPLES)
     net, data = doc.network, doc.dataset()
@@ -128,11 +140,51 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\ntargets: ≤ {LAST_LAYER_MS:g} ms for the last-layer surface, the speed-ups above, ≤ {MEMORY_MB:g} MB peak "
           "memory (tracemalloc, one call); 'met' needs all of a row's")
     print("max rel. diff: fast against naive on the naive points (float64: relative; float32: ÷ max(1, |E|))")
+    agree &= bench_planes(repeats)
     print(f"load average after the runs: {os.getloadavg()[0]:.2f}")
     if not agree:
         print("bench: the fast surface does NOT equal the naive one", file=sys.stderr)
         return 1
     return 1 if args.strict and not met32 else 0
+
+
+PLANE_GRID, PATH_STEPS = 64, 200
+
+
+def bench_planes(repeats: int) -> bool:
+    """The planes' table; True when fast and naive agree (float64, relative 1e-9)."""
+    docs = [(name, load_document(example_paths()[name])) for name in ("xor", "circles")]
+    docs.append(("2-8-8-1 net above", make_document(SAMPLES)))
+    print(f"\nplanes: E on a {PLANE_GRID}x{PLANE_GRID} grid (± 1) of a plane, plane_loss against a forward pass per "
+          f"grid point (naive_plane_loss, all {PLANE_GRID ** 2} points); best of {repeats}; 'last': the gradient "
+          "plane of the weights into the output only")
+    hdr = (f"{'network':20}  {'samples':>7}  {'plane':8}  {'ms':>7}  {'naive ms':>8}  {'speed-up':>8}  "
+           f"{'max rel. diff':>13}")
+    print(hdr)
+    print("─" * len(hdr))
+    agree = True
+    axis = np.linspace(-1.0, 1.0, PLANE_GRID)
+    for label, doc in docs:
+        data = doc.dataset()
+        x, t = data.x_train, data.t_train
+        run = TrainingRun(doc.network, doc.data, doc.training)
+        run.run(PATH_STEPS)
+        path = run.trajectory()
+        net = doc.network.copy()
+        net.set_parameters(run.parameter_values())
+        last = [n for n in net.parameter_names() if n.endswith("->" + net.outputs[0].id)]
+        for kind in ("gradient", "pca", "random", "last"):  # last: the gradient plane of the last layer's weights
+            plane = make_plane("gradient" if kind == "last" else kind, net, x, t, trajectory=path, seed=1,
+                               movable=last if kind == "last" else None)
+            plane_loss(net, x, t, plane, axis, axis)  # warm up
+            fast_s, _, e = best_of(repeats, plane_loss, net, x, t, plane, axis, axis)
+            naive_s, _, ref = best_of(max(1, repeats // 3), naive_plane_loss, net, x, t, plane, axis, axis)
+            rel = float(np.max(np.abs(e - ref) / np.maximum(np.abs(ref), 1e-300)))
+            ok = rel <= RTOL64
+            agree &= ok
+            print(f"{label:20}  {len(x):7d}  {kind:8}  {fast_s * 1e3:7.1f}  {naive_s * 1e3:8.0f}  "
+                  f"{naive_s / fast_s:7.1f}×  {rel:13.1e}{'' if ok else '  DISAGREE'}", flush=True)
+    return agree
 
 
 if __name__ == "__main__":

@@ -135,6 +135,7 @@ def _build_parser() -> _Parser:
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.limits import MAX_POINTS
     from .core.optimizers import OPTIMIZER_NAMES
+    from .core.planes import PLANES
     from .core.step_anatomy import DEFAULT_DIRECTIONS, DEFAULT_LINE_POINTS, DEFAULT_LINE_TO
     from .core.surface import DEFAULT_SPAN, MAX_GRID
 
@@ -169,6 +170,11 @@ def _build_parser() -> _Parser:
     tr.add_argument("--seed", type=_int_range(0, MAX_SEED), help="override training.seed (minibatch order)")
     tr.add_argument("-o", "--output", required=True, help="where to write the trained network (.json)")
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
+    tr.add_argument("--trajectory", metavar="T.npz", help="also write the path: names, steps, values (every "
+                    "parameter at each recorded step) and loss (.npz)")
+    tr.add_argument("--every", type=_int_range(1, 10**9), default=1, metavar="K",
+                    help="record the path every K steps (default 1; thinned to at most 1024 rows, the last step "
+                    "always kept)")
 
     sh = sub.add_parser("screenshot", help="render the window on a document to a PNG, without a display")
     sh.add_argument("file", nargs="?", help="a network document (.json); default: the bundled xor example")
@@ -183,17 +189,28 @@ def _build_parser() -> _Parser:
                     "into the first output)")
     sh.add_argument("--y", metavar="PARAM", help="the surface's y parameter")
 
-    su = sub.add_parser("surface", help="the error surface: the training loss over a grid of two parameters")
+    su = sub.add_parser("surface", help="the error surface: the training loss over a plane through the "
+                        "parameters (two weights, the gradient's, a recorded path's or random directions)")
     su.add_argument("file", help="a network document (.json)")
-    su.add_argument("--x", required=True, metavar="PARAM", help="the parameter along x, e.g. 'x1->h1' or 'h1.bias'")
-    su.add_argument("--y", required=True, metavar="PARAM", help="the parameter along y")
+    su.add_argument("--plane", choices=PLANES, default="weights",
+                    help="weights (default): two parameters --x and --y; gradient: −∇E and the Hessian's top "
+                    "eigenvector; pca: the top two principal directions of --trajectory; random: two seeded "
+                    "filter-normalised directions")
+    su.add_argument("--x", metavar="PARAM", help="the parameter along x, e.g. 'x1->h1' or 'h1.bias' (--plane "
+                    "weights)")
+    su.add_argument("--y", metavar="PARAM", help="the parameter along y (--plane weights)")
+    su.add_argument("--trajectory", metavar="T.npz", help="a path written by 'bpgui train --trajectory' (needed "
+                    "for --plane pca; with it the path's projection is written too)")
+    su.add_argument("--seed", type=_int_range(0, MAX_SEED), default=0, help="seed of --plane random's directions")
     su.add_argument("--grid", type=_int_range(2, MAX_GRID), default=64, help="values per axis (default 64)")
     su.add_argument("--span", type=_number,
-                    help=f"half-width of the window around the current values (default {DEFAULT_SPAN:g})")
+                    help=f"half-width of the window around the current values (default {DEFAULT_SPAN:g}; 1 for "
+                    "random; pca fits the path)")
     su.add_argument("--x-range", type=_number, nargs=2, metavar=("A", "B"), help="x from A to B (with --y-range)")
     su.add_argument("--y-range", type=_number, nargs=2, metavar=("A", "B"), help="y from A to B (with --x-range)")
     su.add_argument("-o", "--output", required=True,
-                    help="the arrays to write (.npz): x, y and loss, with loss[i, j] = E at (x[j], y[i])")
+                    help="the arrays to write (.npz): x, y, loss (loss[i, j] = E at origin + x[j]·u + y[i]·v), "
+                    "names, origin, u, v; for pca also path_x, path_y, path_residual, path_loss")
 
     sub.add_parser("examples", help="list the bundled example networks")
     return p
@@ -428,14 +445,24 @@ def cmd_train(args) -> int:
         cfg.batch_size = None if args.batch_size == "full" else args.batch_size
     if args.seed is not None:
         cfg.seed = args.seed
+    if args.every != 1 and args.trajectory is None:
+        raise CLIError("--every K goes with --trajectory T.npz (it says how often the path is recorded)")
     out = _output_path(args.output)
+    path_out = _trajectory_output(args.trajectory, out) if args.trajectory is not None else None
     trainer = Trainer.from_document(doc)
     e0 = trainer.train_loss()
     progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
+    record = _PathRecorder(trainer, e0, args.steps, args.every) if path_out is not None else None
+
+    def after_step(done: int) -> None:
+        progress(done)
+        if record is not None:
+            record(done)
+
     t0 = time.perf_counter()
     try:
         with np.errstate(all="ignore"):  # divergence is reported below in one line, not as NumPy warnings
-            trainer.train(args.steps, progress)
+            trainer.train(args.steps, after_step)
             e1 = trainer.train_loss()
     finally:
         progress.close()
@@ -449,13 +476,53 @@ def cmd_train(args) -> int:
         save_document(doc, out)
     except DocumentError as e:
         raise CLIError(f"{args.output}: {e}") from None
+    if record is not None:
+        from .core.safe_write import atomic_write_bytes
+
+        try:
+            atomic_write_bytes(path_out, record.recorder.trajectory().to_npz())
+        except OSError as e:
+            raise CLIError(f"{args.trajectory}: cannot write ({e.strerror or e})") from None
     test = trainer.test_loss()
     test_text = f", test loss {test:.6g}" if test is not None else ""
     _print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
           f"({args.steps / max(elapsed, 1e-9):,.0f} steps/s)")
     _print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
     _print(f"wrote {_one_line(args.output)}")
+    if record is not None:
+        _print(f"wrote {_one_line(args.trajectory)} ({len(record.recorder.trajectory())} rows of "
+               f"{len(trainer.engine.parameter_names)} parameters, steps 0..{args.steps})")
     return 0
+
+
+def _trajectory_output(arg: str, document: Path) -> Path:
+    path = _output_path(arg)
+    if path.suffix.lower() != ".npz":
+        raise CLIError(f"{arg}: the trajectory is written as .npz")
+    if os.path.abspath(path) == os.path.abspath(document):
+        raise CLIError(f"{arg}: the trajectory and the trained network must be different files")
+    return path
+
+
+class _PathRecorder:
+    """After each step of ``bpgui train``: every parameter and E on the training set at every K-th step (as the
+    recorder thins) and at the last."""
+
+    def __init__(self, trainer, e0: float, steps: int, every: int):
+        import numpy as np
+
+        from .core.trajectory import TrajectoryRecorder
+
+        eng = self.engine = trainer.engine
+        self.trainer, self.steps, self.every = trainer, steps, every
+        self.order = np.array([eng.index[n] for n in eng.parameter_names], dtype=np.intp)
+        self.recorder = TrajectoryRecorder(eng.parameter_names)
+        self.recorder.add(0, eng.params[self.order], e0)
+
+    def __call__(self, done: int) -> None:
+        last = done == self.steps
+        if last or (done % self.every == 0 and self.recorder.wants(done)):
+            self.recorder.add(done, self.engine.params[self.order], self.trainer.train_loss())
 
 
 def cmd_screenshot(args) -> int:
@@ -545,25 +612,50 @@ def cmd_surface(args) -> int:
     import numpy as np
 
     from .core.document import atomic_write_bytes
-    from .core.surface import DEFAULT_SPAN, surface
+    from .core.engine import Engine
+    from .core.planes import make_plane, plane_surface
+    from .core.step_anatomy import trainable_parameters
+    from .core.trajectory import TrajectoryError, load_trajectory
 
     if args.span is not None and (args.x_range or args.y_range):
         raise CLIError("use either --span or --x-range and --y-range, not both")
     if (args.x_range is None) != (args.y_range is None):
         raise CLIError("--x-range and --y-range go together")
+    if args.plane == "weights" and (args.x is None or args.y is None):
+        raise CLIError("--plane weights needs --x and --y (two parameters, e.g. 'x1->h1' and 'h1.bias')")
+    if args.plane != "weights" and (args.x is not None or args.y is not None):
+        raise CLIError(f"--x and --y name the two parameters of --plane weights, not of --plane {args.plane}")
+    if args.plane == "pca" and args.trajectory is None:
+        raise CLIError("--plane pca needs --trajectory T.npz (written by 'bpgui train --trajectory T.npz')")
     out = _output_path(args.output)
     if out.suffix.lower() != ".npz":
         raise CLIError(f"{args.output}: only .npz is supported")
     doc = _load(args.file)
     data = doc.dataset()
+    path = None
+    if args.trajectory is not None:
+        try:
+            path = load_trajectory(args.trajectory)
+            path.check_names(doc.network.parameter_names(), f"the trajectory (of {len(path.names)} parameters)")
+        except TrajectoryError as e:
+            raise CLIError(f"{args.trajectory}: {e}") from None
     try:
-        s = surface(doc.network, data.x_train, data.t_train, args.x, args.y, grid=args.grid,
-                    span=DEFAULT_SPAN if args.span is None else args.span, x_range=args.x_range,
-                    y_range=args.y_range, dtype=np.float64)
-    except ValueError as e:  # a bad parameter name, span or range
+        movable = trainable_parameters(Engine(doc.network), doc.training.train_biases)
+        plane = make_plane(args.plane, doc.network, data.x_train, data.t_train, x_name=args.x, y_name=args.y,
+                           trajectory=path, seed=args.seed, movable=movable)
+        s = plane_surface(doc.network, data.x_train, data.t_train, plane, grid=args.grid, span=args.span,
+                          x_range=args.x_range, y_range=args.y_range, trajectory=path)
+    except ValueError as e:  # a bad parameter name, span or range; a plane that cannot be formed
         raise CLIError(str(e)) from None
+    arrays = dict(x=s.x, y=s.y, loss=s.loss, names=np.array(plane.names, dtype=str), origin=plane.origin,
+                  u=plane.u, v=plane.v)
+    if s.path is not None:
+        arrays.update(path_x=s.path.x, path_y=s.path.y, path_residual=s.path.residual, path_loss=s.path.loss,
+                      path_plane_loss=s.path.plane_loss)
+    if plane.explained is not None:
+        arrays["explained"] = np.array(plane.explained)
     buf = io.BytesIO()
-    np.savez(buf, x=s.x, y=s.y, loss=s.loss)
+    np.savez(buf, **arrays)
     try:
         atomic_write_bytes(out, buf.getvalue())
     except OSError as e:
@@ -572,7 +664,10 @@ def cmd_surface(args) -> int:
     summary = f"E {finite.min():.3g}..{finite.max():.3g}" if finite.size else "E not finite"
     if 0 < finite.size < s.loss.size:
         summary += f", not finite at {s.loss.size - finite.size} points"
-    _print(f"wrote {_one_line(args.output)} ({args.grid}x{args.grid} surface of {args.x} and {args.y}, {summary})")
+    what = f"of {args.x} and {args.y}" if args.plane == "weights" else f"on the {args.plane} plane"
+    if plane.explained is not None:
+        summary += f"; the plane holds {100 * plane.explained:.1f}% of the path's variance"
+    _print(f"wrote {_one_line(args.output)} ({args.grid}x{args.grid} surface {what}, {summary})")
     return 0
 
 

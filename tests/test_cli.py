@@ -681,7 +681,7 @@ def test_surface_writes_the_loss_over_the_grid(name, px, py, tmp_path, capsys):
     status, out, err = run(capsys, "surface", path, "--x", px, "--y", py, "--grid", 7, "-o", out_path)
     assert status == 0 and err == ""
     with np.load(out_path) as f:
-        assert sorted(f.files) == ["loss", "x", "y"]
+        assert sorted(f.files) == ["loss", "names", "origin", "u", "v", "x", "y"]  # the plane: see test_planes_cli
         x, y, loss = f["x"], f["y"], f["loss"]
     assert x.dtype == y.dtype == loss.dtype == np.float64
     assert x.shape == y.shape == (7,) and loss.shape == (7, 7)
@@ -730,7 +730,7 @@ BAD_SURFACE = [
     (["--x", "x1.bias", "--y", "h1.bias"], "'x1.bias': input neuron 'x1' has no bias"),
     (["--x", "h1", "--y", "h1.bias"], "'h1' is not a parameter name"),
     (["--x", "h1.bias", "--y", "h1.bias"], "the x and y parameters must differ (both are 'h1.bias')"),
-    (["--y", "h1.bias"], "the following arguments are required: --x"),
+    (["--y", "h1.bias"], "--plane weights needs --x and --y"),
     (["--x", "h1.bias", "--y", "h2.bias", "--grid", "1"], "argument --grid: must be between 2 and 1024, not 1"),
     (["--x", "h1.bias", "--y", "h2.bias", "--grid", "1025"], "argument --grid"),
     (["--x", "h1.bias", "--y", "h2.bias", "--span", "0"], "the span must be a positive finite number, not 0.0"),

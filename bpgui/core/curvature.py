@@ -7,6 +7,8 @@
   step below, where E is smooth; across a relu kink no method gives a meaningful H);
 * :func:`extreme_eigenvalues` — λ_min and λ_max of H: from the dense Hessian (one Hv per parameter) for small
   nets, from Lanczos iteration (with full reorthogonalisation) beyond;
+* :func:`eigenpairs` — the eigenvalues with their eigenvectors (the dense Hessian's, or Lanczos' Ritz pairs), e.g.
+  the top eigenvector for the gradient plane (planes.py);
 * :class:`Curvature` — those with the curvature along a step and along the gradient, and 2/λ_max, the largest
   learning rate at which plain gradient descent on the quadratic model does not diverge.
 """
@@ -94,6 +96,13 @@ def lanczos_ritz_values(hvp: Callable[[np.ndarray], np.ndarray], n: int, steps: 
     """The Ritz values (ascending) of a symmetric operator of size n after at most ``steps`` Lanczos steps from a
     random start, with full reorthogonalisation. They lie within [λ_min, λ_max]; the extreme ones approach
     those first, and all are eigenvalues once the Krylov space is invariant (at the latest after n steps)."""
+    return lanczos_ritz_pairs(hvp, n, steps, rng)[0]
+
+
+def lanczos_ritz_pairs(hvp: Callable[[np.ndarray], np.ndarray], n: int, steps: int,
+                       rng: np.random.Generator) -> tuple[np.ndarray, np.ndarray]:
+    """As :func:`lanczos_ritz_values`, with the Ritz vectors: (values ascending (m,), unit vectors (n, m), column
+    i for value i). Not finite: ([nan], an n × 1 column of nan)."""
     steps = min(steps, n)
     q = rng.standard_normal(n)
     q /= np.linalg.norm(q)
@@ -103,7 +112,7 @@ def lanczos_ritz_values(hvp: Callable[[np.ndarray], np.ndarray], n: int, steps: 
         basis[j] = q
         z = hvp(q)
         if not np.isfinite(z).all():
-            return np.full(1, np.nan)
+            return np.full(1, np.nan), np.full((n, 1), np.nan)
         a = float(q @ z)
         alpha.append(a)
         for _ in range(2):  # twice is enough (Kahan): the basis stays orthogonal to the last bit
@@ -116,7 +125,8 @@ def lanczos_ritz_values(hvp: Callable[[np.ndarray], np.ndarray], n: int, steps: 
         q = z / b
     m = len(alpha)
     t = np.diag(alpha) + np.diag(beta[: m - 1], 1) + np.diag(beta[: m - 1], -1)
-    return np.linalg.eigvalsh(t)
+    values, y = np.linalg.eigh(t)
+    return values, basis[:m].T @ y
 
 
 def extreme_eigenvalues(obj: Objective, w: np.ndarray, dense_limit: int = DENSE_LIMIT,
@@ -124,18 +134,29 @@ def extreme_eigenvalues(obj: Objective, w: np.ndarray, dense_limit: int = DENSE_
     """(λ_min, λ_max) of H(w): exact (up to the differencing) for at most ``dense_limit`` parameters, else the
     extreme Ritz values of ``lanczos_steps`` Lanczos steps (inner bounds: λ_min from above, λ_max from below).
     NaN when H is not finite, or there are no parameters."""
+    ev = eigenpairs(obj, w, dense_limit, lanczos_steps, seed, vectors=False)[0]
+    return float(ev[0]), float(ev[-1])
+
+
+def eigenpairs(obj: Objective, w: np.ndarray, dense_limit: int = DENSE_LIMIT, lanczos_steps: int = LANCZOS_STEPS,
+               seed: int = 0, vectors: bool = True) -> tuple[np.ndarray, np.ndarray | None]:
+    """H(w)'s eigenvalues, ascending, and (with ``vectors``) unit eigenvectors as columns: all of them from the
+    dense Hessian for at most ``dense_limit`` parameters, else the Ritz pairs of ``lanczos_steps`` Lanczos steps
+    (the extreme ones converge first). ([nan], None or nan columns) when H is not finite or there are no
+    parameters."""
     n = len(w)
     if n == 0:
-        return math.nan, math.nan
+        return np.full(1, np.nan), (np.zeros((0, 1)) if vectors else None)
     if n <= dense_limit:
         h = dense_hessian(obj, w)
         if not np.isfinite(h).all():
-            return math.nan, math.nan
-        ev = np.linalg.eigvalsh(h)
-    else:
-        ev = lanczos_ritz_values(lambda v: hessian_vector_product(obj, w, v), n, lanczos_steps,
-                                 np.random.default_rng(seed))
-    return float(ev[0]), float(ev[-1])
+            return np.full(1, np.nan), (np.full((n, 1), np.nan) if vectors else None)
+        if vectors:
+            return np.linalg.eigh(h)
+        return np.linalg.eigvalsh(h), None
+    values, vecs = lanczos_ritz_pairs(lambda v: hessian_vector_product(obj, w, v), n, lanczos_steps,
+                                      np.random.default_rng(seed))
+    return values, (vecs if vectors else None)
 
 
 def curvature_along(obj: Objective, w: np.ndarray, v: np.ndarray) -> float:

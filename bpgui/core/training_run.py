@@ -11,7 +11,8 @@
 * **stalls** — a loss that jumped far above where the run (re)started and stays there (:class:`StallWatch`, e.g.
   saturated sigmoids after too large a step) pauses the run too; :meth:`restore_finite` then goes back to the
   last parameters before the jump. Either way the run goes back to that checkpoint's step, epoch and history;
-* **a bounded loss history** (:class:`LossHistory`) that thins itself out instead of growing without limit;
+* **a bounded loss history** (:class:`LossHistory`) that thins itself out instead of growing without limit, and
+  a bounded **trajectory** (every parameter at the recorded steps, :meth:`TrainingRun.trajectory`) thinned alike;
 * **immutable snapshots** (:class:`TrainingSnapshot`, read-only copies) for views in other threads.
 """
 
@@ -33,6 +34,7 @@ from .network import Network, parse_parameter_name
 from .optimizers import Optimizer, make_optimizer
 from .step_anatomy import StepAnatomy, step_anatomy
 from .training import Trainer
+from .trajectory import Trajectory, TrajectoryRecorder
 
 #: points of the input-plane grid on which snapshots carry the network's outputs (2-D inputs)
 GRID = 64
@@ -222,6 +224,7 @@ class TrainingRun:
     def __init__(self, network: Network, data: TableData | GeneratorData, config: TrainingConfig):
         self.generation = 0
         self.history = LossHistory()
+        self.path: TrajectoryRecorder | None = None  # set by _rebuild, for the run's parameter names
         self.diverged: str | None = None
         self.problem: str | None = None
         self._network = network.copy()
@@ -274,6 +277,8 @@ class TrainingRun:
         self._eval_ws.load(dataset.x_train, dataset.t_train)
         self._order = np.array([trainer.engine.index[n] for n in trainer.engine.parameter_names], dtype=np.intp)
         self._names = tuple(trainer.engine.parameter_names)
+        if self.path is None or self.path.names != self._names:  # a new structure: a path in another space
+            self.path = TrajectoryRecorder(self._names)
         self._grid = _output_inputs(dataset)
 
     @property
@@ -398,6 +403,8 @@ class TrainingRun:
         self.trainer = None
         self._step0 = self._epoch0 = 0
         self.history.clear()
+        if self.path is not None:
+            self.path.clear()
         self.diverged = None
         self._rebuild(keep_state=False)
 
@@ -418,6 +425,7 @@ class TrainingRun:
         if t._full is None:
             t._cursor = cursor
         self.history.truncate(step)
+        self.path.truncate(step)
         self.diverged = None
         self._trouble = None
         self._restart_guard()
@@ -453,6 +461,8 @@ class TrainingRun:
         eng = t.engine
         params = eng.params
         history = self.history
+        path = self.path
+        order = self._order
         full = t._full is not None
         d = t.dataset
         has_test = len(d.x_test) > 0
@@ -480,6 +490,7 @@ class TrainingRun:
                     test = eng.loss_value(d.x_test, d.t_test)
             # keep the parameters every 8th step (on the step count, so that the history's steps are among them)
             # and where the guard restarts; promoted to checkpoints if their loss is sane
+            row = params[order] if record else None  # the parameters at step s (a copy), before its update
             checkpoint = (s & 7) == 0 or self._limit is None
             if checkpoint:
                 np.copyto(self._candidate, params)
@@ -496,6 +507,7 @@ class TrainingRun:
             if not sane:  # the update was not made: the weights stay where the loss went wrong
                 if record:
                     history.add(s, e if full else train_full, test)
+                    path.add(s, row, e if full else train_full)
                 loss = e if judged is None else judged
                 self._trouble = "grew" if isfinite(loss) else "lost"
                 self.diverged = _divergence_message(loss, self._start_loss, s, self._config.learning_rate)
@@ -511,6 +523,7 @@ class TrainingRun:
                 stalled = self._watch.observe(s, judged)
             if record:
                 history.add(s, e if full else train_full, test)
+                path.add(s, row, e if full else train_full)
             s += 1
             if stalled:
                 self._trouble = "stall"
@@ -616,6 +629,21 @@ class TrainingRun:
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note(),
             self.step_anatomy() if anatomy else None)
+
+    def trajectory(self) -> Trajectory | None:
+        """The real path so far: every parameter (names as in snapshots) at the steps the loss history records
+        (bounded, thinned alike), ending at the current parameters and step. None when the run cannot train."""
+        t = self.trainer
+        if t is None or self.path is None:
+            return None
+        path = self.path
+        step = self.step_count
+        params = t.engine.params
+        if (path.last_step is None or step > path.last_step) and np.isfinite(params).all():
+            with np.errstate(all="ignore"):
+                e = t.engine.loss_only(self._eval_ws)
+            return path.trajectory(current=(step, params[self._order], e))
+        return path.trajectory()
 
     def step_anatomy(self, **options) -> StepAnatomy | None:
         """The anatomy of the optimizer's next step, with its real state, on the full training set (as
