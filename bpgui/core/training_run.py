@@ -33,6 +33,7 @@ from .losses import LOSSES, constant_output_loss
 from .network import Network, parse_parameter_name
 from .optimizers import Optimizer, make_optimizer
 from .step_anatomy import StepAnatomy, step_anatomy
+from .thinned_record import ThinnedRecord
 from .training import Trainer
 from .trajectory import Trajectory, TrajectoryRecorder
 
@@ -133,43 +134,15 @@ def _read_only(a: np.ndarray) -> np.ndarray:
     return a
 
 
-class LossHistory:
-    """Train and test loss against step, at most ``capacity`` points: when full, every other point is dropped
-    and from then on only every ``stride``-th step is recorded (the stride doubles each time)."""
+class LossHistory(ThinnedRecord):
+    """Train and test loss against step, at most ``capacity`` points (see :class:`ThinnedRecord`)."""
 
     def __init__(self, capacity: int = 2048):
-        self.capacity = capacity - capacity % 2
-        self.stride = 1
-        self._steps = np.empty(self.capacity, dtype=np.int64)
-        self._train = np.empty(self.capacity)
-        self._test = np.empty(self.capacity)
-        self.size = 0
-
-    def wants(self, step: int) -> bool:
-        return step % self.stride == 0 and (self.size == 0 or step > self._steps[self.size - 1])
+        super().__init__(capacity, (), ())
+        self._train, self._test = self._columns
 
     def add(self, step: int, train: float, test: float | None) -> None:
-        while self.size == self.capacity:  # thin out to the steps on twice the stride (at most half of them)
-            self.stride *= 2
-            keep = np.flatnonzero(self._steps[: self.size] % self.stride == 0)
-            for a in (self._steps, self._train, self._test):
-                a[: len(keep)] = a[keep]
-            self.size = len(keep)
-        if step % self.stride:
-            return
-        i = self.size
-        self._steps[i] = step
-        self._train[i] = train
-        self._test[i] = np.nan if test is None else test
-        self.size += 1
-
-    def clear(self) -> None:
-        self.size = 0
-        self.stride = 1
-
-    def truncate(self, step: int) -> None:
-        """Forget the points at ``step`` and after (the run went back there)."""
-        self.size = int(np.searchsorted(self._steps[: self.size], step))
+        self._record(step, train, np.nan if test is None else test)
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read-only copies: steps, train loss, test loss (NaN where there is no test set)."""

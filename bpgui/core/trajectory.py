@@ -16,6 +16,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .thinned_record import ThinnedRecord
+
 #: rows at most, and at most this many bytes of values (a big network keeps fewer rows)
 CAPACITY = 1024
 MAX_BYTES = 32 << 20
@@ -89,24 +91,15 @@ def load_trajectory(source) -> Trajectory:
     return Trajectory(tuple(names.tolist()), _read_only(steps, np.int64), _read_only(values), _read_only(loss))
 
 
-class TrajectoryRecorder:
+class TrajectoryRecorder(ThinnedRecord):
     """Parameter rows against step, at most ``capacity`` (thinned like the loss history) plus the newest."""
 
     def __init__(self, names, capacity: int = CAPACITY):
         self.names = tuple(names)
         p = max(1, len(self.names))
-        capacity = max(2, min(capacity, MAX_BYTES // (8 * p)))
-        self.capacity = capacity - capacity % 2
-        self.stride = 1
-        self._steps = np.empty(self.capacity, dtype=np.int64)
-        self._values = np.empty((self.capacity, len(self.names)))
-        self._loss = np.empty(self.capacity)
-        self.size = 0
+        super().__init__(max(2, min(capacity, MAX_BYTES // (8 * p))), (len(self.names),), ())
+        self._values, self._loss = self._columns
         self._last: tuple[int, np.ndarray, float] | None = None  # the newest row, kept or not
-
-    def wants(self, step: int) -> bool:
-        """Whether :meth:`add` at ``step`` would keep a thinned row (it always keeps the newest)."""
-        return step % self.stride == 0 and (self.size == 0 or step > self._steps[self.size - 1])
 
     def add(self, step: int, values: np.ndarray, loss: float) -> None:
         """The parameters (in ``names`` order) and E at ``step``. A step at or before the newest means the run
@@ -114,30 +107,15 @@ class TrajectoryRecorder:
         if self._last is not None and step <= self._last[0]:
             self.truncate(step)
         self._last = (step, np.array(values, dtype=np.float64), float(loss))
-        if step % self.stride:
-            return
-        while self.size == self.capacity:  # thin out to the steps on twice the stride (at most half of them)
-            self.stride *= 2
-            keep = np.flatnonzero(self._steps[: self.size] % self.stride == 0)
-            for a in (self._steps, self._values, self._loss):
-                a[: len(keep)] = a[keep]
-            self.size = len(keep)
-        if step % self.stride:
-            return
-        i = self.size
-        self._steps[i] = step
-        self._values[i] = values
-        self._loss[i] = loss
-        self.size += 1
+        self._record(step, values, loss)
 
     def clear(self) -> None:
-        self.size = 0
-        self.stride = 1
+        super().clear()
         self._last = None
 
     def truncate(self, step: int) -> None:
         """Forget the rows at ``step`` and after (the run went back there)."""
-        self.size = int(np.searchsorted(self._steps[: self.size], step))
+        super().truncate(step)
         if self._last is not None and self._last[0] >= step:
             self._last = None
             if self.size:

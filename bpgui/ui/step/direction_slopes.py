@@ -6,14 +6,12 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.step_anatomy import StepAnatomy
-from ...core.training_run import TrainingSnapshot
-from ..style import TEXT_COLOR, caption_label, make_plot
+from ..style import TEXT_COLOR, make_plot
 from ..text import num, rich_name
-from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, DrawPace, step_to_draw
+from .step_state import DOWNHILL_COLOR, UPHILL_COLOR
+from .step_view import StepView
 
 RANDOM_ROW = 1.0
 SINGLE_ROW = 0.0
@@ -21,7 +19,7 @@ FLOOR_COLOR = "#d73027"
 JITTER = 0.28  # how far the points of a row spread up and down (rows are 1 apart)
 
 
-class DirectionSlopes(QWidget):
+class DirectionSlopes(StepView):
     """Two strips of points on a slope axis: the K random directions' slopes (top) and the single parameters'
     −|gᵢ| (bottom), with −|∇E| as a red floor line and 0 as a grey one."""
 
@@ -40,52 +38,18 @@ class DirectionSlopes(QWidget):
         for z, item in enumerate((self.zero, self.floor, self.random_points, self.single_points)):
             item.setZValue(z + 1)
             self.plot_item.addItem(item)
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
-        self.caption = caption_label()
-        pages = QWidget()
-        self._pages = QStackedLayout(pages)
-        self._pages.addWidget(self.plot_widget)
-        self._pages.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(pages, 1)
-        layout.addWidget(self.caption)
-        self.anatomy: StepAnatomy | None = None
-        #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
-        #: visible to Qt, so the window sets this from the dock's visibilityChanged
-        self.on_show = False
-        self._pace = DrawPace()
+        self.lay_out(self.plot_widget)
         self.clear()
 
-    def follow(self, hub, training) -> None:
-        training.sigSnapshot.connect(self.update_snapshot)
-        hub.sigDocumentReplaced.connect(lambda *_: self.clear())
-
     def clear(self, message: str = "") -> None:
-        self.anatomy = None
+        super().clear(message)
         self.random_points.setData([], [])
         self.single_points.setData([], [])
         self.floor.hide()
         self.plot_item.getAxis("left").setTicks([[]])
-        self.message.setText(message)
-        self._pages.setCurrentWidget(self.message if message else self.plot_widget)
-        self.caption.setText("")
-
-    def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
-            return
-        a, note = step_to_draw(snap)
-        if a is None:
-            self.clear(note)
-            return
-        self.set_anatomy(a, note)
 
     def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
-        self._pages.setCurrentWidget(self.plot_widget)
+        self.show_plot()
         self.anatomy = a
         rng = np.random.default_rng(0)  # the same spread every frame: points do not jump about
         slopes = np.asarray(a.random_slopes)

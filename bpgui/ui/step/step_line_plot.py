@@ -6,19 +6,17 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.step_anatomy import StepAnatomy
-from ...core.training_run import TrainingSnapshot
-from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
+from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, make_plot
 from ..text import num
-from .step_state import DrawPace, step_to_draw
+from .step_view import StepView
 
 QUADRATIC_COLOR = "#7b3294"
 BEST_COLOR = "#1a9850"
 
 
-class StepLinePlot(QWidget):
+class StepLinePlot(StepView):
     """E(w + t·Δw) (solid), the linear (dashed) and quadratic (dotted) models, the optimizer's step at t = 1 and the
     lowest E sampled on the line."""
 
@@ -43,51 +41,17 @@ class StepLinePlot(QWidget):
             item.setZValue(10 + z)
             self.plot_item.addItem(item)
         self.legend.addItem(self.best_mark, "lowest E sampled")
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
-        self.caption = caption_label()
-        pages = QWidget()
-        self._pages = QStackedLayout(pages)
-        self._pages.addWidget(self.plot_widget)
-        self._pages.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(pages, 1)
-        layout.addWidget(self.caption)
-        self.anatomy: StepAnatomy | None = None
-        #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
-        #: visible to Qt, so the window sets this from the dock's visibilityChanged
-        self.on_show = False
-        self._pace = DrawPace()
+        self.lay_out(self.plot_widget)
         self.clear()
 
-    def follow(self, hub, training) -> None:
-        training.sigSnapshot.connect(self.update_snapshot)
-        hub.sigDocumentReplaced.connect(lambda *_: self.clear())
-
     def clear(self, message: str = "") -> None:
-        self.anatomy = None
+        super().clear(message)
         for item in (self.curve, self.linear, self.quadratic, self.step_mark, self.best_mark):
             item.setData([], [])
         self.step_line.hide()
-        self.message.setText(message)
-        self._pages.setCurrentWidget(self.message if message else self.plot_widget)
-        self.caption.setText("")
-
-    def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
-            return
-        a, note = step_to_draw(snap)
-        if a is None:
-            self.clear(note)
-            return
-        self.set_anatomy(a, note)
 
     def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
-        self._pages.setCurrentWidget(self.plot_widget)
+        self.show_plot()
         self.anatomy = a
         t, e = np.asarray(a.line_t), np.where(np.isfinite(a.line_loss), a.line_loss, np.nan)
         self.curve.setData(t, e)

@@ -7,14 +7,14 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt, Signal
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.step_anatomy import StepAnatomy
 from ...core.training_run import TrainingSnapshot
-from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
+from ..style import MUTED_COLOR, TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, make_plot
 from ..text import num, rich_name
 from .curvature_gauge import CurvatureGauge
-from .step_state import DOWNHILL_COLOR, UPHILL_COLOR, DrawPace, step_to_draw
+from .step_state import DOWNHILL_COLOR, UPHILL_COLOR
+from .step_view import StepView
 
 #: bars drawn one per parameter; the rest are summed into one "N others" bar
 MAX_BARS = 40
@@ -42,7 +42,7 @@ def waterfall_rows(a: StepAnatomy, max_bars: int = MAX_BARS) -> tuple[list[str],
     return labels, terms, params
 
 
-class StepWaterfall(QWidget):
+class StepWaterfall(StepView):
     """Horizontal bars, one row per parameter from the top: each bar runs from the running sum before its term to
     the sum after it, blue where the term lowers E and orange where it raises it; dashed lines at the first-order
     total and at the actual ΔE."""
@@ -72,27 +72,8 @@ class StepWaterfall(QWidget):
         self.plot_item.addItem(self.hover_text, ignoreBounds=True)
         self.hover_text.hide()
 
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
-        self.caption = caption_label()
         self.gauge = CurvatureGauge()
-        pages = QWidget()
-        self._pages = QStackedLayout(pages)
-        self._pages.addWidget(self.plot_widget)
-        self._pages.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(pages, 1)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.gauge)
-        self.anatomy: StepAnatomy | None = None
-        #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
-        #: visible to Qt, so the window sets this from the dock's visibilityChanged
-        self.on_show = False
-        self._pace = DrawPace()
+        self.lay_out(self.plot_widget, self.gauge)
         self.max_bars = MAX_BARS
         self.rows: list[str | None] = []  # the parameter of each row (None: the others)
         self._terms = np.zeros(0)
@@ -104,11 +85,6 @@ class StepWaterfall(QWidget):
         self.clear()
 
     # ------------------------------------------------------------------ public
-    def follow(self, hub, training) -> None:
-        """Draw each of ``training``'s snapshots while on show; empty when another document opens."""
-        training.sigSnapshot.connect(self.update_snapshot)
-        hub.sigDocumentReplaced.connect(lambda *_: self.clear())
-
     def bars_that_fit(self) -> int:
         """``max_bars``, or fewer when the plot is too short to name each row readably (at least 3)."""
         height = self.plot_item.vb.height() if self.plot_widget.isVisible() else 0
@@ -125,7 +101,7 @@ class StepWaterfall(QWidget):
         return np.asarray(self.bars.opts["width"], dtype=float)
 
     def clear(self, message: str = "") -> None:
-        self.anatomy = None
+        super().clear(message)
         self.rows = []
         self._terms = np.zeros(0)
         self.bars.setOpts(x0=[], y=[], width=[], brushes=[])
@@ -133,25 +109,15 @@ class StepWaterfall(QWidget):
         for item in (self.predicted_line, self.actual_line, self.hover_text):
             item.hide()
         self.plot_item.getAxis("left").setTicks([[]])
-        self.message.setText(message)
-        self._pages.setCurrentWidget(self.message if message else self.plot_widget)
-        self.caption.setText("")
         self.gauge.clear()
         self._set_hovered(None)
 
-    def update_snapshot(self, snap: TrainingSnapshot) -> None:
-        if not self.on_show or not self._pace.due(snap):  # hidden (the snapshots carry no anatomy), or too soon
-            return
-        a, note = step_to_draw(snap)
-        if a is None:
-            self.clear(note)
-            if snap.anatomy is not None and np.isfinite(snap.anatomy.curvature.lambda_max):
-                self.gauge.set_anatomy(snap.anatomy)  # the curvature still speaks at a stationary point
-            return
-        self.set_anatomy(a, note)
+    def nothing_to_draw(self, snap: TrainingSnapshot) -> None:
+        if snap.anatomy is not None and np.isfinite(snap.anatomy.curvature.lambda_max):
+            self.gauge.set_anatomy(snap.anatomy)  # the curvature still has its say at a stationary point
 
     def set_anatomy(self, a: StepAnatomy, note: str = "") -> None:
-        self._pages.setCurrentWidget(self.plot_widget)
+        self.show_plot()
         self.anatomy = a
         self._note = note
         labels, terms, self.rows = waterfall_rows(a, self.bars_that_fit())
