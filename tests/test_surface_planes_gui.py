@@ -3,11 +3,15 @@ and reopened, the gradient plane refused at a stationary point, and the pca plan
 
 from __future__ import annotations
 
+import subprocess
+import sys
+
 import numpy as np
 import pytest
 
 from bpgui.core.engine import Engine
 from bpgui.core.planes import PLANES
+from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
 from bpgui.ui.main_window import MainWindow
 
@@ -129,6 +133,10 @@ def test_the_pca_plane_draws_the_path_and_gives_its_variance_share(qtbot, make_w
     text = w.surface_view.caption.text()
     assert "% of the path's variance" in text and "from the plane" in text
     assert f"{share:.3g}" in text or f"{share:.1f}" in text
+    surf = result.surface  # fitted to the path, then widened to the plot's proportions: square cells, no margins
+    assert np.diff(surf.x).mean() == pytest.approx(np.diff(surf.y).mean(), rel=0.1)
+    assert (surf.x[-1] - surf.x[0]) / (surf.y[-1] - surf.y[0]) == pytest.approx(w.surface_view.aspect(), rel=0.1)
+    assert surf.x[0] < result.path.x.min() and result.path.x.max() < surf.x[-1]
     xs, ys = w.surface_view.path_points()
     np.testing.assert_allclose(xs, result.path.x)
     np.testing.assert_allclose(ys, result.path.y)
@@ -142,3 +150,16 @@ def test_the_pca_plane_of_a_path_of_one_row_says_so(qtbot, make_window):
     qtbot.waitUntil(lambda: "cannot be drawn" in w.surface_view.caption.text(), timeout=20_000)
     assert "pca plane cannot be drawn" in w.surface_view.caption.text()
     assert "one row" in w.surface_view.caption.text()
+
+
+def test_screenshot_of_a_plane_writes_the_picture_and_refuses_an_unknown_plane(tmp_path):
+    out = tmp_path / "g.png"
+    cmd = [sys.executable, "-m", "bpgui", "screenshot", str(example_paths()["xor"]), "--steps", "50", "--view",
+           "surface"]
+    r = subprocess.run(cmd + ["--plane", "gradient", "-o", str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 0, r.stderr
+    assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    r = subprocess.run(cmd + ["--plane", "sideways", "-o", str(tmp_path / "s.png")], capture_output=True,
+                       text=True, timeout=60)
+    assert r.returncode == 2 and not (tmp_path / "s.png").exists()
+    assert r.stderr.strip().splitlines()[-1].startswith("bpgui: error:") and "sideways" in r.stderr

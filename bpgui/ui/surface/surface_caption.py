@@ -61,7 +61,7 @@ def surface_caption(f: CaptionFacts) -> str:
 #: what each plane of directions is, for the caption
 PLANE_WORDS = {
     "gradient": "the <b>gradient plane</b> through the current weights (0, 0): u = −∇E/|∇E|, the steepest descent; "
-                "v = the Hessian's top eigenvector made orthogonal to u, the steepest curvature",
+                "v = the Hessian's top eigenvector made orthogonal to u (the steepest curvature)",
     "pca": "the <b>pca plane</b> of the path so far, through the current weights (0, 0): u, v = its top two "
            "principal directions (PC1, PC2)",
     "random": "a <b>random plane</b> through the current weights (0, 0): two seeded Gaussian directions, each "
@@ -72,7 +72,8 @@ PLANE_WORDS = {
 def plane_caption(result) -> str:
     """The caption of a surface over a plane of directions (a SurfaceResult with ``plane``): what the plane is,
     E here, and for pca how much of the path it holds and how far the path strays from it."""
-    lines = [f"E over {PLANE_WORDS.get(result.kind, result.kind)}, every parameter moving"
+    lines = [f"E over {PLANE_WORDS.get(result.kind, result.kind)}; every parameter moves: (x, y) is the "
+             "weights origin + x·u + y·v"
              + (f"; here E = {num(result.current_loss, 4)}." if math.isfinite(result.current_loss) else ".")]
     plane, path = result.plane, result.path
     if plane is not None and plane.explained is not None:

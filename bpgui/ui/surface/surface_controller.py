@@ -529,10 +529,15 @@ class SurfaceController(QObject):
         self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
                                              self.pair, x_range, y_range, self.span, (0.0, 0.0), None,
                                              live=self.training.playing, levels=self.levels, plane=self.plane,
-                                             trajectory=trajectory)
+                                             trajectory=trajectory, movable=self._movable())
         self._in_flight = True
         self._last_request = time.monotonic()
         self._sigWork.emit()
+
+    def _movable(self) -> tuple[str, ...]:
+        """The parameters training moves: every weight, and the biases when they train (as `bpgui surface`)."""
+        net, biases = self.model.network, self.model.doc.training.train_biases
+        return tuple(n for n in net.parameter_names() if biases or "->" in n)
 
     def _on_plane_result(self, result: SurfaceResult) -> None:
         if result.plane_error is not None:

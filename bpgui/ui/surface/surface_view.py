@@ -277,7 +277,7 @@ class SurfaceView(QWidget):
         """Show ``kind`` as the chosen plane: the x/y boxes and dragging the point are for "weights" only."""
         self.plane.setCurrentIndex(max(0, self.plane.findData(kind)))
         weights = kind == "weights"
-        for w in (self.x_combo, self.y_combo, self.race):
+        for w in (self.x_combo, self.y_combo, self.view_mode, self.fit_arrows, self.race):
             w.setEnabled(weights)
         self.point.movable = weights
         self.point.setToolTip("the current values of the two parameters: drag to set them" if weights else

@@ -48,6 +48,7 @@ class SurfaceRequest:
     levels: tuple[float, float] | None = None  # the colour levels on show, kept while the values fit them
     plane: str = "weights"  # another plane (planes.PLANES): E over origin + a·u + b·v, x_range/y_range in a, b
     trajectory: Trajectory | None = None  # the real path so far, for the pca plane
+    movable: tuple[str, ...] | None = None  # the parameters training moves (the gradient plane's), None: all
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,18 @@ def grid_shape(points: int, x_range, y_range) -> tuple[int, int]:
     ratio = (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])
     ratio = min(max(ratio, 1 / 8), 8.0)
     return max(2, round(points * ratio**0.5)), max(2, round(points / ratio**0.5))
+
+
+def fill_aspect(x_range, y_range, like_x, like_y):
+    """``x_range``, ``y_range`` with the shorter one widened about its middle to the proportions of ``like_x`` /
+    ``like_y`` (the plot's), so that a window fitted to a path fills the plot with square cells."""
+    aspect = (like_x[1] - like_x[0]) / (like_y[1] - like_y[0])
+    w, h = x_range[1] - x_range[0], y_range[1] - y_range[0]
+    if w / h < aspect:
+        mid, w = (x_range[0] + x_range[1]) / 2, h * aspect
+        return (mid - w / 2, mid + w / 2), y_range
+    mid, h = (y_range[0] + y_range[1]) / 2, w / aspect
+    return x_range, (mid - h / 2, mid + h / 2)
 
 
 class SurfaceWorker(QObject):
@@ -132,7 +145,8 @@ class SurfaceWorker(QObject):
         try:
             current_loss = Engine(req.network).loss_value(req.x, req.t)
             try:
-                plane = make_plane(req.plane, req.network, req.x, req.t, trajectory=req.trajectory)
+                plane = make_plane(req.plane, req.network, req.x, req.t, trajectory=req.trajectory,
+                                   movable=req.movable)
             except PlaneError as e:
                 self.sigResult.emit(SurfaceResult(req.id, None, True, kind=req.plane, plane_error=str(e)))
                 return
@@ -140,7 +154,8 @@ class SurfaceWorker(QObject):
             x_range, y_range = req.x_range, req.y_range
             if req.plane == "pca" and req.trajectory is not None:
                 path = path_on_plane(req.network, req.x, req.t, plane, req.trajectory)
-                x_range, y_range = path_window(path, "x"), path_window(path, "y")
+                x_range, y_range = fill_aspect(path_window(path, "x"), path_window(path, "y"), req.x_range,
+                                               req.y_range)
             x_label, y_label = PLANE_AXES.get(req.plane, (plane.x_label, plane.y_label))
             for points in ((LIVE,) if req.live else (COARSE, FINE)):
                 shape = grid_shape(points, x_range, y_range)
