@@ -188,6 +188,9 @@ def _build_parser() -> _Parser:
     sh.add_argument("--x", metavar="PARAM", help="the surface's x parameter (default: the document's or two weights "
                     "into the first output)")
     sh.add_argument("--y", metavar="PARAM", help="the surface's y parameter")
+    sh.add_argument("--plane", choices=PLANES, default=None,
+                    help="the surface's plane (default: the document's, else weights): weights, gradient, pca "
+                    "(the path of the --steps trained) or random")
 
     su = sub.add_parser("surface", help="the error surface: the training loss over a plane through the "
                         "parameters (two weights, the gradient's, a recorded path's or random directions)")
@@ -575,6 +578,10 @@ def cmd_screenshot(args) -> int:
             window.training.train_steps(args.steps)
             if not wait(lambda: window.training.latest is not None and trained(window.training.latest), 600):
                 raise CLIError(f"training {args.steps} steps did not finish in 10 minutes")
+        if args.plane is not None:
+            window.surface.choose_plane(args.plane)
+            wait(lambda: window.training.latest is not None and window.training.latest.step >= args.steps
+                 and (args.plane != "pca" or window.training.latest.trajectory is not None), 10)
         wait(lambda: window.surface.settled and not window.chain_rule.busy(), 60)
         app.processEvents()
         window.view.fit()

@@ -1100,3 +1100,14 @@ def test_bad_steps_per_second_is_a_document_error(bad):
     raw["training"]["steps_per_second"] = bad
     with pytest.raises(DocumentError, match=r"training\.steps_per_second"):
         parse_document(json.dumps(raw))
+
+
+def test_a_snapshot_carries_the_path_only_when_asked():
+    run = start(example("xor"))
+    run.run(30)
+    assert run.snapshot().trajectory is None
+    snap = run.snapshot(trajectory=True)
+    path = snap.trajectory
+    assert path.names == snap.names and path.steps[-1] == snap.step == 30
+    np.testing.assert_array_equal(path.values[-1], snap.values)  # it ends where the run is
+    assert path.loss[-1] == pytest.approx(snap.train_loss, rel=1e-12)

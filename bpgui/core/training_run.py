@@ -181,6 +181,8 @@ class TrainingSnapshot:
     restore_note: str | None = None
     #: the anatomy of that next step over every trainable parameter, when asked for (see ``snapshot``)
     anatomy: StepAnatomy | None = None
+    #: the real path so far (see TrainingRun.trajectory), when asked for (see ``snapshot``)
+    trajectory: Trajectory | None = None
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -564,9 +566,10 @@ class TrainingRun:
         return self.trainer.engine.parameter_values()
 
     def snapshot(self, playing: bool = False, steps_per_second: float = 0.0,
-                 anatomy: bool = False) -> TrainingSnapshot:
+                 anatomy: bool = False, trajectory: bool = False) -> TrainingSnapshot:
         """What the views draw now; ``anatomy``: with the next step's :class:`StepAnatomy` (1-6 ms on the
-        bundled examples, so only while a view shows it; None when the parameters are not finite)."""
+        bundled examples, so only while a view shows it; None when the parameters are not finite); ``trajectory``: with
+        the real path so far (only while a view draws it)."""
         steps, train_h, test_h = self.history.arrays()
         t = self.trainer
         if t is None:
@@ -601,7 +604,7 @@ class TrainingRun:
             self.generation, self._names, _read_only(values), _read_only(gradient), self.step_count, self.epoch,
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note(),
-            self.step_anatomy() if anatomy else None)
+            self.step_anatomy() if anatomy else None, self.trajectory() if trajectory else None)
 
     def trajectory(self) -> Trajectory | None:
         """The real path so far: every parameter (names as in snapshots) at the steps the loss history records

@@ -56,3 +56,33 @@ def surface_caption(f: CaptionFacts) -> str:
     if f.start_outside:
         lines.append("The path starts outside this grid: choose grid <i>Whole path</i> to see it all.")
     return "<br>".join(lines)
+
+
+#: what each plane of directions is, for the caption
+PLANE_WORDS = {
+    "gradient": "the <b>gradient plane</b> through the current weights (0, 0): u = −∇E/|∇E|, the steepest descent; "
+                "v = the Hessian's top eigenvector made orthogonal to u (the steepest curvature)",
+    "pca": "the <b>pca plane</b> of the path so far, through the current weights (0, 0): u, v = its top two "
+           "principal directions (PC1, PC2)",
+    "random": "a <b>random plane</b> through the current weights (0, 0): two seeded Gaussian directions, each "
+              "neuron's incoming block scaled to the norm of its weights (Li et al. 2018), biases 0",
+}
+
+
+def plane_caption(result) -> str:
+    """The caption of a surface over a plane of directions (a SurfaceResult with ``plane``): what the plane is,
+    E here, and for pca how much of the path it holds and how far the path strays from it."""
+    lines = [f"E over {PLANE_WORDS.get(result.kind, result.kind)}; every parameter moves: (x, y) is the "
+             "weights origin + x·u + y·v"
+             + (f"; here E = {num(result.current_loss, 4)}." if math.isfinite(result.current_loss) else ".")]
+    plane, path = result.plane, result.path
+    if plane is not None and plane.explained is not None:
+        line = (f"The plane holds {num(100 * plane.explained, 3)} % of the path's variance"
+                + (f" ({len(path.x)} recorded rows, drawn by their projection)" if path is not None else ""))
+        if path is not None and len(path.residual):
+            line += f"; the path is at most {num(float(path.residual.max()), 3)} from the plane."
+        lines.append(line + ("" if line.endswith(".") else "."))
+    if result.picture is not None and result.picture.variation < NEARLY_FLAT:
+        lines.append(f"E changes by only {num(100 * result.picture.variation, 2)} % here: nearly flat colours; the "
+                     "contours show the shape.")
+    return "<br>".join(lines)

@@ -10,15 +10,17 @@ from __future__ import annotations
 import math
 import time
 
+import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.network import Change, Network
+from ...core.planes import PLANES
 from ...core.surface import DEFAULT_SPAN
 from ...core.weight_path import WeightPath
 from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
 from ..threads import WorkerThread
-from .surface_caption import CaptionFacts, surface_caption
+from .surface_caption import CaptionFacts, plane_caption, surface_caption
 from .surface_view import VIEW_MODES
 from .surface_worker import SurfaceRequest, SurfaceResult, SurfaceWorker
 
@@ -99,6 +101,7 @@ class SurfaceController(QObject):
         self.worker.sigError.connect(self._on_error)
         self.thread = WorkerThread(self.worker, "bpgui surface", self)
         self.pair: tuple[str, str] | None = None
+        self.plane = "weights"  # the plane on show (planes.PLANES): "weights" is the pair's
         self.span = DEFAULT_SPAN
         self.view_mode = "follow"
         self.center: tuple[float, float] | None = None
@@ -130,6 +133,7 @@ class SurfaceController(QObject):
         training.sigSnapshot.connect(self._on_snapshot)
         view.sigPairChosen.connect(self.choose)
         view.sigSpanChanged.connect(self._on_span)
+        view.sigPlaneChosen.connect(self.choose_plane)
         view.sigViewModeChanged.connect(self._on_view_mode)
         view.sigFitArrows.connect(lambda: self._new_arrow_scale("fitted to the gradient now"))
         view.sigResized.connect(self._on_resized)
@@ -160,6 +164,8 @@ class SurfaceController(QObject):
         mode = saved.get("view")
         self.view_mode = mode if mode in VIEW_MODES else "follow"
         self.view.set_view_mode(self.view_mode)
+        plane = saved.get("plane")
+        self._set_plane(plane if plane in PLANES else "weights")
         pair = (saved.get("x"), saved.get("y"))
         self.pair = None
         self.view.clear()
@@ -175,6 +181,8 @@ class SurfaceController(QObject):
             view["surface"] = {"x": self.pair[0], "y": self.pair[1], "span": self.span}
             if self.view_mode != "follow":
                 view["surface"]["view"] = self.view_mode
+            if self.plane != "weights":
+                view["surface"]["plane"] = self.plane
         doc.view = view
 
     def rename(self, old: str, new: str) -> None:
@@ -258,6 +266,22 @@ class SurfaceController(QObject):
         self._update_point()
         self._schedule(0)
 
+    def choose_plane(self, kind: str) -> None:
+        """Show the surface over the plane ``kind`` (one of planes.PLANES; the view's plane box calls this)."""
+        if kind not in PLANES or kind == self.plane:
+            return
+        self._set_plane(kind)
+        self._new_picture()
+        self._remember()
+        if self.pair is not None:
+            self._update_point()
+            self._schedule(0)
+
+    def _set_plane(self, kind: str) -> None:
+        self.plane = kind
+        self.view.set_plane(kind)
+        self.training.want_trajectory(kind == "pca")  # snapshots carry the path only while pca is on show
+
     def _clear_views(self, why: str) -> None:
         """Nothing to draw: empty views with the reason, and nothing left to compute."""
         self.result = None
@@ -313,6 +337,10 @@ class SurfaceController(QObject):
         if snap.step < self._last_step:  # reset: a new path, and no race from the old weights
             self._new_picture()
         self._last_step = snap.step
+        if self.plane != "weights":  # the plane moves with the weights: a new surface, nothing to add to a path
+            self._update_point(snap)
+            self._schedule(LIVE_INTERVAL if snap.playing else 0.0)
+            return
         try:
             i, j = snap.names.index(self.pair[0]), snap.names.index(self.pair[1])
         except ValueError:
@@ -360,6 +388,9 @@ class SurfaceController(QObject):
         self._update_point()
 
     def _update_point(self, snap=None) -> None:
+        if self.plane != "weights":
+            self._update_plane_point()
+            return
         snap = snap or self.training.latest
         point = self._pair_values()
         gradient = next_point = None
@@ -395,6 +426,15 @@ class SurfaceController(QObject):
             self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient, stationary=self.stationary)
         if self.pair is not None and self.cleared is None:
             self.view.set_caption(surface_caption(self._caption_facts(snap, point, gradient, noise, scale)))
+
+    def _update_plane_point(self) -> None:
+        """On a plane of directions the current weights are its origin (0, 0); no arrows (they are the pair's)."""
+        self.gradient = None
+        self.stationary = False
+        result = self.result if self.result is not None and self.result.kind == self.plane else None
+        self.view.set_point((0.0, 0.0) if result is not None else None)
+        if self.pair is not None and self.cleared is None and result is not None:
+            self.view.set_caption(plane_caption(result))
 
     def _caption_facts(self, snap, point, gradient, noise, scale) -> CaptionFacts:
         picture = self.result.picture if self.result is not None else None
@@ -442,6 +482,9 @@ class SurfaceController(QObject):
         if not self._dirty:
             return
         data = self.model.dataset()
+        if data is not None and self.plane != "weights":
+            self._request_plane(data)
+            return
         point = self._pair_values()
         if data is None:
             self._clear_views(f"The surface cannot be drawn: {self.model.data_problem}.")
@@ -469,11 +512,56 @@ class SurfaceController(QObject):
         self._last_request = time.monotonic()
         self._sigWork.emit()
 
+    def _request_plane(self, data) -> None:
+        """A surface over the plane on show, ± span around its origin (pca: around the path)."""
+        self._dirty = False
+        self._aspect = self.view.aspect()
+        _, x_range, y_range = grid_window("fixed", (0.0, 0.0), (0.0, 0.0), self.span, self._aspect)
+        trajectory = None
+        snap = self.training.latest
+        if self.plane == "pca" and snap is not None and self.training.is_current(snap):
+            trajectory = snap.trajectory
+            if trajectory is None and snap.problem is None and snap.finite:  # asked for: it comes with the next
+                self._dirty = True
+                self.view.set_caption("The pca plane: waiting for the recorded path…")
+                return
+        self._request_id += 1
+        self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
+                                             self.pair, x_range, y_range, self.span, (0.0, 0.0), None,
+                                             live=self.training.playing, levels=self.levels, plane=self.plane,
+                                             trajectory=trajectory, movable=self._movable())
+        self._in_flight = True
+        self._last_request = time.monotonic()
+        self._sigWork.emit()
+
+    def _movable(self) -> tuple[str, ...]:
+        """The parameters training moves: every weight, and the biases when they train (as `bpgui surface`)."""
+        net, biases = self.model.network, self.model.doc.training.train_biases
+        return tuple(n for n in net.parameter_names() if biases or "->" in n)
+
+    def _on_plane_result(self, result: SurfaceResult) -> None:
+        if result.plane_error is not None:
+            self._clear_views(f"The {result.kind} plane cannot be drawn: {result.plane_error}.")
+            return
+        self.result = result
+        self.cleared = None
+        if result.picture is not None:
+            self.levels = result.picture.levels
+        self.view.set_surface(result.surface, result.picture)
+        if self.view_3d is not None:
+            self.view_3d.set_surface(result.surface)
+        path = result.path
+        self.view.set_path(*((path.x, path.y) if path is not None else (np.zeros(0), np.zeros(0))))
+        self._update_plane_point()
+
     def _on_result(self, result: SurfaceResult) -> None:
         latest = result.id == self._request_id
         if latest and result.fine:
             self._in_flight = False
-        if latest and self.pair == (result.surface.x_name, result.surface.y_name):
+        if latest and result.kind != "weights":
+            if result.kind == self.plane and self.pair is not None:
+                self._on_plane_result(result)
+        elif latest and self.plane == "weights" and self.pair == (result.surface.x_name, result.surface.y_name):
             self.result = result
             self.cleared = None
             if result.picture is not None:
@@ -505,12 +593,15 @@ class SurfaceController(QObject):
 
     # ------------------------------------------------------------------ dragging the point
     def _drag_started(self) -> None:
-        if self.pair is None or self.model.live_change:  # nothing to drag, or another drag is under way
+        # nothing to drag (no pair, or a plane of directions), or another drag is under way
+        if self.pair is None or self.plane != "weights" or self.model.live_change:
             return
         self._drag_before = self.model.begin_live_change()
         self._drag_model = self.model
 
     def _dragged(self, x: float, y: float) -> None:
+        if self.plane != "weights":
+            return
         if self._drag_before is None or self.pair is None or self._drag_model is not self.model:
             return
         self.model.network.set_parameters({self.pair[0]: round(x, 4), self.pair[1]: round(y, 4)})
@@ -528,6 +619,9 @@ class SurfaceController(QObject):
 
     # ------------------------------------------------------------------ the race
     def race(self) -> None:
+        if self.plane != "weights":
+            self.sigStatus.emit("cannot race on the " + self.plane + " plane: the race draws the pair's paths")
+            return
         if self.pair is None:
             self.sigStatus.emit("cannot race: the surface shows no parameters")
             return
@@ -554,8 +648,9 @@ class SurfaceController(QObject):
     def settled(self) -> bool:
         """Nothing left to compute: the fine surface of the current state is drawn."""
         return not self._in_flight and not self._dirty and not self._timer.isActive() and (
-            self.pair is None or self.cleared is not None or (self.result is not None and self.result.fine
-                                                              and self.result.slice_values is not None))
+            self.pair is None or self.cleared is not None or (
+                self.result is not None and self.result.fine
+                and (self.result.slice_values is not None or self.result.kind != "weights")))
 
     def shutdown(self) -> None:
         self.thread.stop()

@@ -25,6 +25,7 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from ...core.planes import PLANES
 from ...core.surface import Surface
 from ...core.surface_picture import SurfacePicture
 from ..style import SURFACE_COLORS, TEXT_COLOR, caption_label, grid_rect, make_plot
@@ -48,6 +49,11 @@ VIEW_MODES = {"follow": "Follow", "fixed": "Fixed", "path": "Whole path"}
 VIEW_TIPS = {"follow": "the grid follows the current point: it moves when the point nears an edge",
              "fixed": "the grid stays where it is; the point may leave it",
              "path": "the grid covers the whole path from its start and the current point"}
+#: what each plane is, for its entry's tip
+PLANE_TIPS = {"weights": "two parameters, x and y, with every other one held at its value",
+              "gradient": "through the current weights along −∇E and the top curvature direction orthogonal to it",
+              "pca": "through the current weights along the top two principal directions of the path so far",
+              "random": "through the current weights along two random filter-normalised directions"}
 
 
 class DragTarget(pg.TargetItem):
@@ -97,6 +103,8 @@ class Arrow:
 class SurfaceView(QWidget):
     #: the user picked the two parameters (x, y)
     sigPairChosen = Signal(str, str)
+    #: the user chose the plane ("weights", "gradient", "pca" or "random")
+    sigPlaneChosen = Signal(str)
     #: the grid's half-width changed
     sigSpanChanged = Signal(float)
     #: how the grid follows the point changed ("follow", "fixed" or "path")
@@ -119,6 +127,12 @@ class SurfaceView(QWidget):
             c.setToolTip(f"the parameter on the surface's {axis} axis (or right-click an edge on the canvas)")
             c.setSizeAdjustPolicy(QComboBox.AdjustToMinimumContentsLengthWithIcon)
             c.setMinimumContentsLength(5)
+        self.plane = QComboBox()
+        for key in PLANES:
+            self.plane.addItem(key, key)
+            self.plane.setItemData(self.plane.count() - 1, PLANE_TIPS[key], Qt.ToolTipRole)
+        self.plane.setToolTip("the plane of the surface: " + "; ".join(f"{k}: {t}" for k, t in PLANE_TIPS.items()))
+        self.plane.setSizeAdjustPolicy(QComboBox.AdjustToContents)
         self.span = QDoubleSpinBox()
         self.span.setRange(0.01, 1000.0)
         self.span.setDecimals(2)
@@ -144,6 +158,7 @@ class SurfaceView(QWidget):
                              "paths these two parameters take")
         top = QHBoxLayout()  # what is shown
         top.setContentsMargins(4, 2, 4, 0)
+        top.addWidget(self.plane)
         for label, w in (("x", self.x_combo), ("y", self.y_combo)):
             top.addWidget(QLabel(label))
             top.addWidget(w, 1)
@@ -231,6 +246,7 @@ class SurfaceView(QWidget):
         self.x_combo.activated.connect(self._on_combo)
         self.y_combo.activated.connect(self._on_combo)
         self.span.valueChanged.connect(self.sigSpanChanged)
+        self.plane.activated.connect(lambda _i: self.sigPlaneChosen.emit(self.plane.currentData()))
         self.view_mode.activated.connect(lambda _i: self.sigViewModeChanged.emit(self.view_mode.currentData()))
         self.fit_arrows.clicked.connect(self.sigFitArrows)
         self.race.clicked.connect(self.sigRaceRequested)
@@ -256,6 +272,16 @@ class SurfaceView(QWidget):
         self.span.blockSignals(True)
         self.span.setValue(span)
         self.span.blockSignals(False)
+
+    def set_plane(self, kind: str) -> None:
+        """Show ``kind`` as the chosen plane: the x/y boxes and dragging the point are for "weights" only."""
+        self.plane.setCurrentIndex(max(0, self.plane.findData(kind)))
+        weights = kind == "weights"
+        for w in (self.x_combo, self.y_combo, self.view_mode, self.fit_arrows, self.race):
+            w.setEnabled(weights)
+        self.point.movable = weights
+        self.point.setToolTip("the current values of the two parameters: drag to set them" if weights else
+                              "the current weights: the plane's origin")
 
     def set_view_mode(self, mode: str) -> None:
         self.view_mode.setCurrentIndex(max(0, self.view_mode.findData(mode)))

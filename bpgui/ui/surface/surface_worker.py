@@ -15,8 +15,10 @@ from PySide6.QtCore import QObject, Signal, Slot
 from ...core.engine import Engine
 from ...core.explain import StepPrediction, gradient_noise, optimizer_race, predict_step, slice_1d
 from ...core.network import Network
+from ...core.planes import PathOnPlane, Plane, PlaneError, make_plane, path_on_plane, path_window, plane_surface
 from ...core.surface import Surface, SurfaceCancelled, surface
 from ...core.surface_picture import SurfacePicture, float32_resolves, surface_picture
+from ...core.trajectory import Trajectory
 from ..threads import failure_text
 
 #: grid points (about; the grid follows the view's proportions): a quick coarse grid first, then the fine one; while
@@ -24,6 +26,10 @@ from ..threads import failure_text
 COARSE, FINE, LIVE = 32, 96, 48
 #: points of the 1-D slice
 SLICE_POINTS = 161
+#: the axes of a plane other than "weights": directions, named with the plane
+PLANE_AXES = {"gradient": ("gradient plane: u = −∇E/|∇E|", "v = top curvature ⊥ u"),
+              "pca": ("pca plane: PC1", "PC2"),
+              "random": ("random plane: u (filter-normalised)", "v (filter-normalised)")}
 
 
 @dataclass(frozen=True)
@@ -40,12 +46,15 @@ class SurfaceRequest:
     delta: dict[str, float] | None  # the optimizer's next step, for the first-order prediction
     live: bool = False  # training runs: one medium grid (the next request comes soon)
     levels: tuple[float, float] | None = None  # the colour levels on show, kept while the values fit them
+    plane: str = "weights"  # another plane (planes.PLANES): E over origin + a·u + b·v, x_range/y_range in a, b
+    trajectory: Trajectory | None = None  # the real path so far, for the pca plane
+    movable: tuple[str, ...] | None = None  # the parameters training moves (the gradient plane's), None: all
 
 
 @dataclass(frozen=True)
 class SurfaceResult:
     id: int
-    surface: Surface
+    surface: Surface | None  # None only when the plane could not be formed (plane_error)
     fine: bool
     picture: SurfacePicture | None = None  # made here, so the window only draws; None: nothing to draw
     slice_values: np.ndarray | None = None
@@ -53,6 +62,10 @@ class SurfaceResult:
     prediction: StepPrediction | None = None
     current_loss: float = float("nan")  # E at the current point
     noise: tuple[float, float] = (0.0, 0.0)  # how close to 0 the pair's ∂E/∂p can come by rounding alone
+    kind: str = "weights"  # the plane the surface is on
+    plane: Plane | None = None  # that plane, for any but "weights"
+    path: PathOnPlane | None = None  # pca: the path projected onto the plane
+    plane_error: str | None = None  # why the plane cannot be formed (then nothing else)
 
 
 def grid_shape(points: int, x_range, y_range) -> tuple[int, int]:
@@ -60,6 +73,18 @@ def grid_shape(points: int, x_range, y_range) -> tuple[int, int]:
     ratio = (x_range[1] - x_range[0]) / (y_range[1] - y_range[0])
     ratio = min(max(ratio, 1 / 8), 8.0)
     return max(2, round(points * ratio**0.5)), max(2, round(points / ratio**0.5))
+
+
+def fill_aspect(x_range, y_range, like_x, like_y):
+    """``x_range``, ``y_range`` with the shorter one widened about its middle to the proportions of ``like_x`` /
+    ``like_y`` (the plot's), so that a window fitted to a path fills the plot with square cells."""
+    aspect = (like_x[1] - like_x[0]) / (like_y[1] - like_y[0])
+    w, h = x_range[1] - x_range[0], y_range[1] - y_range[0]
+    if w / h < aspect:
+        mid, w = (x_range[0] + x_range[1]) / 2, h * aspect
+        return (mid - w / 2, mid + w / 2), y_range
+    mid, h = (y_range[0] + y_range[1]) / 2, w / aspect
+    return x_range, (mid - h / 2, mid + h / 2)
 
 
 class SurfaceWorker(QObject):
@@ -85,6 +110,9 @@ class SurfaceWorker(QObject):
         req, self.pending = self.pending, None
         if req is None:
             return
+        if req.plane != "weights":
+            self._work_plane(req)
+            return
         try:
             # E at the current point, the rounding floor of its gradient, the slice and the step's prediction:
             # cheap next to a grid, and what the caption, the arrows, Slice and Directions show
@@ -106,6 +134,37 @@ class SurfaceWorker(QObject):
                         break
                 picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
                 self.sigResult.emit(SurfaceResult(req.id, surf, points != COARSE, picture, **extras))
+        except SurfaceCancelled:
+            pass
+        except Exception as e:  # a bug must not kill the thread
+            self.sigError.emit(failure_text("The surface could not be computed", e))
+
+    def _work_plane(self, req: SurfaceRequest) -> None:
+        """E over a plane of directions: the window ± span around its origin (x_range, y_range), or around the
+        projected path for pca."""
+        try:
+            current_loss = Engine(req.network).loss_value(req.x, req.t)
+            try:
+                plane = make_plane(req.plane, req.network, req.x, req.t, trajectory=req.trajectory,
+                                   movable=req.movable)
+            except PlaneError as e:
+                self.sigResult.emit(SurfaceResult(req.id, None, True, kind=req.plane, plane_error=str(e)))
+                return
+            path = None
+            x_range, y_range = req.x_range, req.y_range
+            if req.plane == "pca" and req.trajectory is not None:
+                path = path_on_plane(req.network, req.x, req.t, plane, req.trajectory)
+                x_range, y_range = fill_aspect(path_window(path, "x"), path_window(path, "y"), req.x_range,
+                                               req.y_range)
+            x_label, y_label = PLANE_AXES.get(req.plane, (plane.x_label, plane.y_label))
+            for points in ((LIVE,) if req.live else (COARSE, FINE)):
+                shape = grid_shape(points, x_range, y_range)
+                ps = plane_surface(req.network, req.x, req.t, plane, grid=shape, x_range=x_range, y_range=y_range,
+                                   keep_going=self._keep_going)
+                surf = Surface(x_label, y_label, ps.x, ps.y, ps.loss, (0.0, 0.0))
+                picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
+                self.sigResult.emit(SurfaceResult(req.id, surf, points != COARSE, picture, current_loss=current_loss,
+                                                  kind=req.plane, plane=plane, path=path))
         except SurfaceCancelled:
             pass
         except Exception as e:  # a bug must not kill the thread

@@ -31,6 +31,7 @@ from .training_worker import (
     Stop,
     TrainingWorker,
     WantAnatomy,
+    WantTrajectory,
 )
 
 
@@ -67,6 +68,7 @@ class TrainingController(QObject):
         self._names_version = -1
         self._names: tuple[str, ...] = ()
         self.anatomy_wanted = False
+        self.trajectory_wanted = False
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigSettingsChanged.connect(self._on_settings_change)
         hub.sigDocumentReplaced.connect(self._load)
@@ -166,6 +168,13 @@ class TrainingController(QObject):
         if on != self.anatomy_wanted:
             self.anatomy_wanted = on
             self._send(WantAnatomy(on))
+
+    def want_trajectory(self, on: bool) -> None:
+        """Snapshots carry the real path so far (``snapshot.trajectory``) from now on, or not: on only while a
+        view draws it."""
+        if on != self.trajectory_wanted:
+            self.trajectory_wanted = on
+            self._send(WantTrajectory(on))
 
     def anatomy_ready(self) -> bool:
         """The latest snapshot carries the anatomy if it is wanted and can be had (headless screenshots wait)."""

@@ -105,6 +105,13 @@ class WantAnatomy:
 
 
 @dataclass(frozen=True)
+class WantTrajectory:
+    """Attach the real path so far to each snapshot (``on``: a view that draws it is on show), or stop."""
+
+    on: bool
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
@@ -136,6 +143,7 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._published_step = -1
         self.want_anatomy = False  # snapshots carry the step's anatomy (1-6 ms each) only while it is on show
+        self.want_trajectory = False  # and the real path (a copy of up to 1024 rows) only while it is drawn
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -233,13 +241,19 @@ class TrainingWorker(QObject):
             if cmd.on and not self.playing:  # a view just came on show: give it the anatomy of where the run is
                 self._publish(force=True)
 
+    def _want_trajectory(self, cmd: WantTrajectory) -> None:
+        if cmd.on != self.want_trajectory:
+            self.want_trajectory = cmd.on
+            if cmd.on and not self.playing:
+                self._publish(force=True)
+
     def _stop(self, _cmd) -> None:
         self._pause_quietly()
         self.run = None
 
     _handlers = {Load: _load, Play: _play, Pause: _pause, Steps: _steps, Adopt: _adopt, SetValues: _set_values,
                  Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore,
-                 WantAnatomy: _want_anatomy, Stop: _stop}
+                 WantAnatomy: _want_anatomy, WantTrajectory: _want_trajectory, Stop: _stop}
 
     # ------------------------------------------------------------------ the loop
     def _restart_cap(self) -> None:
@@ -302,6 +316,7 @@ class TrainingWorker(QObject):
         self._published_step = self.run.step_count
         self.in_flight = True
         self.sigSnapshot.emit(self.run.snapshot(self.playing, self._rate if self.playing else 0.0,
-                                                anatomy=self.want_anatomy))
+                                                anatomy=self.want_anatomy,
+                                                trajectory=self.want_trajectory))
 
 
