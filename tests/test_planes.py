@@ -20,6 +20,7 @@ from bpgui.core.planes import (
     pca_plane,
     plane_loss,
     plane_surface,
+    project_gradient,
     random_plane,
     weights_plane,
 )
@@ -323,3 +324,40 @@ def test_gradient_plane_beyond_the_dense_limit_uses_lanczos_ritz_vectors():
     expected = top - (top @ plane.u) * plane.u
     expected /= np.linalg.norm(expected)
     assert abs(plane.v @ expected) > 0.99
+
+
+# ---------------------------------------------------------------------------------------------- −∇E on a plane
+def _hand_plane(u, v) -> Plane:
+    return Plane("random", ("p", "q", "r"), np.zeros(3), np.array(u, float), np.array(v, float), "a", "b")
+
+
+def test_project_gradient_against_a_hand_computation():
+    plane = _hand_plane([1, 0, 0], [0, 0.6, 0.8])  # orthonormal
+    # g = (∂E/∂p, ∂E/∂q, ∂E/∂r) = (3, 4, 2), handed over in another order
+    a, b, share = project_gradient(plane, ("r", "p", "q"), [2.0, 3.0, 4.0])
+    assert a == pytest.approx(-3.0)  # −gᵀu
+    assert b == pytest.approx(-(0.6 * 4 + 0.8 * 2))  # −gᵀv = −4
+    assert share == pytest.approx(5 / np.sqrt(29))  # √(3² + 4²) / √(9 + 16 + 4)
+
+
+def test_project_gradient_on_axes_that_are_not_unit_projects_by_least_squares():
+    plane = _hand_plane([2, 0, 0], [0, 0, 1])
+    a, b, share = project_gradient(plane, ("p", "q", "r"), [3.0, 4.0, 2.0])
+    assert (a, b) == pytest.approx((-6.0, -2.0))  # minus E(a, b)'s gradient: −gᵀu, −gᵀv
+    assert share == pytest.approx(np.sqrt(13 / 29))  # the part (3, 0, 2) in span(u, v), not √(6² + 2²)/|g|
+
+
+def test_project_gradient_of_a_zero_gradient_has_no_share():
+    a, b, share = project_gradient(_hand_plane([1, 0, 0], [0, 1, 0]), ("p", "q", "r"), [0.0, 0.0, 0.0])
+    assert (a, b) == (0.0, 0.0) and np.isnan(share)
+
+
+def test_the_gradient_plane_holds_all_of_the_gradient_when_everything_moves():
+    net, x, t = example("xor")
+    plane = gradient_plane(net, x, t)
+    d = Engine(net).gradient(x, t)[1]
+    names = tuple(d)
+    a, b, share = project_gradient(plane, names, [d[n] for n in names])
+    g = np.array([d[n] for n in plane.names])
+    assert a == pytest.approx(np.linalg.norm(g), rel=1e-9) and b == pytest.approx(0.0, abs=1e-9 * a)
+    assert share == pytest.approx(1.0, rel=1e-9)

@@ -211,6 +211,24 @@ def random_plane(network: Network, seed: int = 0) -> Plane:
                  f"random 2 (seed {seed})")
 
 
+def project_gradient(plane: Plane, names, gradient) -> tuple[float, float, float]:
+    """−∇E on the plane, from ``gradient`` (∂E/∂p over the parameters ``names``, any order holding the plane's):
+    (a, b, share) with a = −gᵀu, b = −gᵀv — minus the gradient of E(a, b) at the point, what arrows on the plane's
+    picture show (at right angles to its contour lines) — and ``share`` = |∇E projected onto span(u, v)| / |∇E|, the
+    share of |∇E| the plane holds: √(a² + b²)/|g| for orthonormal u, v (gradient, pca planes), a least-squares
+    projection otherwise (random). Entries of u, v that are 0 (parameters a plane leaves alone) take no part.
+    ``share`` is NaN when ∇E is 0 or not finite; KeyError when a plane parameter is missing from ``names``."""
+    where = {n: k for k, n in enumerate(names)}
+    g = np.asarray(gradient, dtype=np.float64)[[where[n] for n in plane.names]]
+    a, b = -float(g @ plane.u), -float(g @ plane.v)
+    size = float(np.linalg.norm(g))
+    if not (np.isfinite(size) and size > 0):
+        return a, b, float("nan")
+    basis = np.column_stack([plane.u, plane.v])
+    coef, *_ = np.linalg.lstsq(basis, g, rcond=None)
+    return a, b, float(np.linalg.norm(basis @ coef)) / size
+
+
 # ---------------------------------------------------------------------------------------------- the path
 @dataclass(frozen=True)
 class PathOnPlane:
