@@ -1,5 +1,6 @@
 """The surface over other planes in the window: the plane box, E on the plane against the engine, the choice saved
-and reopened, the gradient plane refused at a stationary point, and the pca plane's share of the path."""
+and reopened, the gradient plane refused at a stationary point, the pca plane's share of the path, the arrows of
+−∇E projected onto a plane, and dragging the point along a plane (one undo step)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,8 @@ import sys
 
 import numpy as np
 import pytest
+from PySide6.QtCore import QPointF, Qt
+from PySide6.QtTest import QTest
 
 from bpgui.core.engine import Engine
 from bpgui.core.planes import PLANES
@@ -55,7 +58,7 @@ def test_each_plane_shows_the_engines_loss_over_origin_plus_a_u_plus_b_v(qtbot, 
     assert_engine_values(w)
     assert w.surface_view.plot_item.getAxis("bottom").labelText.startswith(f"{kind} plane")
     assert f"{kind} plane" in w.surface_view.caption.text()
-    assert not w.surface_view.x_combo.isEnabled() and not w.surface_view.point.movable
+    assert not w.surface_view.x_combo.isEnabled() and w.surface_view.point.movable  # the point drags on a plane
     if kind == "gradient":
         d = w.model.doc.dataset()
         g = Engine(w.model.network).gradient(d.x_train, d.t_train)[1]
@@ -163,3 +166,81 @@ def test_screenshot_of_a_plane_writes_the_picture_and_refuses_an_unknown_plane(t
                        text=True, timeout=60)
     assert r.returncode == 2 and not (tmp_path / "s.png").exists()
     assert r.stderr.strip().splitlines()[-1].startswith("bpgui: error:") and "sideways" in r.stderr
+
+
+def engine_gradient(w, names) -> np.ndarray:
+    d = w.model.doc.dataset()
+    g = Engine(w.model.network).gradient(d.x_train, d.t_train)[1]
+    return np.array([g[p] for p in names])
+
+
+@pytest.mark.parametrize("kind", ["gradient", "random"])
+def test_the_arrows_on_a_plane_are_minus_the_gradient_projected_and_the_caption_gives_its_share(qtbot, make_window,
+                                                                                                   kind):
+    w = make_window(wait="surface")
+    w.training.train_steps(100)
+    qtbot.waitUntil(lambda: w.training.latest.step >= 100, timeout=20_000)
+    choose(qtbot, w, kind)
+    plane, view = w.surface.result.plane, w.surface_view
+    g = engine_gradient(w, plane.names)
+    a, b = -g @ plane.u, -g @ plane.v  # by hand
+    k = w.surface.arrow_scale
+    assert k is not None and view.sum_arrow.shown
+    xs, ys = view.sum_arrow.line.getData()
+    assert (xs[0], ys[0]) == (0.0, 0.0)
+    assert (xs[1], ys[1]) == pytest.approx((k * a, k * b), rel=1e-9, abs=1e-12)
+    xs, ys = view.x_arrow.line.getData()
+    assert (xs[1], ys[1]) == pytest.approx((k * a, 0.0), rel=1e-9, abs=1e-12)
+    xs, ys = view.y_arrow.line.getData()
+    assert (xs[1], ys[1]) == pytest.approx((0.0, k * b), rel=1e-9, abs=1e-12)
+    # the share of |∇E| in span(u, v): the orthogonal projection (u, v of the random plane are not unit vectors)
+    basis = np.column_stack([plane.u, plane.v])
+    inside = basis @ np.linalg.lstsq(basis, g, rcond=None)[0]
+    share = 100 * np.linalg.norm(inside) / np.linalg.norm(g)
+    text = view.caption.text()
+    assert f"holds <b>{share:.3g} %</b> of |∇E|" in text, text
+    if kind == "gradient":  # xor trains its biases: u = −∇E/|∇E| over every parameter, so ∇E lies in the plane
+        assert w.model.doc.training.train_biases
+        assert share == pytest.approx(100.0, rel=1e-6) and b == pytest.approx(0.0, abs=1e-9 * abs(a))
+    else:
+        assert share < 100.0
+
+
+def test_dragging_the_point_on_a_plane_moves_every_parameter_along_it_as_one_undo_step(qtbot, make_window):
+    w = make_window(wait="surface")
+    w.training.train_steps(50)
+    qtbot.waitUntil(lambda: w.training.latest.step >= 50, timeout=20_000)
+    choose(qtbot, w, "random")
+    view, vb, gv = w.surface_view, w.surface_view.plot_item.vb, w.surface_view.plot_widget
+    plane = w.surface.result.plane
+    names = tuple(w.model.network.parameter_names())
+    start = w.model.network.parameters()
+    assert tuple(view.point.pos()) == (0.0, 0.0)
+    seen = []
+    view.sigDragged.connect(lambda x, y: seen.append((x, y)))
+
+    def screen(x, y):
+        return gv.mapFromScene(vb.mapViewToScene(QPointF(x, y)))
+
+    p, q = screen(0.0, 0.0), screen(0.3, -0.2)
+    QTest.mousePress(gv.viewport(), Qt.LeftButton, Qt.NoModifier, p)
+    for i in range(1, 9):
+        QTest.mouseMove(gv.viewport(), p + (q - p) * i / 8)
+    QTest.mouseRelease(gv.viewport(), Qt.LeftButton, Qt.NoModifier, q)
+    assert seen, "the point was not dragged"
+    a, b = seen[-1]  # the point's data coordinates where it was dropped
+    assert (a, b) == pytest.approx((0.3, -0.2), abs=0.03)
+    after = w.model.network.parameters()
+    expected = plane.origin + a * plane.u + b * plane.v
+    np.testing.assert_allclose([after[n] for n in names], expected, rtol=0, atol=1e-12)
+    assert sum(after[n] != start[n] for n in names) > 2  # every weight moved, not a pair
+    assert w.model.undo_stack.undoText() == "Move every parameter on the random plane"
+    assert w.model.undo_stack.count() >= 1
+    w.window_actions.undo.trigger()
+    assert w.model.network.parameters() == start  # exactly the old values
+    w.window_actions.redo.trigger()
+    assert w.model.network.parameters() == after
+    # the new plane goes through the new weights: the point is its origin again
+    qtbot.waitUntil(lambda: w.surface.settled, timeout=20_000)
+    np.testing.assert_allclose(w.surface.result.plane.origin, [after[n] for n in names], rtol=0, atol=1e-12)
+    assert tuple(view.point.pos()) == (0.0, 0.0)

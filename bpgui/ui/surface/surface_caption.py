@@ -69,12 +69,27 @@ PLANE_WORDS = {
 }
 
 
-def plane_caption(result) -> str:
+def plane_caption(result, gradient=None, share=None, scale=None, scale_since=None, rescaled=None) -> str:
     """The caption of a surface over a plane of directions (a SurfaceResult with ``plane``): what the plane is,
-    E here, and for pca how much of the path it holds and how far the path strays from it."""
+    E here, −∇E on the plane (``gradient`` = (gᵀu, gᵀv), ``share`` of |∇E| the plane holds, arrows on ``scale``),
+    and for pca how much of the path it holds and how far the path strays from it."""
     lines = [f"E over {PLANE_WORDS.get(result.kind, result.kind)}; every parameter moves: (x, y) is the "
-             "weights origin + x·u + y·v"
+             "weights origin + x·u + y·v (drag the point to go there)"
              + (f"; here E = {num(result.current_loss, 4)}." if math.isfinite(result.current_loss) else ".")]
+    if gradient is not None:
+        gx, gy = gradient
+        line = f"−∇E on the plane: (−gᵀu, −gᵀv) = ({num(-gx, 3)}, {num(-gy, 3)})"
+        if share is not None and math.isfinite(share):
+            line += f"; the plane holds <b>{num(100 * share, 3)} %</b> of |∇E|"
+        if scale is not None:
+            since = f" since step {scale_since:,}" if scale_since is not None else ""
+            why = f", {rescaled}" if rescaled else ""
+            line += (f". Arrows p − {num(scale, 3)}·∂E/∂(x, y) (one scale{since}{why}): "
+                     f"<span style='color:{X_ARROW}'>along u</span>, <span style='color:{Y_ARROW}'>along v</span>, "
+                     "<b>their sum</b>")
+        elif gx == 0 and gy == 0:
+            line += ": no downhill within the plane"
+        lines.append(line + ".")
     plane, path = result.plane, result.path
     if plane is not None and plane.explained is not None:
         line = (f"The plane holds {num(100 * plane.explained, 3)} % of the path's variance"

@@ -14,7 +14,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.network import Change, Network
-from ...core.planes import PLANES
+from ...core.planes import PLANES, Plane, project_gradient
 from ...core.surface import DEFAULT_SPAN
 from ...core.weight_path import WeightPath
 from ..document.document_hub import DocumentHub
@@ -121,6 +121,9 @@ class SurfaceController(QObject):
         self._last_step = -1
         self._drag_before = None
         self._drag_model = None
+        self._drag_plane: Plane | None = None  # the plane of directions a drag moves along
+        self._dragged_to: tuple[float, float] | None = None
+        self._dropped: tuple[float, float] | None = None  # where a drag on that plane ended, until it is redrawn
         self._text_time = 0.0
         self._race_for = None
         self.cleared: str | None = None  # why the views are empty, when they are
@@ -155,6 +158,7 @@ class SurfaceController(QObject):
     def _load(self, model: DocumentModel) -> None:
         """Show this document: its saved pair and span, or the default pair."""
         self._drag_before = self._drag_model = None  # a drag on the old document ends with it
+        self._drag_plane = self._dropped = None
         saved = (model.doc.view or {}).get("surface", {})
         saved = saved if isinstance(saved, dict) else {}
         span = saved.get("span")
@@ -207,6 +211,7 @@ class SurfaceController(QObject):
             self._schedule(0)
 
     def _on_network_change(self, change: Change) -> None:
+        self._dropped = None  # the weights moved on (an undo, training): the point is theirs again
         if not self.model.applying_training:
             self.view.set_race(None)  # a race from weights the user has since changed
         if change.structural:
@@ -314,7 +319,8 @@ class SurfaceController(QObject):
             self._schedule(0)
 
     def _new_picture(self) -> None:
-        """Another pair, span or document: a new path, colour scale and arrow scale, no race."""
+        """Another pair, plane, span or document: a new path, colour scale and arrow scale, no race."""
+        self._dropped = None
         self.path.clear()
         self.view.set_path(self.path.x, self.path.y)
         if self.view_3d is not None:
@@ -389,7 +395,7 @@ class SurfaceController(QObject):
 
     def _update_point(self, snap=None) -> None:
         if self.plane != "weights":
-            self._update_plane_point()
+            self._update_plane_point(snap)
             return
         snap = snap or self.training.latest
         point = self._pair_values()
@@ -407,15 +413,7 @@ class SurfaceController(QObject):
         noise = math.hypot(*self.result.noise) if self.result is not None else 0.0
         size = math.hypot(*gradient) if gradient is not None else 0.0
         self.stationary = gradient is not None and size <= noise
-        scale = None
-        if gradient is not None and not self.stationary and size > 0:
-            width = self._grid_side()
-            if self.arrow_scale is not None and self.arrow_scale * size > MAX_ARROW * width:
-                self._new_arrow_scale("chosen anew: the gradient grew past the window")
-            if self.arrow_scale is None:
-                self.arrow_scale = ARROW_SHARE * width / size
-                self.arrow_since = snap.step if snap is not None else None
-            scale = self.arrow_scale
+        scale = self._scale_for(size, snap) if gradient is not None and not self.stationary else None
         self.view.set_point(point, gradient, next_point, scale)
         # the text and the hidden tabs are not worth redrawing at every frame of a run
         now = time.monotonic()
@@ -427,14 +425,54 @@ class SurfaceController(QObject):
         if self.pair is not None and self.cleared is None:
             self.view.set_caption(surface_caption(self._caption_facts(snap, point, gradient, noise, scale)))
 
-    def _update_plane_point(self) -> None:
-        """On a plane of directions the current weights are its origin (0, 0); no arrows (they are the pair's)."""
+    def _scale_for(self, size: float, snap) -> float | None:
+        """The arrows' scale for a gradient of length ``size``: kept for a stretch, chosen anew when there is none
+        or the arrows would grow past MAX_ARROW of the grid."""
+        if not size > 0:
+            return None
+        width = self._grid_side()
+        if self.arrow_scale is not None and self.arrow_scale * size > MAX_ARROW * width:
+            self._new_arrow_scale("chosen anew: the gradient grew past the window")
+        if self.arrow_scale is None:
+            self.arrow_scale = ARROW_SHARE * width / size
+            self.arrow_since = snap.step if snap is not None else None
+        return self.arrow_scale
+
+    def _update_plane_point(self, snap=None) -> None:
+        """On a plane of directions the current weights are its origin (0, 0) (or, just after a drag, where the
+        point was dropped, until the plane through the new weights is drawn); at the origin, arrows of −∇E
+        projected onto the plane: (−gᵀu, −gᵀv) on the arrows' scale, with the share of |∇E| the plane holds."""
+        snap = snap or self.training.latest
         self.gradient = None
         self.stationary = False
         result = self.result if self.result is not None and self.result.kind == self.plane else None
-        self.view.set_point((0.0, 0.0) if result is not None else None)
-        if self.pair is not None and self.cleared is None and result is not None:
-            self.view.set_caption(plane_caption(result))
+        plane = result.plane if result is not None else None
+        if plane is None:
+            self.view.set_point(None)
+            return
+        if self._dropped is not None:
+            self.view.set_point(self._dropped)
+            return
+        gradient = share = None
+        if snap is not None and self.training.is_current(snap) and snap.finite:
+            try:
+                a, b, share = project_gradient(plane, snap.names, snap.gradient)
+            except KeyError:  # the snapshot is of another structure
+                a = b = float("nan")
+            if math.isfinite(a) and math.isfinite(b):
+                gradient = (-a, -b)  # ∂E/∂a, ∂E/∂b: the view draws p − scale·∂E/∂p
+        self.gradient = gradient
+        size = math.hypot(*gradient) if gradient is not None else 0.0
+        self.stationary = gradient is not None and size == 0.0
+        scale = self._scale_for(size, snap) if gradient is not None else None
+        self.view.set_point((0.0, 0.0), gradient, None, scale)
+        now = time.monotonic()
+        if snap is not None and snap.playing and now - self._text_time < TEXT_INTERVAL:
+            return
+        self._text_time = now
+        if self.pair is not None and self.cleared is None:
+            self.view.set_caption(plane_caption(result, gradient, share, scale, self.arrow_since,
+                                                self._rescaled if scale is not None else None))
 
     def _caption_facts(self, snap, point, gradient, noise, scale) -> CaptionFacts:
         picture = self.result.picture if self.result is not None else None
@@ -540,6 +578,7 @@ class SurfaceController(QObject):
         return tuple(n for n in net.parameter_names() if biases or "->" in n)
 
     def _on_plane_result(self, result: SurfaceResult) -> None:
+        self._dropped = None  # the plane through the weights as they are now: they are its origin
         if result.plane_error is not None:
             self._clear_views(f"The {result.kind} plane cannot be drawn: {result.plane_error}.")
             return
@@ -593,28 +632,43 @@ class SurfaceController(QObject):
 
     # ------------------------------------------------------------------ dragging the point
     def _drag_started(self) -> None:
-        # nothing to drag (no pair, or a plane of directions), or another drag is under way
-        if self.pair is None or self.plane != "weights" or self.model.live_change:
+        # nothing to drag (no pair, or a plane not drawn yet), or another drag is under way
+        if self.pair is None or self.model.live_change:
             return
+        if self.plane != "weights":
+            result = self.result if self.result is not None and self.result.kind == self.plane else None
+            if result is None or result.plane is None:
+                return
+            self._drag_plane = result.plane  # the plane on show: the drag moves along it, even if redrawn
         self._drag_before = self.model.begin_live_change()
         self._drag_model = self.model
+        self._dragged_to = None
 
     def _dragged(self, x: float, y: float) -> None:
-        if self.plane != "weights":
-            return
         if self._drag_before is None or self.pair is None or self._drag_model is not self.model:
+            return
+        if self._drag_plane is not None:  # every parameter: origin + x·u + y·v
+            self.model.network.set_parameters(self._drag_plane.parameters(x, y))
+            self._dragged_to = (x, y)
+            self.sigStatus.emit(f"every parameter at the {self._drag_plane.kind} plane's origin + {x:.4f}·u + "
+                                f"{y:.4f}·v")
             return
         self.model.network.set_parameters({self.pair[0]: round(x, 4), self.pair[1]: round(y, 4)})
         self.sigStatus.emit(f"{self.pair[0]} = {x:.4f}, {self.pair[1]} = {y:.4f}")
 
     def _drag_finished(self) -> None:
+        plane, dropped = self._drag_plane, self._dragged_to
         if self._drag_before is not None and self._drag_model is self.model:
-            if self.pair is not None:
+            if self.pair is None:
+                self.model.cancel_live_change()
+            elif plane is not None:
+                self.model.commit_live_change(f"Move every parameter on the {plane.kind} plane", self._drag_before)
+            else:
                 self.model.commit_live_change(f"Set {self.pair[0]} and {self.pair[1]} on the surface",
                                               self._drag_before)
-            else:
-                self.model.cancel_live_change()
-        self._drag_before = self._drag_model = None
+        self._drag_before = self._drag_model = self._drag_plane = self._dragged_to = None
+        if plane is not None and dropped is not None and self.plane == plane.kind:
+            self._dropped = dropped  # after the commit's change: shown there until the new plane is drawn
         self._update_point()
 
     # ------------------------------------------------------------------ the race

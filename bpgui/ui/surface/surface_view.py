@@ -274,14 +274,15 @@ class SurfaceView(QWidget):
         self.span.blockSignals(False)
 
     def set_plane(self, kind: str) -> None:
-        """Show ``kind`` as the chosen plane: the x/y boxes and dragging the point are for "weights" only."""
+        """Show ``kind`` as the chosen plane: the x/y boxes, grid modes and the race are for "weights" only; the
+        point drags on every plane (on a plane of directions it moves every parameter along the plane)."""
         self.plane.setCurrentIndex(max(0, self.plane.findData(kind)))
         weights = kind == "weights"
-        for w in (self.x_combo, self.y_combo, self.view_mode, self.fit_arrows, self.race):
+        for w in (self.x_combo, self.y_combo, self.view_mode, self.race):
             w.setEnabled(weights)
-        self.point.movable = weights
         self.point.setToolTip("the current values of the two parameters: drag to set them" if weights else
-                              "the current weights: the plane's origin")
+                              "the current weights, the plane's origin: drag to move every parameter to "
+                              "origin + x·u + y·v (one undo step)")
 
     def set_view_mode(self, mode: str) -> None:
         self.view_mode.setCurrentIndex(max(0, self.view_mode.findData(mode)))
