@@ -58,29 +58,36 @@ def surface_caption(f: CaptionFacts) -> str:
     return "<br>".join(lines)
 
 
-#: what each plane of directions is, for the caption
+#: each plane of directions in a few words (first line of the caption), and in full (its last line)
+PLANE_SHORT = {
+    "gradient": "u = −∇E/|∇E|, v = the steepest curvature ⊥ u",
+    "pca": "u, v = the top two principal directions of the path so far (PC1, PC2)",
+    "random": "u, v = two seeded random directions, filter-normalised",
+}
 PLANE_WORDS = {
-    "gradient": "the <b>gradient plane</b> through the current weights (0, 0): u = −∇E/|∇E|, the steepest descent; "
-                "v = the Hessian's top eigenvector made orthogonal to u (the steepest curvature)",
-    "pca": "the <b>pca plane</b> of the path so far, through the current weights (0, 0): u, v = its top two "
-           "principal directions (PC1, PC2)",
-    "random": "a <b>random plane</b> through the current weights (0, 0): two seeded Gaussian directions, each "
-              "neuron's incoming block scaled to the norm of its weights (Li et al. 2018), biases 0",
+    "gradient": "The gradient plane: u is the steepest descent; v is the Hessian's top eigenvector made orthogonal "
+                "to u.",
+    "pca": "The pca plane: the two directions along which the recorded weights varied most (centred, as a PCA "
+           "does).",
+    "random": "A random plane: two seeded Gaussian directions, each neuron's incoming block scaled to the norm of "
+              "its weights (Li et al. 2018), biases 0.",
 }
 
 
 def plane_caption(result, gradient=None, share=None, scale=None, scale_since=None, rescaled=None) -> str:
     """The caption of a surface over a plane of directions (a SurfaceResult with ``plane``): what the plane is,
     E here, −∇E on the plane (``gradient`` = (gᵀu, gᵀv), ``share`` of |∇E| the plane holds, arrows on ``scale``),
-    and for pca how much of the path it holds and how far the path strays from it."""
-    lines = [f"E over {PLANE_WORDS.get(result.kind, result.kind)}; every parameter moves: (x, y) is the "
-             "weights origin + x·u + y·v (drag the point to go there)"
-             + (f"; here E = {num(result.current_loss, 4)}." if math.isfinite(result.current_loss) else ".")]
+    and for pca how much of the path it holds and how far the path strays from it. The numbers come first: a
+    short view shows the caption's first lines."""
+    here = f" here E = {num(result.current_loss, 4)};" if math.isfinite(result.current_loss) else ""
+    lines = [f"E over the <b>{result.kind} plane</b> ({PLANE_SHORT.get(result.kind, result.kind)}):{here} every "
+             "parameter moves, (x, y) = the weights at (0, 0) + x·u + y·v (drag the point)."]
     if gradient is not None:
         gx, gy = gradient
-        line = f"−∇E on the plane: (−gᵀu, −gᵀv) = ({num(-gx, 3)}, {num(-gy, 3)})"
+        line = ""
         if share is not None and math.isfinite(share):
-            line += f"; the plane holds <b>{num(100 * share, 3)} %</b> of |∇E|"
+            line = f"The plane holds <b>{num(100 * share, 3)} %</b> of |∇E|; "
+        line += f"−∇E on it: (−gᵀu, −gᵀv) = ({num(-gx, 3)}, {num(-gy, 3)})"
         if scale is not None:
             since = f" since step {scale_since:,}" if scale_since is not None else ""
             why = f", {rescaled}" if rescaled else ""
@@ -100,4 +107,5 @@ def plane_caption(result, gradient=None, share=None, scale=None, scale_since=Non
     if result.picture is not None and result.picture.variation < NEARLY_FLAT:
         lines.append(f"E changes by only {num(100 * result.picture.variation, 2)} % here: nearly flat colours; the "
                      "contours show the shape.")
-    return "<br>".join(lines)
+    lines.append(PLANE_WORDS.get(result.kind, ""))
+    return "<br>".join(line for line in lines if line)
