@@ -158,13 +158,13 @@ class SurfaceView(QWidget):
                              "paths these two parameters take")
         top = QHBoxLayout()  # what is shown
         top.setContentsMargins(4, 2, 4, 0)
-        top.addWidget(self.plane)
         for label, w in (("x", self.x_combo), ("y", self.y_combo)):
             top.addWidget(QLabel(label))
             top.addWidget(w, 1)
         top.addWidget(self.span)
         tools = QHBoxLayout()  # how it is shown, and the race
         tools.setContentsMargins(4, 0, 4, 0)
+        tools.addWidget(self.plane)  # here, not above: the row of x and y sets the view's narrowest width
         tools.addWidget(QLabel("grid"))
         tools.addWidget(self.view_mode)
         tools.addWidget(self.fit_arrows)
