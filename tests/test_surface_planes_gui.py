@@ -135,6 +135,8 @@ def test_the_pca_plane_draws_the_path_and_gives_its_variance_share(qtbot, make_w
     share = 100 * result.plane.explained
     text = w.surface_view.caption.text()
     assert "% of the path's variance" in text and "from the plane" in text
+    gap = np.abs(result.path.loss - result.path.plane_loss)  # the true E along the path against E on the plane
+    assert f"by at most {gap.max():.3g}" in text, text
     assert f"{share:.3g}" in text or f"{share:.1f}" in text
     surf = result.surface  # fitted to the path, then widened to the plot's proportions: square cells, no margins
     assert np.diff(surf.x).mean() == pytest.approx(np.diff(surf.y).mean(), rel=0.1)

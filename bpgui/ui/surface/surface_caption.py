@@ -6,6 +6,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
+import numpy as np
+
 from ..text import num, rich_name
 from .surface_view import X_ARROW, Y_ARROW
 
@@ -102,7 +104,15 @@ def plane_caption(result, gradient=None, share=None, scale=None, scale_since=Non
         line = (f"The plane holds {num(100 * plane.explained, 3)} % of the path's variance"
                 + (f" ({len(path.x)} recorded rows, drawn by their projection)" if path is not None else ""))
         if path is not None and len(path.residual):
-            line += f"; the path is at most {num(float(path.residual.max()), 3)} from the plane."
+            line += f"; the path is at most {num(float(path.residual.max()), 3)} from the plane"
+            gap = np.abs(path.loss - path.plane_loss)
+            if np.isfinite(gap).any():
+                i = int(np.nanargmax(gap))
+                line += (f", and the true E along it differs from E on the plane under it by at most "
+                         f"{num(float(gap[i]), 3)} (row {i + 1}: {num(float(path.loss[i]), 4)} against "
+                         f"{num(float(path.plane_loss[i]), 4)}).")
+            else:
+                line += "."
         lines.append(line + ("" if line.endswith(".") else "."))
     if result.picture is not None and result.picture.variation < NEARLY_FLAT:
         lines.append(f"E changes by only {num(100 * result.picture.variation, 2)} % here: nearly flat colours; the "
