@@ -20,7 +20,7 @@ from . import __version__
 
 SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions", "step", "line",
                     "slopes")
-SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "examples")
+SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "data", "examples")
 
 
 class CLIError(Exception):
@@ -131,6 +131,16 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
 
 
+def _fraction(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not 0.0 <= v < 1.0:
+        raise argparse.ArgumentTypeError(f"must be at least 0 and below 1, not {text}")
+    return v
+
+
 def _build_parser() -> _Parser:
     from .core.document import MAX_LEARNING_RATE, MAX_SEED
     from .core.limits import MAX_POINTS
@@ -214,6 +224,16 @@ def _build_parser() -> _Parser:
     su.add_argument("-o", "--output", required=True,
                     help="the arrays to write (.npz): x, y, loss (loss[i, j] = E at origin + x[j]·u + y[i]·v), "
                     "names, origin, u, v; for pca also path_x, path_y, path_residual, path_loss")
+
+    da = sub.add_parser("data", help="replace a document's data with the table in a CSV file")
+    da.add_argument("file", help="a network document (.json)")
+    da.add_argument("csv", help="the table (.csv): a header row is optional")
+    da.add_argument("-o", "--output", required=True, help="where to write the document (.json)")
+    da.add_argument("--targets", metavar="COL[,COL...]", help="the target columns by header name (default: the "
+                    "columns after the network's inputs)")
+    da.add_argument("--test-fraction", type=_fraction, default=0.0, metavar="F",
+                    help="hold out a seeded random F of the rows as a test set (default 0)")
+    da.add_argument("--seed", type=_int_range(0, MAX_SEED), default=0, help="seed of the test split")
 
     sub.add_parser("examples", help="list the bundled example networks")
     return p
@@ -678,6 +698,40 @@ def cmd_surface(args) -> int:
     return 0
 
 
+def cmd_data(args) -> int:
+    from .core.csv_data import CSVError, csv_table, read_csv_text
+    from .core.document import DocumentError, load_document, make_dataset, save_document
+
+    out = _output_path(args.output)
+    if os.path.exists(args.csv) and os.path.exists(out) and os.path.samefile(args.csv, out):
+        raise CLIError(f"{args.output}: is the CSV file itself; write the document elsewhere")
+    try:
+        doc = load_document(args.file, fit_data=False)  # its old data is replaced, so it need not fit
+    except DocumentError as e:
+        raise CLIError(f"{args.file}: {e}") from None
+    net = doc.network
+    targets = None
+    if args.targets is not None:
+        targets = [t.strip() for t in args.targets.split(",")]
+        if not all(targets):
+            raise CLIError(f"--targets: {args.targets!r} names an empty column")
+    try:
+        data = csv_table(read_csv_text(args.csv), len(net.inputs), len(net.outputs),
+                         sigmoid_output=len(net.outputs) == 1 and net.outputs[0].activation == "sigmoid",
+                         targets=targets, test_fraction=args.test_fraction, seed=args.seed)
+        make_dataset(data, net)
+    except (CSVError, DocumentError) as e:
+        raise CLIError(f"{args.csv}: {e}") from None
+    doc.data = data
+    try:
+        save_document(doc, out)
+    except DocumentError as e:
+        raise CLIError(f"{args.output}: {e}") from None
+    _print(f"wrote {_one_line(args.output)} ({len(data.inputs)} training rows, {len(data.test_inputs)} test rows "
+           f"from {_one_line(args.csv)})")
+    return 0
+
+
 def cmd_examples(args) -> int:
     from .resources import example_paths
 
@@ -717,7 +771,7 @@ def _run(argv: list[str]) -> int:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
             return {"inspect": cmd_inspect, "explain": cmd_explain, "train": cmd_train, "screenshot": cmd_screenshot,
-                    "surface": cmd_surface, "examples": cmd_examples}[args.command](args)
+                    "surface": cmd_surface, "data": cmd_data, "examples": cmd_examples}[args.command](args)
         opener = _Parser(prog="bpgui", add_help=False)
         opener.add_argument("file", nargs="?")
         args = opener.parse_args(argv)

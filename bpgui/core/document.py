@@ -41,6 +41,7 @@ HYPERPARAMETER_KEYS = tuple(dict.fromkeys(k for h in HYPERPARAMETERS.values() fo
 TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "train_biases", "seed",
                  "steps_per_second") + HYPERPARAMETER_KEYS
 GENERATOR_KEYS = ("generator", "n", "noise", "test_fraction", "seed")
+TABLE_KEYS = ("inputs", "targets", "test_inputs", "test_targets")
 
 
 class DocumentError(ValueError):
@@ -107,44 +108,67 @@ def _encode_rows(a: np.ndarray) -> list[str]:
 
 @dataclass
 class TableData:
-    """A literal table of data. Never changed once made (a new table replaces it), so its JSON text is written
-    once (:meth:`encoded`): a table of 100,000 rows takes a good part of a second to encode. The window writes
-    it a little at a time between events (:meth:`encode_some`), so that saving does not have to."""
+    """A literal table of data, with an optional test set (``test_inputs``/``test_targets``, empty when there is
+    none). Never changed once made (a new table replaces it), so its JSON text is written once
+    (:meth:`encoded`): a table of 100,000 rows takes a good part of a second to encode. The window writes it a
+    little at a time between events (:meth:`encode_some`), so that saving does not have to."""
 
     inputs: np.ndarray
     targets: np.ndarray
-    _encoded: tuple[EncodedRows, EncodedRows] | None = field(default=None, init=False, repr=False)
-    _written: tuple[list[str], list[str]] = field(default_factory=lambda: ([], []), init=False, repr=False)
+    test_inputs: np.ndarray | None = None
+    test_targets: np.ndarray | None = None
+    _encoded: tuple[EncodedRows, ...] | None = field(default=None, init=False, repr=False)
+    _written: tuple[list[str], ...] = field(default_factory=lambda: ([], [], [], []), init=False, repr=False)
+
+    def __post_init__(self):
+        if self.test_inputs is None:
+            self.test_inputs = np.zeros((0, self.inputs.shape[1]))
+        if self.test_targets is None:
+            self.test_targets = np.zeros((0, self.targets.shape[1]))
+
+    @property
+    def has_test(self) -> bool:
+        return len(self.test_inputs) > 0
+
+    def _arrays(self) -> tuple[np.ndarray, ...]:
+        if self.has_test:
+            return self.inputs, self.targets, self.test_inputs, self.test_targets
+        return self.inputs, self.targets
 
     def encode_some(self, rows: int = ENCODE_ROWS) -> bool:
-        """Encode up to ``rows`` more rows (of the inputs, then of the targets) for :meth:`encoded`; True once
-        every row is encoded."""
+        """Encode up to ``rows`` more rows (of the inputs, then of the targets, then of the test set) for
+        :meth:`encoded`; True once every row is encoded."""
         if self._encoded is None:
-            for a, done in zip((self.inputs, self.targets), self._written):
+            arrays = self._arrays()
+            for a, done in zip(arrays, self._written):
                 if len(done) < len(a):
                     done += _encode_rows(a[len(done) : len(done) + rows])
                     break
             else:
-                self._encoded = (EncodedRows(self._written[0]), EncodedRows(self._written[1]))
-                self._written = ([], [])
+                self._encoded = tuple(EncodedRows(done) for done in self._written[: len(arrays)])
+                self._written = ([], [], [], [])
         return self._encoded is not None
 
-    def encoded(self) -> tuple[EncodedRows, EncodedRows]:
-        """The rows of the inputs and the targets as JSON text (the rows not encoded yet are encoded now)."""
-        while not self.encode_some(len(self.inputs)):
+    def encoded(self) -> tuple[EncodedRows, ...]:
+        """The rows of the inputs and the targets (and of the test set, if any) as JSON text (the rows not encoded
+        yet are encoded now)."""
+        while not self.encode_some(len(self.inputs) + len(self.test_inputs)):
             pass
         return self._encoded
 
     def to_dict(self, encoded: bool = False) -> dict:
-        """The table as JSON lists of rows; with ``encoded``, as :class:`EncodedRows` for :func:`dumps`."""
+        """The table as JSON lists of rows; with ``encoded``, as :class:`EncodedRows` for :func:`dumps`. The test
+        set is written only if there is one."""
+        keys = TABLE_KEYS[: len(self._arrays())]
         if encoded:
-            inputs, targets = self.encoded()
-            return {"inputs": inputs, "targets": targets}
-        return {"inputs": self.inputs.tolist(), "targets": self.targets.tolist()}
+            return dict(zip(keys, self.encoded()))
+        return {k: a.tolist() for k, a in zip(keys, self._arrays())}
 
     def __eq__(self, other):
         return (isinstance(other, TableData) and np.array_equal(self.inputs, other.inputs)
-                and np.array_equal(self.targets, other.targets))
+                and np.array_equal(self.targets, other.targets)
+                and np.array_equal(self.test_inputs, other.test_inputs)
+                and np.array_equal(self.test_targets, other.test_targets))
 
 
 @dataclass
@@ -204,7 +228,7 @@ class Document:
 
 def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
     n_in, n_out = len(network.inputs), len(network.outputs)
-    points = data.n if isinstance(data, GeneratorData) else len(data.inputs)
+    points = data.n if isinstance(data, GeneratorData) else len(data.inputs) + len(data.test_inputs)
     neurons = len(network.neurons)
     if points * neurons > MAX_NEURON_POINTS:
         raise DocumentError(f"data: {points:,} points through {neurons:,} neurons is more than bpgui can hold "
@@ -216,7 +240,8 @@ def make_dataset(data: TableData | GeneratorData, network: Network) -> Dataset:
         if data.targets.shape[1] != n_out:
             raise DocumentError(f"data.targets has {data.targets.shape[1]} columns; the network has "
                                 f"{n_out} outputs")
-        return table(data.inputs, data.targets)
+        ds = table(data.inputs, data.targets)
+        return Dataset(ds.x_train, ds.t_train, data.test_inputs, data.test_targets) if data.has_test else ds
     width, kind = generator_shape(data.generator)
     if width != n_in:
         raise DocumentError(f"data: the {data.generator} generator makes {width}-D inputs; "
@@ -594,18 +619,35 @@ def _parse_data(raw, net: Network, fit: bool = True) -> TableData | GeneratorDat
         if not 0.0 <= spec.test_fraction < 1.0:
             raise DocumentError(f"data.test_fraction must be at least 0 and below 1, not {spec.test_fraction}")
     else:
-        d = _object(raw, "data", ("inputs", "targets"))
+        d = _object(raw, "data", TABLE_KEYS)
         for k in ("inputs", "targets"):
             if k not in d:
                 raise DocumentError(f"data: missing '{k}' (or give a 'generator')")
+        if ("test_inputs" in d) != ("test_targets" in d):
+            raise DocumentError("data: 'test_inputs' and 'test_targets' go together")
         x = _parse_table_rows(d["inputs"], "data.inputs", "inputs")
         t = _parse_table_rows(d["targets"], "data.targets", "outputs")
         if len(x) != len(t):
             raise DocumentError(f"data has {len(x)} input rows but {len(t)} target rows")
-        if x.size + t.size > MAX_TABLE_VALUES:
-            raise DocumentError(f"data: the table holds {x.size + t.size:,} numbers ({len(x):,} rows of "
+        xt = tt = None
+        if "test_inputs" in d:
+            xt = _parse_table_rows(d["test_inputs"], "data.test_inputs", "inputs")
+            tt = _parse_table_rows(d["test_targets"], "data.test_targets", "outputs")
+            if len(xt) != len(tt):
+                raise DocumentError(f"data has {len(xt)} test input rows but {len(tt)} test target rows")
+            for name, a, b in (("test_inputs", xt, x), ("test_targets", tt, t)):
+                if a.shape[1] != b.shape[1]:
+                    raise DocumentError(f"data.{name} rows have {a.shape[1]} values; the training rows have "
+                                        f"{b.shape[1]}")
+            if len(x) + len(xt) > MAX_POINTS:
+                raise DocumentError(f"data: {len(x) + len(xt):,} training and test rows; the limit is "
+                                    f"{MAX_POINTS:,}")
+        values = x.size + t.size + (0 if xt is None else xt.size + tt.size)
+        rows = len(x) + (0 if xt is None else len(xt))
+        if values > MAX_TABLE_VALUES:
+            raise DocumentError(f"data: the table holds {values:,} numbers ({rows:,} rows of "
                                 f"{x.shape[1] + t.shape[1]}); the limit is {MAX_TABLE_VALUES:,}")
-        spec = TableData(x, t)
+        spec = TableData(x, t, xt, tt)
     if fit:
         make_dataset(spec, net)  # checks widths and generator options
     elif isinstance(spec, GeneratorData):
