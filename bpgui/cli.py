@@ -727,8 +727,11 @@ def cmd_data(args) -> int:
         save_document(doc, out)
     except DocumentError as e:
         raise CLIError(f"{args.output}: {e}") from None
-    _print(f"wrote {_one_line(args.output)} ({len(data.inputs)} training rows, {len(data.test_inputs)} test rows "
-           f"from {_one_line(args.csv)})")
+    def rows(n: int, kind: str) -> str:
+        return f"{n:,} {kind} row{'' if n == 1 else 's'}"
+
+    _print(f"wrote {_one_line(args.output)} ({rows(len(data.inputs), 'training')}, "
+           f"{rows(len(data.test_inputs), 'test')} from {_one_line(args.csv)})")
     return 0
 
 

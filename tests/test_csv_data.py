@@ -247,3 +247,12 @@ def test_bpgui_data_through_the_real_entry_point(tmp_path):
     assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
     assert r.stderr.startswith(f"bpgui: error: {csv_path}: ")
     assert not out.exists()
+
+
+def test_bpgui_data_counts_one_row_as_one_row(tmp_path, capsys):
+    net = write_net(tmp_path, n_in=2, n_out=1)
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_text("a,b,t\n0,0,0\n0,1,1\n1,0,1\n1,1,0\n")
+    status, stdout, err = run(capsys, "data", net, csv_path, "-o", tmp_path / "out.json", "--test-fraction", "0.25")
+    assert status == 0, err
+    assert "3 training rows, 1 test row from" in stdout
