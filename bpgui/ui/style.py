@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel
+from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 #: text and axes
 TEXT_COLOR = "#252525"
@@ -58,3 +58,23 @@ def caption_label(background: str | None = "white") -> QLabel:
     fill = f" background: {background};" if background else ""
     label.setStyleSheet(f"color: {TEXT_COLOR};{fill} padding: 2px 6px;")
     return label
+
+
+def plot_or_message(owner: QWidget, plot_widget: QWidget, *below: QWidget) -> tuple[QLabel, QStackedLayout]:
+    """Lay ``owner`` out as ``plot_widget`` above ``below`` (captions, gauges), with a message label that can take
+    the plot's place (when there is nothing to draw): returns the label and the layout that switches the two."""
+    message = QLabel()
+    message.setAlignment(Qt.AlignCenter)
+    message.setWordWrap(True)
+    message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
+    pages = QWidget()
+    stack = QStackedLayout(pages)
+    stack.addWidget(plot_widget)
+    stack.addWidget(message)
+    layout = QVBoxLayout(owner)
+    layout.setContentsMargins(0, 0, 0, 0)
+    layout.setSpacing(0)
+    layout.addWidget(pages, 1)
+    for widget in below:
+        layout.addWidget(widget)
+    return message, stack

@@ -3,12 +3,11 @@ under it; drawn from the snapshots while on show, at a readable pace."""
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...core.step_anatomy import StepAnatomy
 from ...core.training_run import TrainingSnapshot
-from ..style import TEXT_COLOR, caption_label
+from ..style import caption_label, plot_or_message
 from .step_state import DrawPace, step_to_draw
 
 
@@ -19,22 +18,8 @@ class StepView(QWidget):
     def lay_out(self, plot_widget, *below: QWidget) -> None:
         """The plot (or the message in its place), the caption, then ``below``."""
         self.plot_widget = plot_widget
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
         self.caption = caption_label()
-        pages = QWidget()
-        self._pages = QStackedLayout(pages)
-        self._pages.addWidget(plot_widget)
-        self._pages.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(pages, 1)
-        layout.addWidget(self.caption)
-        for widget in below:
-            layout.addWidget(widget)
+        self.message, self._pages = plot_or_message(self, plot_widget, self.caption, *below)
         self.anatomy: StepAnatomy | None = None
         #: the view's dock is on show (its tab at the front, or floating); a hidden tab's widget still counts as
         #: visible to Qt, so the window sets this from the dock's visibilityChanged

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QWidget
 
 from ...core.explain import StepPrediction, directional_derivatives, steepest_descent_angle
-from ..style import TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot
+from ..style import TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot, plot_or_message
 from ..text import num, rich_name
 
 DOWNHILL_COLOR = "#2166ac"
@@ -61,22 +61,9 @@ class DirectionPlot(QWidget):
             item.setZValue(z + 1)
             self.plot_item.addItem(item)
 
-        self.message = QLabel()
-        self.message.setAlignment(Qt.AlignCenter)
-        self.message.setWordWrap(True)
-        self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white; padding: 12px;")
         self.caption = caption_label()
         self.prediction = caption_label()
-        pages = QWidget()
-        self._pages = QStackedLayout(pages)
-        self._pages.addWidget(self.plot_widget)
-        self._pages.addWidget(self.message)
-        layout = QVBoxLayout(self)
-        layout.setContentsMargins(0, 0, 0, 0)
-        layout.setSpacing(0)
-        layout.addWidget(pages, 1)
-        layout.addWidget(self.caption)
-        layout.addWidget(self.prediction)
+        self.message, self._pages = plot_or_message(self, self.plot_widget, self.caption, self.prediction)
         self.clear()
 
     def clear(self) -> None:

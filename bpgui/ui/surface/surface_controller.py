@@ -582,6 +582,13 @@ class SurfaceController(QObject):
         if result.plane_error is not None:
             self._clear_views(f"The {result.kind} plane cannot be drawn: {result.plane_error}.")
             return
+        self._show_surface(result)
+        path = result.path
+        self.view.set_path(*((path.x, path.y) if path is not None else (np.zeros(0), np.zeros(0))))
+        self._update_plane_point()
+
+    def _show_surface(self, result: SurfaceResult) -> None:
+        """Draw a finished surface (of a pair or a plane) in the 2-D and 3-D views."""
         self.result = result
         self.cleared = None
         if result.picture is not None:
@@ -589,9 +596,6 @@ class SurfaceController(QObject):
         self.view.set_surface(result.surface, result.picture)
         if self.view_3d is not None:
             self.view_3d.set_surface(result.surface)
-        path = result.path
-        self.view.set_path(*((path.x, path.y) if path is not None else (np.zeros(0), np.zeros(0))))
-        self._update_plane_point()
 
     def _on_result(self, result: SurfaceResult) -> None:
         latest = result.id == self._request_id
@@ -601,13 +605,7 @@ class SurfaceController(QObject):
             if result.kind == self.plane and self.pair is not None:
                 self._on_plane_result(result)
         elif latest and self.plane == "weights" and self.pair == (result.surface.x_name, result.surface.y_name):
-            self.result = result
-            self.cleared = None
-            if result.picture is not None:
-                self.levels = result.picture.levels
-            self.view.set_surface(result.surface, result.picture)
-            if self.view_3d is not None:
-                self.view_3d.set_surface(result.surface)
+            self._show_surface(result)
             self._text_time = 0.0  # the caption tells of the new picture now
             self._update_point()
             self._show_slice(result)
