@@ -199,7 +199,7 @@ class MainWindow(QMainWindow):
             return
         view.on_show = on
         wanted = any(v.on_show for v in self.step_views())
-        self.training.want_anatomy(wanted)
+        self.training.want("anatomy", wanted)
         if not wanted:  # no more anatomy: the slider's curvature marks would go stale
             self.training_panel.lr_slider.set_curvature(None)
         if not on:

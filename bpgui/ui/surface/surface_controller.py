@@ -285,7 +285,7 @@ class SurfaceController(QObject):
     def _set_plane(self, kind: str) -> None:
         self.plane = kind
         self.view.set_plane(kind)
-        self.training.want_trajectory(kind == "pca")  # snapshots carry the path only while pca is on show
+        self.training.want("trajectory", kind == "pca")  # snapshots carry the path only while pca is on show
 
     def _clear_views(self, why: str) -> None:
         """Nothing to draw: empty views with the reason, and nothing left to compute."""

@@ -30,8 +30,7 @@ from .training_worker import (
     Steps,
     Stop,
     TrainingWorker,
-    WantAnatomy,
-    WantTrajectory,
+    Want,
 )
 
 
@@ -67,8 +66,7 @@ class TrainingController(QObject):
         self.snapshots = 0
         self._names_version = -1
         self._names: tuple[str, ...] = ()
-        self.anatomy_wanted = False
-        self.trajectory_wanted = False
+        self.wanted: set[str] = set()  # what snapshots carry on request (training_worker.EXTRAS)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigSettingsChanged.connect(self._on_settings_change)
         hub.sigDocumentReplaced.connect(self._load)
@@ -162,19 +160,16 @@ class TrainingController(QObject):
         self._set_diverged("")
         self._send(RestoreFinite())
 
-    def want_anatomy(self, on: bool) -> None:
-        """Snapshots carry the next step's anatomy (``snapshot.anatomy``) from now on, or not: on only while a
-        view that draws it is on show."""
-        if on != self.anatomy_wanted:
-            self.anatomy_wanted = on
-            self._send(WantAnatomy(on))
+    def want(self, extra: str, on: bool) -> None:
+        """Snapshots carry ``extra`` (e.g. "anatomy": ``snapshot.anatomy``) from now on, or not: on only while a view
+        that draws it is on show."""
+        if on != (extra in self.wanted):
+            (self.wanted.add if on else self.wanted.discard)(extra)
+            self._send(Want(extra, on))
 
-    def want_trajectory(self, on: bool) -> None:
-        """Snapshots carry the real path so far (``snapshot.trajectory``) from now on, or not: on only while a
-        view draws it."""
-        if on != self.trajectory_wanted:
-            self.trajectory_wanted = on
-            self._send(WantTrajectory(on))
+    @property
+    def anatomy_wanted(self) -> bool:
+        return "anatomy" in self.wanted
 
     def anatomy_ready(self) -> bool:
         """The latest snapshot carries the anatomy if it is wanted and can be had (headless screenshots wait)."""

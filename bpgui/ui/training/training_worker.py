@@ -97,17 +97,16 @@ class RestoreFinite:
     pass
 
 
-@dataclass(frozen=True)
-class WantAnatomy:
-    """Attach the next step's anatomy to each snapshot (``on``: a view that draws it is on show), or stop."""
-
-    on: bool
+#: what snapshots can carry on request (TrainingRun.snapshot's keywords): the next step's anatomy (1-6 ms each),
+#: the real path so far (a copy of up to 1024 rows)
+EXTRAS = ("anatomy", "trajectory")
 
 
 @dataclass(frozen=True)
-class WantTrajectory:
-    """Attach the real path so far to each snapshot (``on``: a view that draws it is on show), or stop."""
+class Want:
+    """Attach ``extra`` (one of EXTRAS) to each snapshot (``on``: a view that draws it is on show), or stop."""
 
+    extra: str
     on: bool
 
 
@@ -142,8 +141,7 @@ class TrainingWorker(QObject):
         self._rate_step = 0
         self._rate = 0.0
         self._published_step = -1
-        self.want_anatomy = False  # snapshots carry the step's anatomy (1-6 ms each) only while it is on show
-        self.want_trajectory = False  # and the real path (a copy of up to 1024 rows) only while it is drawn
+        self.wanted: set[str] = set()  # the EXTRAS snapshots carry: each only while a view draws it
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -235,16 +233,10 @@ class TrainingWorker(QObject):
         self.run.restore_finite()
         self._publish(force=True)
 
-    def _want_anatomy(self, cmd: WantAnatomy) -> None:
-        if cmd.on != self.want_anatomy:
-            self.want_anatomy = cmd.on
-            if cmd.on and not self.playing:  # a view just came on show: give it the anatomy of where the run is
-                self._publish(force=True)
-
-    def _want_trajectory(self, cmd: WantTrajectory) -> None:
-        if cmd.on != self.want_trajectory:
-            self.want_trajectory = cmd.on
-            if cmd.on and not self.playing:
+    def _want(self, cmd: Want) -> None:
+        if cmd.on != (cmd.extra in self.wanted):
+            (self.wanted.add if cmd.on else self.wanted.discard)(cmd.extra)
+            if cmd.on and not self.playing:  # a view just came on show: give it the extra of where the run is
                 self._publish(force=True)
 
     def _stop(self, _cmd) -> None:
@@ -253,7 +245,7 @@ class TrainingWorker(QObject):
 
     _handlers = {Load: _load, Play: _play, Pause: _pause, Steps: _steps, Adopt: _adopt, SetValues: _set_values,
                  Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore,
-                 WantAnatomy: _want_anatomy, WantTrajectory: _want_trajectory, Stop: _stop}
+                 Want: _want, Stop: _stop}
 
     # ------------------------------------------------------------------ the loop
     def _restart_cap(self) -> None:
@@ -316,7 +308,6 @@ class TrainingWorker(QObject):
         self._published_step = self.run.step_count
         self.in_flight = True
         self.sigSnapshot.emit(self.run.snapshot(self.playing, self._rate if self.playing else 0.0,
-                                                anatomy=self.want_anatomy,
-                                                trajectory=self.want_trajectory))
+                                                **{extra: extra in self.wanted for extra in EXTRAS}))
 
 
