@@ -298,16 +298,6 @@ EXPLAIN_KEYS = {"loss", "optimizer", "learning_rate", "parameters", "predicted_c
                 "gradient_norm", "line", "curvature", "directions"}
 
 
-def loss_with(path, values: dict[str, float]) -> float:
-    """E over the training set with some parameters replaced (by name, in a fresh engine)."""
-    doc = load_document(path)
-    data = doc.dataset()
-    engine = Engine(doc.network)
-    for name, v in values.items():
-        engine.set(name, v)
-    return engine.loss_value(data.x_train, data.t_train)
-
-
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_explain_json_against_finite_differences_and_the_optimizers_first_step(name, capsys):
     path = EXAMPLES[name]
@@ -335,7 +325,7 @@ def test_explain_json_against_finite_differences_and_the_optimizers_first_step(n
         assert p["step"] == pytest.approx(expected, rel=1e-12, abs=1e-300)
         assert p["contribution"] == p["gradient"] * p["step"]
     assert r["predicted_change"] == pytest.approx(math.fsum(p["contribution"] for p in params), rel=1e-12)
-    after = loss_with(path, {p["name"]: p["value"] + p["step"] for p in params})
+    after = engine_loss_at(path, {p["name"]: p["value"] + p["step"] for p in params})
     assert r["actual_change"] == pytest.approx(after - r["loss"], rel=1e-12, abs=1e-16)
     assert r["predicted_change"] < 0 and r["actual_change"] < 0
     norm = math.sqrt(math.fsum(numeric[n] ** 2 for n in names))
@@ -347,7 +337,7 @@ def test_explain_json_against_finite_differences_and_the_optimizers_first_step(n
     assert all(len(v) == 41 for v in line.values())
     for i in (0, 13, 40):
         s = line["t"][i]
-        e = loss_with(path, {p["name"]: p["value"] + s * p["step"] for p in params})
+        e = engine_loss_at(path, {p["name"]: p["value"] + s * p["step"] for p in params})
         assert line["loss"][i] == pytest.approx(e, rel=1e-12)
         assert line["linear"][i] == pytest.approx(r["loss"] + s * r["predicted_change"], rel=1e-12)
 
