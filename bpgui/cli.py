@@ -639,7 +639,6 @@ def cmd_surface(args) -> int:
     import numpy as np
 
     from .core.document import atomic_write_bytes
-    from .core.engine import Engine
     from .core.planes import make_plane, plane_surface
     from .core.step_anatomy import trainable_parameters
     from .core.trajectory import TrajectoryError, load_trajectory
@@ -667,7 +666,7 @@ def cmd_surface(args) -> int:
         except TrajectoryError as e:
             raise CLIError(f"{args.trajectory}: {e}") from None
     try:
-        movable = trainable_parameters(Engine(doc.network), doc.training.train_biases)
+        movable = trainable_parameters(doc.network.parameter_names(), doc.training.train_biases)
         plane = make_plane(args.plane, doc.network, data.x_train, data.t_train, x_name=args.x, y_name=args.y,
                            trajectory=path, seed=args.seed, movable=movable)
         s = plane_surface(doc.network, data.x_train, data.t_train, plane, grid=args.grid, span=args.span,

@@ -139,7 +139,7 @@ def test_frozen_biases_are_not_parameters_and_do_not_move():
     # E(w + Δw) with the biases where they were
     ref = Loss(net, x, t, a.names)
     assert a.loss_after == pytest.approx(ref(ref.w0 + a.step), rel=1e-14)
-    assert trainable_parameters(Engine(net), True) == tuple(net.parameter_names())
+    assert trainable_parameters(Engine(net).parameter_names, True) == tuple(net.parameter_names())
 
 
 def test_the_live_state_step_is_the_step_training_takes_and_nothing_moves():

@@ -12,6 +12,7 @@ The trainable parameters are the weights, and the biases when ``train_biases`` i
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
@@ -106,10 +107,10 @@ class StepAnatomy:
             return self.loss + t * self.predicted_change + 0.5 * t * t * self.step_curvature
 
 
-def trainable_parameters(engine: Engine, train_biases: bool) -> tuple[str, ...]:
-    """The parameters training moves, in document order: every weight, and the biases when ``train_biases``."""
-    return tuple(n for n in engine.parameter_names
-                 if train_biases or isinstance(parse_parameter_name(n), tuple))
+def trainable_parameters(names: Iterable[str], train_biases: bool) -> tuple[str, ...]:
+    """Of the parameter ``names`` (e.g. a network's, in document order), those training moves: every weight, and
+    the biases when ``train_biases``."""
+    return tuple(n for n in names if train_biases or isinstance(parse_parameter_name(n), tuple))
 
 
 def step_anatomy(engine: Engine, x: np.ndarray, t: np.ndarray, optimizer: Optimizer, train_biases: bool = True, *,
@@ -125,7 +126,7 @@ def step_anatomy(engine: Engine, x: np.ndarray, t: np.ndarray, optimizer: Optimi
     if isinstance(line_points, bool) or not isinstance(line_points, int) or line_points < 2:
         raise ValueError(f"the line needs at least 2 points, not {line_points}")
     x, t = np.atleast_2d(np.asarray(x, dtype=float)), np.atleast_2d(np.asarray(t, dtype=float))
-    obj = Objective(engine, x, t, trainable_parameters(engine, train_biases))
+    obj = Objective(engine, x, t, trainable_parameters(engine.parameter_names, train_biases))
     w = obj.w0
     try:
         with np.errstate(all="ignore"):  # an overflowing net shows as inf / nan in the numbers, not as warnings

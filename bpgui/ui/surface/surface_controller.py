@@ -15,6 +15,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.network import Change, Network
 from ...core.planes import PLANES, Plane, project_gradient
+from ...core.step_anatomy import trainable_parameters
 from ...core.surface import DEFAULT_SPAN
 from ...core.weight_path import WeightPath
 from ..document.document_hub import DocumentHub
@@ -574,8 +575,7 @@ class SurfaceController(QObject):
 
     def _movable(self) -> tuple[str, ...]:
         """The parameters training moves: every weight, and the biases when they train (as `bpgui surface`)."""
-        net, biases = self.model.network, self.model.doc.training.train_biases
-        return tuple(n for n in net.parameter_names() if biases or "->" in n)
+        return trainable_parameters(self.model.network.parameter_names(), self.model.doc.training.train_biases)
 
     def _on_plane_result(self, result: SurfaceResult) -> None:
         self._dropped = None  # the plane through the weights as they are now: they are its origin
