@@ -276,6 +276,7 @@ def cmd_inspect(args) -> int:
     numbered from 1, as in the window (in --json, sample n is item n − 1 of each list)."""
     import numpy as np
 
+    from .core.accuracy import accuracy, is_classification
     from .core.engine import Engine
 
     doc = _load(args.file)
@@ -300,6 +301,14 @@ def cmd_inspect(args) -> int:
             "parameters": engine.parameter_values(),
             "gradients": ev.gradients,
         }
+        if len(data.x_test):
+            with np.errstate(all="ignore"):
+                out["test_loss"] = engine.loss_value(data.x_test, data.t_test)
+        if is_classification(net.loss):
+            out["accuracy"] = accuracy(ev.outputs, data.t_train)
+            if len(data.x_test):
+                with np.errstate(all="ignore"):
+                    out["test_accuracy"] = accuracy(engine.predict(data.x_test), data.t_test)
         _print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
         return 0
 

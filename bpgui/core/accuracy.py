@@ -1,0 +1,39 @@
+"""Accuracy of a classification network: the share of samples whose predicted class is the target's class.
+
+A network classifies when its loss is ``bce`` (sigmoid outputs) or ``cross_entropy`` (softmax outputs). With one
+output the predicted class is 1 when y ≥ ½ (the decision boundary the Outputs view draws) and the target's class is
+1 when t ≥ ½; with K outputs both are the index of the largest value (the first one on a tie), so one-hot targets
+give their label.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+#: the losses of classification networks
+CLASSIFICATION_LOSSES = ("bce", "cross_entropy")
+
+
+def is_classification(loss: str) -> bool:
+    """Whether a network with this loss classifies (so an accuracy means something)."""
+    return loss in CLASSIFICATION_LOSSES
+
+
+def predicted_classes(outputs: np.ndarray) -> np.ndarray:
+    """The class of each row of ``outputs`` (N × K, sample-major): y ≥ ½ for one output, else the argmax."""
+    outputs = np.asarray(outputs, dtype=float)
+    if outputs.shape[1] == 1:
+        return (outputs[:, 0] >= 0.5).astype(int)
+    return np.argmax(outputs, axis=1)
+
+
+def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float | None:
+    """The share in [0, 1] of rows whose predicted class matches the target's class; None for no rows. Rows whose
+    outputs are not finite count as wrong."""
+    outputs = np.asarray(outputs, dtype=float)
+    targets = np.asarray(targets, dtype=float)
+    if len(outputs) == 0:
+        return None
+    right = predicted_classes(outputs) == predicted_classes(targets)
+    right &= np.isfinite(outputs).all(axis=1)
+    return float(np.mean(right))
