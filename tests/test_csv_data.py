@@ -256,3 +256,15 @@ def test_bpgui_data_counts_one_row_as_one_row(tmp_path, capsys):
     status, stdout, err = run(capsys, "data", net, csv_path, "-o", tmp_path / "out.json", "--test-fraction", "0.25")
     assert status == 0, err
     assert "3 training rows, 1 test row from" in stdout
+
+
+def test_one_column_of_whole_numbers_feeding_several_outputs_holds_class_labels_in_numeric_order():
+    # digits as in optdigits: the last column is the class 0 … 9 (here 2, 10 and 1.0, one label with 1)
+    t = csv_table("a,class\n5,2\n6,10\n7,1.0\n8,1\n", 1, 3)
+    assert t.targets.tolist() == [[0, 1, 0], [0, 0, 1], [1, 0, 0], [1, 0, 0]]
+
+
+def test_whole_numbers_feeding_one_output_stay_numbers_and_fractions_are_no_labels():
+    assert csv_table("a,t\n5,2\n6,10\n", 1, 1).targets.tolist() == [[2.0], [10.0]]
+    with pytest.raises(CSVError, match="1 target column; the network has 3 output neurons"):
+        csv_table("a,t\n5,2\n6,1.5\n", 1, 3)

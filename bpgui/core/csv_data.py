@@ -2,9 +2,10 @@
 
 The first row is a header when any of its cells is not a number. Without named target columns the first
 columns feed the input neurons in order and the rest are the targets; with them (by header name) the named
-columns are the targets and the others the inputs, in file order. One target column that is not all numbers
-holds class labels: one-hot vectors in sorted label order for K outputs (at most K labels), or 0 and 1 for two
-labels and one sigmoid output. Rows are numbered as in a spreadsheet (the header, if any, is row 1).
+columns are the targets and the others the inputs, in file order. One target column that is not all numbers (or,
+for a network of several outputs, holds whole numbers only, such as digits 0 … 9) holds class labels: one-hot
+vectors in sorted label order for K outputs (at most K labels; whole numbers in numeric order), or 0 and 1 for
+two labels and one sigmoid output. Rows are numbered as in a spreadsheet (the header, if any, is row 1).
 """
 
 from __future__ import annotations
@@ -60,6 +61,15 @@ def _number(cell: str) -> float | None:
         return float(cell)
     except ValueError:
         return None
+
+
+def _whole_numbers(cells) -> bool:
+    """Whether every cell is a whole number (class labels such as 0 … 9 when one target column feeds K outputs)."""
+    for cell in cells:
+        v = _number(cell)
+        if v is None or not math.isfinite(v) or v != int(v):
+            return False
+    return True
 
 
 def _rows(text: str) -> list[list[str]]:
@@ -149,11 +159,16 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
         return out
 
     x = np.column_stack([numbers(c) for c in input_cols])
-    labelled = len(target_cols) == 1 and any(_number(row[target_cols[0]]) is None for row in body)
+    labelled = len(target_cols) == 1 and (any(_number(row[target_cols[0]]) is None for row in body)
+                                          or (n_outputs > 1 and _whole_numbers(row[target_cols[0]] for row in body)))
     if labelled:
         c = target_cols[0]
         cells = [row[c].strip() for row in body]
-        labels = sorted(set(cells))
+        if all(_number(v) is not None for v in cells):  # whole-number labels: "1" and "1.0" are one; 2 before 10
+            cells = [str(int(float(v))) for v in cells]
+            labels = sorted(set(cells), key=int)
+        else:
+            labels = sorted(set(cells))
         index = {lab: k for k, lab in enumerate(labels)}
         codes = np.array([index[v] for v in cells])
         if n_outputs == 1:
