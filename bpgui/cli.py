@@ -233,7 +233,13 @@ def _build_parser() -> _Parser:
                     "columns after the network's inputs)")
     da.add_argument("--test-fraction", type=_fraction, default=0.0, metavar="F",
                     help="hold out a seeded random F of the rows as a test set (default 0)")
-    da.add_argument("--seed", type=_int_range(0, MAX_SEED), default=0, help="seed of the test split")
+    da.add_argument("--seed", type=_int_range(0, MAX_SEED), default=0,
+                    help="seed of the test split (and of the new weights with --fit)")
+    da.add_argument("--fit", action="store_true",
+                    help="resize the network's input and output layers to the file (the hidden layers and their "
+                         "weights stay): the targets are the --targets columns or else the last column; a column of "
+                         "class labels makes one sigmoid output (2 labels, bce) or one output per label (softmax, "
+                         "cross_entropy)")
 
     sub.add_parser("examples", help="list the bundled example networks")
     return p
@@ -707,8 +713,10 @@ def cmd_surface(args) -> int:
 
 
 def cmd_data(args) -> int:
-    from .core.csv_data import CSVError, csv_table, read_csv_text
+    from .core.csv_data import CSVError, csv_shape, csv_table, read_csv_text
     from .core.document import DocumentError, load_document, make_dataset, save_document
+    from .core.fit_network import fit_to_table_shape
+    from .core.network import NetworkError
 
     out = _output_path(args.output)
     if os.path.exists(args.csv) and os.path.exists(out) and os.path.samefile(args.csv, out):
@@ -724,12 +732,18 @@ def cmd_data(args) -> int:
         if not all(targets):
             raise CLIError(f"--targets: {args.targets!r} names an empty column")
     try:
-        data = csv_table(read_csv_text(args.csv), len(net.inputs), len(net.outputs),
+        text = read_csv_text(args.csv)
+        if args.fit:
+            net = doc.network = fit_to_table_shape(net, *csv_shape(text, targets), seed=args.seed)
+        data = csv_table(text, len(net.inputs), len(net.outputs),
                          sigmoid_output=len(net.outputs) == 1 and net.outputs[0].activation == "sigmoid",
                          targets=targets, test_fraction=args.test_fraction, seed=args.seed)
         make_dataset(data, net)
-    except (CSVError, DocumentError) as e:
-        raise CLIError(f"{args.csv}: {e}") from None
+    except (CSVError, DocumentError, NetworkError) as e:
+        hint = ""
+        if not args.fit and isinstance(e, CSVError) and "the network has" in str(e):
+            hint = " (--fit resizes the network's input and output layers to the file)"
+        raise CLIError(f"{args.csv}: {e}{hint}") from None
     doc.data = data
     try:
         save_document(doc, out)

@@ -268,3 +268,69 @@ def test_whole_numbers_feeding_one_output_stay_numbers_and_fractions_are_no_labe
     assert csv_table("a,t\n5,2\n6,10\n", 1, 1).targets.tolist() == [[2.0], [10.0]]
     with pytest.raises(CSVError, match="1 target column; the network has 3 output neurons"):
         csv_table("a,t\n5,2\n6,1.5\n", 1, 3)
+
+
+def test_bpgui_data_fit_resizes_the_network_to_a_file_of_digit_labels(tmp_path, capsys):
+    net = write_net(tmp_path, n_in=2, n_out=1)
+    rng = np.random.default_rng(0)
+    x = rng.integers(0, 17, size=(30, 6))
+    labels = np.arange(30) % 4  # classes 0 … 3 as whole numbers in the last column
+    csv_path = tmp_path / "digits.csv"
+    csv_path.write_text("".join(",".join(map(str, r)) + f",{c}\n" for r, c in zip(x, labels)))
+    out = tmp_path / "out.json"
+    status, stdout, err = run(capsys, "data", net, csv_path, "-o", out, "--fit", "--test-fraction", "0.2")
+    assert status == 0, err
+    doc = load_document(out)
+    assert len(doc.network.inputs) == 6 and len(doc.network.outputs) == 4
+    assert doc.network.loss == "cross_entropy"
+    d = doc.data
+    got = np.vstack([np.hstack([d.inputs, d.targets]), np.hstack([d.test_inputs, d.test_targets])])
+    want = np.hstack([x, np.eye(4)[labels]])
+    assert sorted(map(tuple, got)) == sorted(map(tuple, want))
+
+
+def test_bpgui_data_fit_makes_one_sigmoid_output_for_two_labels_and_linear_outputs_for_numbers(tmp_path, capsys):
+    net = write_net(tmp_path, n_in=2, n_out=1)
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_text("a,b,c,kind\n1,2,3,cat\n4,5,6,dog\n")
+    out = tmp_path / "out.json"
+    assert run(capsys, "data", net, csv_path, "-o", out, "--fit")[0] == 0
+    doc = load_document(out)
+    assert doc.network.loss == "bce" and [n.activation for n in doc.network.outputs] == ["sigmoid"]
+    assert doc.data.targets.tolist() == [[0.0], [1.0]]
+    csv_path.write_text("a,t,u\n1,2,3\n4,5,6\n")
+    assert run(capsys, "data", net, csv_path, "-o", out, "--fit", "--targets", "t,u")[0] == 0
+    doc = load_document(out)
+    assert len(doc.network.inputs) == 1 and len(doc.network.outputs) == 2
+    assert doc.data.targets.tolist() == [[2.0, 3.0], [5.0, 6.0]]
+
+
+def test_a_column_count_that_does_not_fit_suggests_fit(tmp_path, capsys):
+    net = write_net(tmp_path)
+    csv_path = tmp_path / "d.csv"
+    csv_path.write_text("a,b,c,t\n1,2,3,4\n")
+    status, _, err = run(capsys, "data", net, csv_path, "-o", tmp_path / "o.json")
+    assert status == 2 and "--fit resizes" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("text, shape", [
+    ("a,b,t\n1,2,0\n3,4,1\n", (2, 1, ["0", "1"])),  # 0/1: two classes
+    ("a,b,t\n1,2,3\n3,4,7\n", (2, 1, None)),  # two other whole numbers: a number to fit
+    ("a,b,t\n1,2,10\n3,4,2\n5,6,1\n", (2, 1, ["1", "2", "10"])),
+    ("a,b,t\n1,2,0.5\n3,4,1\n5,6,2\n", (2, 1, None)),
+    ("a,b,t\n1,2,y\n3,4,x\n", (2, 1, ["x", "y"])),
+    ("1,2,3,4\n", (3, 1, None)),
+])
+def test_csv_shape_is_what_fit_builds_from(text, shape):
+    from bpgui.core.csv_data import csv_shape
+    assert csv_shape(text) == shape
+
+
+def test_csv_shape_with_named_targets_and_its_refusals():
+    from bpgui.core.csv_data import csv_shape
+    assert csv_shape("t,a,u,b\n1,2,3,4\n", ["t", "u"]) == (2, 2, None)
+    for text, targets, message in [("a,b\n1,2\n", ["z"], "no column named 'z'"), ("1,2\n", ["a"], "no header"),
+                                   ("a,b\n1,2\n", ["a", "b"], "no input column"), ("a\n1\n", None, "1 column"),
+                                   ("a,b\n", None, "no data rows"), ("", None, "empty")]:
+        with pytest.raises(CSVError, match=message):
+            csv_shape(text, targets)

@@ -194,3 +194,42 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
     order = np.random.default_rng(seed).permutation(n)
     test, train = np.sort(order[:n_test]), np.sort(order[n_test:])
     return TableData(x[train], t[train], x[test], t[test])
+
+
+def csv_shape(text: str, targets: list[str] | None = None) -> tuple[int, int, list[str] | None]:
+    """The network shape the CSV ``text`` asks for: (input columns, target columns, class labels or None). The
+    targets are the columns named by ``targets`` or else the last column; one target column that is not all
+    numbers, or holds whole numbers only (0 and 1, or 3 labels or more), holds class labels (sorted as
+    :func:`csv_table` sorts them).
+    For fitting a network to a file (:func:`~bpgui.core.fit_network.fit_network`); :func:`csv_table` then checks
+    every cell."""
+    rows = _rows(text)
+    if not rows:
+        raise CSVError("the file is empty")
+    width = len(rows[0])
+    header = [c.strip() for c in rows[0]] if any(_number(c) is None for c in rows[0]) else None
+    body = rows[1:] if header is not None else rows
+    if not body:
+        raise CSVError("the file holds a header row but no data rows")
+    if width < 2:
+        raise CSVError("1 column: the file needs an input column and a target column")
+    if targets is None:
+        cols = [width - 1]
+    else:
+        if header is None:
+            raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
+        cols = [c for c, h in enumerate(header) if h in targets]
+        missing = [t for t in targets if t not in header]
+        if missing:
+            raise CSVError(f"no column named {missing[0]!r} (the columns are {', '.join(map(repr, header))})")
+        if len(cols) == width:
+            raise CSVError("every column is a target: no input column")
+    if len(cols) == 1:
+        cells = [row[cols[0]].strip() for row in body if len(row) == width]
+        if any(_number(v) is None for v in cells):
+            return width - 1, 1, sorted(set(cells))
+        if _whole_numbers(cells):
+            labels = sorted({str(int(float(v))) for v in cells}, key=int)
+            if len(labels) >= 3 or labels == ["0", "1"]:
+                return width - 1, 1, labels
+    return width - len(cols), len(cols), None
