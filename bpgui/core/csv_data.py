@@ -31,7 +31,12 @@ PREVIEW_ROWS = 8
 
 
 class CSVError(ValueError):
-    """A CSV file that cannot become the network's data; the message names the row and column where it helps."""
+    """A CSV file that cannot become the network's data; the message names the row and column where it helps,
+    and so do ``row`` (as numbered in the message) and ``column`` (from 0), or None."""
+
+    def __init__(self, message: str, row: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 def read_csv_text(path: str | os.PathLike) -> str:
@@ -119,7 +124,7 @@ def csv_rows(text: str) -> CSVRows:
         rows.pop()
     for r, row in enumerate(rows, 1):
         if not any(c.strip() for c in row):
-            raise CSVError(f"row {r} is blank")
+            raise CSVError(f"row {r} is blank", row=r)
     return CSVRows(tuple(rows))
 
 
@@ -146,9 +151,10 @@ def _layout(rows: CSVRows, n_inputs: int, n_outputs: int, targets: list[str] | N
         input_cols = [c for c in range(width) if c not in target_cols]
     else:
         if width <= n_inputs:
+            labels = f" (or {n_inputs + 1} with one column of class labels)" if n_outputs > 1 else ""
             raise CSVError(f"{_plural(width, 'column')}; the network has {_plural(n_inputs, 'input neuron')} and "
-                           f"{_plural(n_outputs, 'output')}, so the file needs {n_inputs + n_outputs} columns "
-                           f"(or {n_inputs + 1} with one column of class labels)")
+                           f"{_plural(n_outputs, 'output')}, so the file needs {n_inputs + n_outputs} columns"
+                           f"{labels}")
         input_cols = list(range(n_inputs))
         target_cols = list(range(n_inputs, width))
     if len(input_cols) != n_inputs:
@@ -184,7 +190,7 @@ def csv_table(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_output
         raise CSVError(f"{len(body):,} data rows; the limit is {MAX_POINTS:,}")
     for r, row in enumerate(rows, 1):
         if len(row) != width:
-            raise CSVError(f"row {r} has {len(row)} columns; row 1 has {width}")
+            raise CSVError(f"row {r} has {len(row)} columns; row 1 has {width}", row=r)
 
     def name(c: int) -> str:  # c from 0
         return f"column {c + 1}" + (f" ({header[c]!r})" if header is not None and header[c] else "")
@@ -199,7 +205,8 @@ def csv_table(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_output
         for i, row in enumerate(body):
             v = _number(row[c])
             if v is None or not math.isfinite(v):
-                raise CSVError(f"row {first + i}, {name(c)}: {row[c].strip()!r} is not a finite number")
+                raise CSVError(f"row {first + i}, {name(c)}: {row[c].strip()!r} is not a finite number",
+                               row=first + i, column=c)
             out[i] = v
         return out
 
@@ -250,7 +257,9 @@ class CSVPreview:
     """A CSV file as the import dialog shows it: the column names (the header's, or "column 1", ...), each
     column's role (None when the columns do not fit the network), the first data rows' cells, the number of
     data rows, the class labels (sorted: the order of the outputs), and the table, or the reason there is
-    none (``problem``, from :func:`csv_table`)."""
+    none (``problem``, from :func:`csv_table`) with its place when it has one: ``problem_row`` (numbered as in
+    the message), ``problem_column`` (from 0, or None for the whole row) and that row's cells when it is not
+    among the rows shown (``problem_cells``)."""
 
     names: tuple[str, ...]
     has_header: bool
@@ -262,6 +271,9 @@ class CSVPreview:
     n_outputs: int
     table: TableData | None
     problem: str | None
+    problem_row: int | None = None
+    problem_column: int | None = None
+    problem_cells: tuple[str, ...] | None = None
 
     @property
     def one_hot(self) -> bool:
@@ -291,7 +303,7 @@ def csv_preview(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_outp
     try:
         parsed = text if isinstance(text, CSVRows) else csv_rows(text)
     except CSVError as e:
-        return CSVPreview((), False, (), (), 0, (), n_inputs, n_outputs, None, str(e))
+        return CSVPreview((), False, (), (), 0, (), n_inputs, n_outputs, None, str(e), e.row)
     header, body = parsed.header, parsed.body
     width = max((len(r) for r in parsed.rows), default=0)
     names = tuple(header[c] if header is not None and c < len(header) and header[c] else f"column {c + 1}"
@@ -310,10 +322,15 @@ def csv_preview(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_outp
             roles[c] = ColumnRole("labels" if c == label_col else "target", k)
         if label_col is not None:
             labels = tuple(sorted({row[label_col].strip() for row in body if label_col < len(row)}))
+    place: tuple[int | None, int | None, tuple[str, ...] | None] = (None, None, None)
     try:
         table, problem = csv_table(parsed, n_inputs, n_outputs, sigmoid_output, targets, test_fraction, seed), None
     except CSVError as e:
         table, problem = None, str(e)
+        if e.row is not None:
+            beyond = e.row - parsed.first >= shown_rows  # past the rows on show
+            cells = tuple(c.strip() for c in parsed.rows[e.row - 1]) if beyond else None
+            place = (e.row, e.column, cells)
     shown = tuple(tuple(c.strip() for c in row) for row in body[:shown_rows])
     return CSVPreview(names, header is not None, tuple(roles), shown, len(body), labels, n_inputs, n_outputs,
-                      table, problem)
+                      table, problem, *place)
