@@ -307,6 +307,9 @@ def test_a_file_that_does_not_fit_shows_the_reason_and_changes_nothing(make_wind
         for c in range(t.columnCount()):
             marked = t.item(r, c).background().color() == QColor(PROBLEM_FILL)
             assert marked == (column is None or c == column), (r, c)
+        if row > 9:
+            assert dialog.rows_label.text() == f"the first 8 of 21 data rows, and row {row}, where the table does " \
+                                               "not fit"
     click(dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
     assert not dialog.isVisible()
     assert w.model.doc.data is old and history(w) == before

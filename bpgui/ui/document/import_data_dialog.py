@@ -41,6 +41,8 @@ PROBLEM_COLOR = "#b2182b"
 PROBLEM_FILL = "#fddbc7"
 #: names listed before "…" (a network may have hundreds of inputs)
 MAX_NAMES = 6
+#: the dialog's first size: as wide as this, as tall as its rows need up to this (it fits a 1024×640 screen)
+DIALOG_WIDTH, MAX_DIALOG_HEIGHT = 760, 560
 #: the largest seed the spin box takes (Qt's spin boxes hold 32-bit integers)
 MAX_DIALOG_SEED = 2**31 - 1
 
@@ -78,14 +80,16 @@ class ImportDataDialog(QDialog):
         (self.ok if self.ok.isEnabled() else self.buttons.button(QDialogButtonBox.Cancel)).setFocus()
 
     def _fit_height(self) -> None:
-        """As tall as the rows on show need (so no empty table below them), at most 560 pixels (to fit on a
-        1024×640 screen); the table may shrink later."""
+        """As tall as the rows on show need (so no empty table below them), within MAX_DIALOG_HEIGHT; the table
+        may shrink later."""
         t = self.table
         self.table.resizeColumnsToContents()
         needed = (t.horizontalHeader().sizeHint().height() + t.verticalHeader().length() + 2 * t.frameWidth()
                   + (t.horizontalScrollBar().sizeHint().height() if t.columnCount() > 6 else 0))
         t.setFixedHeight(max(needed, 80))
-        self.resize(760, min(self.sizeHint().height(), 560))
+        lay = self.layout()  # the height at this width: wrapped lines take fewer rows than at the size hint's
+        height = lay.totalHeightForWidth(DIALOG_WIDTH) if lay.hasHeightForWidth() else self.sizeHint().height()
+        self.resize(DIALOG_WIDTH, min(height, MAX_DIALOG_HEIGHT))
         t.setMinimumHeight(80)
         t.setMaximumHeight(16_777_215)  # QWIDGETSIZE_MAX: the table takes what the user makes room for
 
@@ -185,8 +189,8 @@ class ImportDataDialog(QDialog):
         self._set_rows(preview.rows, [self._first + i for i in range(self._shown)])
         self.table.verticalHeader().setToolTip("the row's number in the file (the header is row 1)")
         shown = len(preview.rows)
-        self.rows_label.setText(f"the first {shown} of {preview.n_rows:,} data rows" if preview.n_rows > shown
-                                else f"{preview.n_rows:,} data row{'s' if preview.n_rows != 1 else ''}")
+        self._rows_text = (f"the first {shown} of {preview.n_rows:,} data rows" if preview.n_rows > shown
+                           else f"{preview.n_rows:,} data row{'s' if preview.n_rows != 1 else ''}")
         self.targets.blockSignals(True)
         header = self._source.header if isinstance(self._source, CSVRows) else None
         for c, name in enumerate(preview.names):
@@ -261,7 +265,9 @@ class ImportDataDialog(QDialog):
         """The row with the problem, below the first rows when it is further down the file."""
         t = self.table
         t.setRowCount(self._shown)  # without the last preview's
+        self.rows_label.setText(self._rows_text)
         if p.problem_cells is not None:
+            self.rows_label.setText(f"{self._rows_text}, and row {p.problem_row:,}, where the table does not fit")
             t.setRowCount(self._shown + 1)
             t.setVerticalHeaderItem(self._shown, QTableWidgetItem(str(p.problem_row)))
             for c in range(t.columnCount()):
