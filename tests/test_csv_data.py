@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 from bpgui import cli
-from bpgui.core.csv_data import CSVError, csv_table
+from bpgui.core.csv_data import PREVIEW_ROWS, ColumnRole, CSVError, csv_preview, csv_rows, csv_table
 from bpgui.core.document import DocumentError, TableData, load_document, parse_document
 from bpgui.core.limits import MAX_POINTS
 from bpgui.core.training import Trainer
@@ -103,7 +103,9 @@ def test_the_test_split_is_seeded_disjoint_and_covers_every_row():
     assert list(train) == sorted(train) and list(test) == sorted(test)  # each part keeps the file's order
 
 
-@pytest.mark.parametrize("text, kw, message", [
+#: files that do not fit a network (2 inputs and 1 linear output unless ``kw`` says otherwise), with a part of
+#: the reason given
+REFUSALS = [
     ("", {}, "the file is empty"),
     ("\n\n", {}, "the file is empty"),
     ("a,b,t\n", {}, "a header row but no data rows"),
@@ -117,7 +119,8 @@ def test_the_test_split_is_seeded_disjoint_and_covers_every_row():
     ("a,b,t\n1,2,3\n", {"targets": ["t", "t"]}, "column 't' is named twice"),
     ("a,t,t\n1,2,3\n", {"n_in": 1, "targets": ["t"]}, "2 columns are named 't'"),
     ("a,b,c,t\n1,2,3,4\n", {}, "2 target columns; the network has 1 output neuron"),
-    ("a,b\n1,2\n", {}, "2 columns; the network has 2 input neurons"),
+    ("a,b\n1,2\n", {}, "2 columns; the network has 2 input neurons and 1 output, so the file needs 3 columns"),
+    ("a,b\n1,2\n", {"n_out": 2}, "the file needs 4 columns (or 3 with one column of class labels)"),
     ("a,b,t\n1,2,3\n", {"targets": ["z"]}, "no column named 'z'"),
     ("1,2,3\n", {"targets": ["t"]}, "has no header row"),
     ("a,b,t\n1,2,x\n3,4,y\n5,6,z\n", {"sigmoid": True}, "holds 3 class labels; one sigmoid output takes exactly 2"),
@@ -125,7 +128,10 @@ def test_the_test_split_is_seeded_disjoint_and_covers_every_row():
     ("a,b,t,u\n1,2,x,1\n", {"n_out": 2}, "row 2, column 3 ('t'): 'x' is not a finite number"),
     ("a,t\n1,x\n2,y\n3,z\n", {"n_in": 1, "n_out": 2}, "holds 3 class labels; the network has 2 outputs"),
     ("a,b,t\n1,2,3\n", {"fraction": 1.0}, "must be at least 0 and below 1"),
-])
+]
+
+
+@pytest.mark.parametrize("text, kw, message", REFUSALS)
 def test_what_does_not_fit_is_refused_with_its_place(text, kw, message):
     with pytest.raises(CSVError, match=None) as e:
         csv_table(text, kw.get("n_in", 2), kw.get("n_out", 1), sigmoid_output=kw.get("sigmoid", False),
@@ -137,6 +143,92 @@ def test_more_rows_than_the_limit_are_refused():
     text = "a,t\n" + "1,2\n" * (MAX_POINTS + 1)
     with pytest.raises(CSVError, match="limit"):
         csv_table(text, 1, 1)
+
+
+def test_a_tab_separated_file_is_read_by_its_tabs():
+    d = csv_table("a\tb\tt\n1\t2\t3\n4\t5\t6\n", 2, 1)
+    assert np.array_equal(d.inputs, [[1, 2], [4, 5]]) and np.array_equal(d.targets, [[3], [6]])
+    # a first line with a comma is comma-separated, tabs or not (a tab inside a quoted cell, here)
+    d = csv_table('"a\tname",b,t\n1,2,3\n', 2, 1)
+    assert np.array_equal(d.inputs, [[1, 2]])
+
+
+# ---------------------------------------------------------------------------------------------- preview
+def iris_like(n_per_class: int = 50) -> str:
+    """A header, four measurements and a species; the species in file order setosa, versicolor, virginica."""
+    lines = ["sepal_length,sepal_width,petal_length,petal_width,species"]
+    for k, species in enumerate(["setosa", "versicolor", "virginica"]):
+        for i in range(n_per_class):
+            lines.append(f"{5 + k + i / 100:.2f},{3 + i / 100:.2f},{1 + 2 * k:.1f},{0.2 + k:.1f},{species}")
+    return "\n".join(lines) + "\n"
+
+
+def test_a_preview_shows_names_roles_first_rows_labels_and_a_summary():
+    text = iris_like()
+    p = csv_preview(text, 4, 3, test_fraction=0.2, seed=5)
+    assert p.has_header and p.names == ("sepal_length", "sepal_width", "petal_length", "petal_width", "species")
+    assert p.roles == (ColumnRole("input", 0), ColumnRole("input", 1), ColumnRole("input", 2),
+                       ColumnRole("input", 3), ColumnRole("labels", 0))
+    assert p.labels == ("setosa", "versicolor", "virginica") and p.one_hot
+    assert p.n_rows == 150 and len(p.rows) == PREVIEW_ROWS
+    assert p.rows[0] == ("5.00", "3.00", "1.0", "0.2", "setosa")
+    assert p.rows[7] == ("5.07", "3.07", "1.0", "0.2", "setosa")
+    assert p.problem is None and p.table == csv_table(text, 4, 3, test_fraction=0.2, seed=5)
+    assert p.summary() == "150 rows: 120 train, 30 test; 4 inputs, 3 classes → one-hot"
+
+
+def test_a_preview_without_a_header_names_columns_by_number():
+    p = csv_preview(' 1, 2,3\n4,5,6\n', 2, 1)
+    assert not p.has_header and p.names == ("column 1", "column 2", "column 3")
+    assert p.rows == (("1", "2", "3"), ("4", "5", "6"))  # cells as written, without the spaces around them
+    assert p.roles == (ColumnRole("input", 0), ColumnRole("input", 1), ColumnRole("target", 0))
+    assert p.summary() == "2 rows: 2 train, 0 test; 2 inputs, 1 target"
+
+
+def test_a_preview_with_named_targets_gives_each_its_output_in_the_order_named():
+    p = csv_preview("t2,a,t1,b\n1,2,3,4\n", 2, 2, targets=["t1", "t2"])
+    assert p.roles == (ColumnRole("target", 1), ColumnRole("input", 0), ColumnRole("target", 0),
+                       ColumnRole("input", 1))
+    assert p.summary() == "1 row: 1 train, 0 test; 2 inputs, 2 targets"
+
+
+def test_a_preview_of_labels_for_one_sigmoid_output_and_for_more_outputs_than_labels():
+    two = csv_preview("a,b,label\n1,2,yes\n3,4,no\n", 2, 1, sigmoid_output=True)
+    assert two.labels == ("no", "yes") and not two.one_hot
+    assert two.summary() == "2 rows: 2 train, 0 test; 2 inputs, 2 classes → 0/1"
+    assert np.array_equal(two.table.targets, [[1], [0]])
+    fewer = csv_preview("a,label\n1,cat\n2,dog\n", 1, 3)
+    assert fewer.summary() == "2 rows: 2 train, 0 test; 1 input, 2 classes → one-hot over 3 outputs"
+
+
+@pytest.mark.parametrize("text, kw, message", REFUSALS)
+def test_a_preview_gives_the_tables_own_reason_when_it_does_not_fit(text, kw, message):
+    args = (kw.get("n_in", 2), kw.get("n_out", 1))
+    options = dict(sigmoid_output=kw.get("sigmoid", False), targets=kw.get("targets"),
+                   test_fraction=kw.get("fraction", 0.0))
+    p = csv_preview(text, *args, **options)
+    with pytest.raises(CSVError) as e:
+        csv_table(text, *args, **options)
+    assert p.table is None and p.problem == str(e.value) and message in p.problem
+    assert p.summary().endswith("rows") or p.summary().endswith("row")
+
+
+def test_a_preview_still_shows_what_it_can_of_a_file_that_does_not_fit():
+    ragged = csv_preview("a,b,t\n1,2,3\n4,5\n", 2, 1)
+    assert ragged.rows == (("1", "2", "3"), ("4", "5")) and ragged.roles[2] == ColumnRole("target", 0)
+    narrow = csv_preview("a,b\n1,2\n", 2, 1)  # too few columns: no roles
+    assert narrow.names == ("a", "b") and narrow.roles == (None, None) and narrow.rows == (("1", "2"),)
+    header_only = csv_preview("a,b,t\n", 2, 1)
+    assert header_only.names == ("a", "b", "t") and header_only.rows == () and header_only.n_rows == 0
+    blank = csv_preview("a,b,t\n1,2,3\n\n4,5,6\n", 2, 1)
+    assert blank.names == () and blank.problem == "row 3 is blank"
+
+
+def test_rows_split_once_give_the_same_tables_as_the_text():
+    text = iris_like(4)
+    rows = csv_rows(text)
+    assert csv_table(rows, 4, 3, test_fraction=0.5, seed=2) == csv_table(text, 4, 3, test_fraction=0.5, seed=2)
+    assert csv_preview(rows, 4, 3) == csv_preview(text, 4, 3)
 
 
 # ---------------------------------------------------------------------------------------------- document

@@ -1,11 +1,16 @@
-"""A data table read from a CSV file, for a network's inputs and outputs (``bpgui data``).
+"""A data table read from a CSV file, for a network's inputs and outputs (``bpgui data`` and the window's File >
+Import Data).
 
-The first row is a header when any of its cells is not a number. Without named target columns the first
-columns feed the input neurons in order and the rest are the targets; with them (by header name) the named
-columns are the targets and the others the inputs, in file order. One target column that is not all numbers (or,
-for a network of several outputs, holds whole numbers only, such as digits 0 … 9) holds class labels: one-hot
-vectors in sorted label order for K outputs (at most K labels; whole numbers in numeric order), or 0 and 1 for
-two labels and one sigmoid output. Rows are numbered as in a spreadsheet (the header, if any, is row 1).
+Cells are separated by commas, or by tabs when the first line holds a tab and no comma. The first row is a header
+when any of its cells is not a number. Without named target columns the first columns feed the input neurons in
+order and the rest are the targets; with them (by header name) the named columns are the targets and the others
+the inputs, in file order. One target column that is not all numbers (or, for a network of several outputs, holds
+whole numbers only, such as digits 0 … 9) holds class labels: one-hot vectors in sorted label order for K outputs
+(at most K labels; whole numbers in numeric order), or 0 and 1 for two labels and one sigmoid output. Rows are
+numbered as in a spreadsheet (the header, if any, is row 1).
+
+:func:`csv_table` decides all of this; :func:`csv_preview` shows a file's first rows, each column's role and the
+table (or why there is none) for the import dialog, from the same rules.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ import csv
 import io
 import math
 import os
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -21,9 +27,17 @@ import numpy as np
 from .document import TableData
 from .limits import MAX_FILE_BYTES, MAX_POINTS, MAX_TABLE_VALUES
 
+#: the data rows a preview shows
+PREVIEW_ROWS = 8
+
 
 class CSVError(ValueError):
-    """A CSV file that cannot become the network's data; the message names the row and column where it helps."""
+    """A CSV file that cannot become the network's data; the message names the row and column where it helps,
+    and so do ``row`` (as numbered in the message) and ``column`` (from 0), or None."""
+
+    def __init__(self, message: str, row: int | None = None, column: int | None = None):
+        super().__init__(message)
+        self.row, self.column = row, column
 
 
 def read_csv_text(path: str | os.PathLike) -> str:
@@ -72,12 +86,46 @@ def _whole_numbers(cells) -> bool:
     return True
 
 
-def _rows(text: str) -> list[list[str]]:
+def _delimiter(text: str) -> str:
+    """A tab when the first line holds one and no comma (a TSV file), else a comma."""
+    line = text.split("\n", 1)[0]
+    return "\t" if "\t" in line and "," not in line else ","
+
+
+@dataclass(frozen=True)
+class CSVRows:
+    """The records of a CSV text, split once: the import dialog makes a table from them at each choice."""
+
+    rows: tuple[tuple[str, ...], ...]
+
+    @property
+    def header(self) -> list[str] | None:
+        """The first row's cells (stripped) when it is a header: any cell in it is not a number."""
+        if self.rows and any(_number(c) is None for c in self.rows[0]):
+            return [c.strip() for c in self.rows[0]]
+        return None
+
+    @property
+    def first(self) -> int:
+        """The spreadsheet row number of the first data row."""
+        return 2 if self.header is not None else 1
+
+    @property
+    def body(self) -> tuple[tuple[str, ...], ...]:
+        return self.rows[self.first - 1 :]
+
+    @property
+    def width(self) -> int:
+        """The first row's number of columns (every row must have as many)."""
+        return len(self.rows[0]) if self.rows else 0
+
+
+def csv_rows(text: str) -> CSVRows:
     """The records of the CSV text; blank lines at the end are dropped, one elsewhere is refused."""
     try:
         rows = []
-        for row in csv.reader(io.StringIO(text, newline="")):
-            rows.append(row)
+        for row in csv.reader(io.StringIO(text, newline=""), delimiter=_delimiter(text)):
+            rows.append(tuple(row))
             if len(rows) > MAX_POINTS + 1 and any(rows[-1]):  # the header and MAX_POINTS rows at most
                 raise CSVError(f"more than {MAX_POINTS:,} data rows (the limit)")
     except csv.Error as e:
@@ -86,37 +134,17 @@ def _rows(text: str) -> list[list[str]]:
         rows.pop()
     for r, row in enumerate(rows, 1):
         if not any(c.strip() for c in row):
-            raise CSVError(f"row {r} is blank")
-    return rows
+            raise CSVError(f"row {r} is blank", row=r)
+    return CSVRows(tuple(rows))
 
 
-def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = False,
-              targets: list[str] | None = None, test_fraction: float = 0.0, seed: int = 0) -> TableData:
-    """The table in CSV ``text`` for a network of ``n_inputs`` inputs and ``n_outputs`` outputs (``sigmoid_output``:
-    its one output is a sigmoid), with a seeded ``test_fraction`` of the rows (rounded down) held out as a test
-    set, each part in file order."""
-    if not 0.0 <= test_fraction < 1.0:
-        raise CSVError(f"the test fraction must be at least 0 and below 1, not {test_fraction}")
-    rows = _rows(text)
-    if not rows:
-        raise CSVError("the file is empty")
-    header = None
-    if any(_number(c) is None for c in rows[0]):
-        header = [c.strip() for c in rows[0]]
-    first = 2 if header is not None else 1  # the spreadsheet row number of the first data row
-    body = rows[first - 1 :]
-    if not body:
-        raise CSVError("the file holds a header row but no data rows")
-    if len(body) > MAX_POINTS:
-        raise CSVError(f"{len(body):,} data rows; the limit is {MAX_POINTS:,}")
-    width = len(rows[0])
-    for r, row in enumerate(rows, 1):
-        if len(row) != width:
-            raise CSVError(f"row {r} has {len(row)} columns; row 1 has {width}")
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}{'s' if n != 1 else ''}"
 
-    def name(c: int) -> str:  # c from 0
-        return f"column {c + 1}" + (f" ({header[c]!r})" if header is not None and header[c] else "")
 
+def _layout(rows: CSVRows, n_inputs: int, n_outputs: int, targets: list[str] | None) -> tuple[list[int], list[int]]:
+    """The input columns and the target columns (from 0, in the order they feed the network)."""
+    header, width = rows.header, rows.width
     if targets is not None:
         if header is None:
             raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
@@ -133,18 +161,70 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
         input_cols = [c for c in range(width) if c not in target_cols]
     else:
         if width <= n_inputs:
-            outs = f"{n_outputs} output{'s' if n_outputs != 1 else ''}"
-            raise CSVError(f"{width} column{'s' if width != 1 else ''}; the network has {n_inputs} input "
-                           f"neuron{'s' if n_inputs != 1 else ''} and {outs}, "
-                           f"so the file needs {n_inputs + n_outputs} columns (or {n_inputs + 1} with one column of "
-                           f"class labels)")
+            labels = f" (or {n_inputs + 1} with one column of class labels)" if n_outputs > 1 else ""
+            raise CSVError(f"{_plural(width, 'column')}; the network has {_plural(n_inputs, 'input neuron')} and "
+                           f"{_plural(n_outputs, 'output')}, so the file needs {n_inputs + n_outputs} columns"
+                           f"{labels}")
         input_cols = list(range(n_inputs))
         target_cols = list(range(n_inputs, width))
     if len(input_cols) != n_inputs:
-        raise CSVError(f"{len(input_cols)} input column{'s' if len(input_cols) != 1 else ''}; the network has "
-                       f"{n_inputs} input neuron{'s' if n_inputs != 1 else ''}")
+        raise CSVError(f"{_plural(len(input_cols), 'input column')}; the network has "
+                       f"{_plural(n_inputs, 'input neuron')}")
     if not target_cols:
         raise CSVError("no target column")
+    return input_cols, target_cols
+
+
+def _label_column(body, target_cols: list[int], n_outputs: int) -> int | None:
+    """The one target column, when it holds class labels: a cell that is not a number, or, for a network of several
+    outputs, whole numbers only."""
+    if len(target_cols) != 1:
+        return None
+    c = target_cols[0]
+    cells = [row[c] for row in body if c < len(row)]
+    if any(_number(v) is None for v in cells) or (n_outputs > 1 and _whole_numbers(cells)):
+        return c
+    return None
+
+
+def _label_cells(cells) -> list[str]:
+    """The class label of each cell: stripped; whole numbers written alike ("1" and "1.0" are one label)."""
+    cells = [v.strip() for v in cells]
+    if all(_number(v) is not None for v in cells):
+        return [str(int(float(v))) for v in cells]
+    return cells
+
+
+def _sorted_labels(cells: list[str]) -> list[str]:
+    """The distinct labels in the order of the outputs: numeric for whole numbers (2 before 10), else text order."""
+    if all(_number(v) is not None for v in cells):
+        return sorted(set(cells), key=int)
+    return sorted(set(cells))
+
+
+def csv_table(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_output: bool = False,
+              targets: list[str] | None = None, test_fraction: float = 0.0, seed: int = 0) -> TableData:
+    """The table in CSV ``text`` (or its rows) for a network of ``n_inputs`` inputs and ``n_outputs`` outputs
+    (``sigmoid_output``: its one output is a sigmoid), with a seeded ``test_fraction`` of the rows (rounded down)
+    held out as a test set, each part in file order."""
+    if not 0.0 <= test_fraction < 1.0:
+        raise CSVError(f"the test fraction must be at least 0 and below 1, not {test_fraction}")
+    parsed = text if isinstance(text, CSVRows) else csv_rows(text)
+    rows, header, first, body, width = parsed.rows, parsed.header, parsed.first, parsed.body, parsed.width
+    if not rows:
+        raise CSVError("the file is empty")
+    if not body:
+        raise CSVError("the file holds a header row but no data rows")
+    if len(body) > MAX_POINTS:
+        raise CSVError(f"{len(body):,} data rows; the limit is {MAX_POINTS:,}")
+    for r, row in enumerate(rows, 1):
+        if len(row) != width:
+            raise CSVError(f"row {r} has {len(row)} columns; row 1 has {width}", row=r)
+
+    def name(c: int) -> str:  # c from 0
+        return f"column {c + 1}" + (f" ({header[c]!r})" if header is not None and header[c] else "")
+
+    input_cols, target_cols = _layout(parsed, n_inputs, n_outputs, targets)
     if (len(body) * (n_inputs + n_outputs)) > MAX_TABLE_VALUES:
         raise CSVError(f"the table would hold {len(body) * (n_inputs + n_outputs):,} numbers; the limit is "
                        f"{MAX_TABLE_VALUES:,}")
@@ -154,21 +234,16 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
         for i, row in enumerate(body):
             v = _number(row[c])
             if v is None or not math.isfinite(v):
-                raise CSVError(f"row {first + i}, {name(c)}: {row[c].strip()!r} is not a finite number")
+                raise CSVError(f"row {first + i}, {name(c)}: {row[c].strip()!r} is not a finite number",
+                               row=first + i, column=c)
             out[i] = v
         return out
 
     x = np.column_stack([numbers(c) for c in input_cols])
-    labelled = len(target_cols) == 1 and (any(_number(row[target_cols[0]]) is None for row in body)
-                                          or (n_outputs > 1 and _whole_numbers(row[target_cols[0]] for row in body)))
-    if labelled:
-        c = target_cols[0]
-        cells = [row[c].strip() for row in body]
-        if all(_number(v) is not None for v in cells):  # whole-number labels: "1" and "1.0" are one; 2 before 10
-            cells = [str(int(float(v))) for v in cells]
-            labels = sorted(set(cells), key=int)
-        else:
-            labels = sorted(set(cells))
+    c = _label_column(body, target_cols, n_outputs)
+    if c is not None:
+        cells = _label_cells(row[c] for row in body)
+        labels = _sorted_labels(cells)
         index = {lab: k for k, lab in enumerate(labels)}
         codes = np.array([index[v] for v in cells])
         if n_outputs == 1:
@@ -184,8 +259,8 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
             t = np.eye(n_outputs)[codes]
     else:
         if len(target_cols) != n_outputs:
-            raise CSVError(f"{len(target_cols)} target column{'s' if len(target_cols) != 1 else ''}; the network "
-                           f"has {n_outputs} output neuron{'s' if n_outputs != 1 else ''}")
+            raise CSVError(f"{_plural(len(target_cols), 'target column')}; the network has "
+                           f"{_plural(n_outputs, 'output neuron')}")
         t = np.column_stack([numbers(c) for c in target_cols])
     n = len(body)
     n_test = int(n * test_fraction)  # below n, since test_fraction < 1: a row or more always trains
@@ -196,19 +271,16 @@ def csv_table(text: str, n_inputs: int, n_outputs: int, sigmoid_output: bool = F
     return TableData(x[train], t[train], x[test], t[test])
 
 
-def csv_shape(text: str, targets: list[str] | None = None) -> tuple[int, int, list[str] | None]:
-    """The network shape the CSV ``text`` asks for: (input columns, target columns, class labels or None). The
-    targets are the columns named by ``targets`` or else the last column; one target column that is not all
-    numbers, or holds whole numbers only (0 and 1, or 3 labels or more), holds class labels (sorted as
-    :func:`csv_table` sorts them).
-    For fitting a network to a file (:func:`~bpgui.core.fit_network.fit_network`); :func:`csv_table` then checks
-    every cell."""
-    rows = _rows(text)
-    if not rows:
+def csv_shape(text: str | CSVRows, targets: list[str] | None = None) -> tuple[int, int, list[str] | None]:
+    """The network shape the CSV ``text`` (or its rows) asks for: (input columns, target columns, class labels or
+    None). The targets are the columns named by ``targets`` or else the last column; one target column that is not
+    all numbers, or holds whole numbers only (0 and 1, or 3 labels or more), holds class labels (sorted as
+    :func:`csv_table` sorts them). For fitting a network to a file (:func:`~bpgui.core.fit_network.fit_network`);
+    :func:`csv_table` then checks every cell."""
+    parsed = text if isinstance(text, CSVRows) else csv_rows(text)
+    if not parsed.rows:
         raise CSVError("the file is empty")
-    width = len(rows[0])
-    header = [c.strip() for c in rows[0]] if any(_number(c) is None for c in rows[0]) else None
-    body = rows[1:] if header is not None else rows
+    width, header, body = parsed.width, parsed.header, parsed.body
     if not body:
         raise CSVError("the file holds a header row but no data rows")
     if width < 2:
@@ -218,18 +290,112 @@ def csv_shape(text: str, targets: list[str] | None = None) -> tuple[int, int, li
     else:
         if header is None:
             raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
-        cols = [c for c, h in enumerate(header) if h in targets]
         missing = [t for t in targets if t not in header]
         if missing:
             raise CSVError(f"no column named {missing[0]!r} (the columns are {', '.join(map(repr, header))})")
+        cols = [c for c, h in enumerate(header) if h in targets]
         if len(cols) == width:
             raise CSVError("every column is a target: no input column")
     if len(cols) == 1:
-        cells = [row[cols[0]].strip() for row in body if len(row) == width]
+        cells = [row[cols[0]] for row in body if len(row) == width]
         if any(_number(v) is None for v in cells):
-            return width - 1, 1, sorted(set(cells))
+            return width - len(cols), 1, _sorted_labels(_label_cells(cells))
         if _whole_numbers(cells):
-            labels = sorted({str(int(float(v))) for v in cells}, key=int)
+            labels = _sorted_labels(_label_cells(cells))
             if len(labels) >= 3 or labels == ["0", "1"]:
                 return width - 1, 1, labels
     return width - len(cols), len(cols), None
+
+
+# ---------------------------------------------------------------------------------------------- preview
+@dataclass(frozen=True)
+class ColumnRole:
+    """What a column feeds: ``kind`` "input" (input neuron ``index``), "target" (output ``index``) or "labels"
+    (class labels, one-hot over the outputs or 0/1 for one sigmoid output; ``index`` 0)."""
+
+    kind: str
+    index: int
+
+
+@dataclass(frozen=True)
+class CSVPreview:
+    """A CSV file as the import dialog shows it: the column names (the header's, or "column 1", ...), each
+    column's role (None when the columns do not fit the network), the first data rows' cells, the number of
+    data rows, the class labels (sorted: the order of the outputs), and the table, or the reason there is
+    none (``problem``, from :func:`csv_table`) with its place when it has one: ``problem_row`` (numbered as in
+    the message), ``problem_column`` (from 0, or None for the whole row) and that row's cells when it is not
+    among the rows shown (``problem_cells``)."""
+
+    names: tuple[str, ...]
+    has_header: bool
+    roles: tuple[ColumnRole | None, ...]
+    rows: tuple[tuple[str, ...], ...]
+    n_rows: int
+    labels: tuple[str, ...]
+    n_inputs: int
+    n_outputs: int
+    table: TableData | None
+    problem: str | None
+    problem_row: int | None = None
+    problem_column: int | None = None
+    problem_cells: tuple[str, ...] | None = None
+
+    @property
+    def one_hot(self) -> bool:
+        """The labels become one-hot vectors (else 0 and 1 for one sigmoid output)."""
+        return self.n_outputs > 1
+
+    def summary(self) -> str:
+        """One line: "150 rows: 120 train, 30 test; 4 inputs, 3 classes → one-hot"."""
+        rows = f"{self.n_rows:,} row{'s' if self.n_rows != 1 else ''}"
+        if self.table is None:
+            return rows
+        train, test = len(self.table.inputs), len(self.table.test_inputs)
+        if self.labels:
+            k = len(self.labels)
+            outputs = (f"{k} classes → one-hot" + (f" over {self.n_outputs} outputs" if k < self.n_outputs else "")
+                       if self.one_hot else f"{k} classes → 0/1")
+        else:
+            outputs = _plural(self.n_outputs, "target")
+        return f"{rows}: {train:,} train, {test:,} test; {_plural(self.n_inputs, 'input')}, {outputs}"
+
+
+def csv_preview(text: str | CSVRows, n_inputs: int, n_outputs: int, sigmoid_output: bool = False,
+                targets: list[str] | None = None, test_fraction: float = 0.0, seed: int = 0,
+                shown_rows: int = PREVIEW_ROWS) -> CSVPreview:
+    """The preview of CSV ``text`` (or its rows) for the import dialog; the arguments are :func:`csv_table`'s,
+    whose table (or refusal) it holds."""
+    try:
+        parsed = text if isinstance(text, CSVRows) else csv_rows(text)
+    except CSVError as e:
+        return CSVPreview((), False, (), (), 0, (), n_inputs, n_outputs, None, str(e), e.row)
+    header, body = parsed.header, parsed.body
+    width = max((len(r) for r in parsed.rows), default=0)
+    names = tuple(header[c] if header is not None and c < len(header) and header[c] else f"column {c + 1}"
+                  for c in range(width))
+    roles: list[ColumnRole | None] = [None] * width
+    labels: tuple[str, ...] = ()
+    try:
+        input_cols, target_cols = _layout(parsed, n_inputs, n_outputs, targets)
+    except CSVError:
+        pass
+    else:
+        label_col = _label_column(body, target_cols, n_outputs)
+        for k, c in enumerate(input_cols):
+            roles[c] = ColumnRole("input", k)
+        for k, c in enumerate(target_cols):
+            roles[c] = ColumnRole("labels" if c == label_col else "target", k)
+        if label_col is not None:
+            labels = tuple(_sorted_labels(_label_cells(row[label_col] for row in body if label_col < len(row))))
+    place: tuple[int | None, int | None, tuple[str, ...] | None] = (None, None, None)
+    try:
+        table, problem = csv_table(parsed, n_inputs, n_outputs, sigmoid_output, targets, test_fraction, seed), None
+    except CSVError as e:
+        table, problem = None, str(e)
+        if e.row is not None:
+            beyond = e.row - parsed.first >= shown_rows  # past the rows on show
+            cells = tuple(c.strip() for c in parsed.rows[e.row - 1]) if beyond else None
+            place = (e.row, e.column, cells)
+    shown = tuple(tuple(c.strip() for c in row) for row in body[:shown_rows])
+    return CSVPreview(names, header is not None, tuple(roles), shown, len(body), labels, n_inputs, n_outputs,
+                      table, problem, *place)

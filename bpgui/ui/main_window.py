@@ -19,6 +19,7 @@ from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessage
 
 from ..resources import resource_path
 from .document.autosave import Autosave
+from .document.data_import import DataImport
 from .document.document_files import DocumentFiles, default_document
 from .document.document_hub import DocumentHub
 from .document.document_model import DocumentModel
@@ -70,6 +71,7 @@ class MainWindow(QMainWindow):
         self.panel = PropertiesPanel(self.scene, self)
         self.files = DocumentFiles(self.hub, self, self.show_status, self.show_error)
         self.exports = ExportActions(self, self.show_status, self.show_error)
+        self.data_import = DataImport(self.hub, self, self.show_status, self.show_error)
         self.window_actions = WindowActions(self)
         self.training_panel = TrainingPanel(self.hub, self.window_actions.training_actions(), self)
         self._make_docks()

@@ -31,6 +31,9 @@ class WindowActions(QObject):
         files, exports, scene, view, training = w.files, w.exports, w.scene, w.view, w.training
         self.new = self._action("&New", files.new_document, K.New, "a new small network")
         self.open = self._action("&Open…", files.open_dialog, K.Open, "open a network document")
+        self.import_data = self._action("&Import Data…", w.data_import.import_dialog, "Ctrl+Shift+I",
+                                        "replace the network's data with a table from a CSV file: preview its "
+                                        "columns, choose the targets and a test set")
         self.save = self._action("&Save", files.save, K.Save, "save the network")
         self.save_as = self._action("Save &As…", files.save_as, K.SaveAs, "save under another name")
         self.quit = self._action("&Quit", w.close, K.Quit)
@@ -99,7 +102,7 @@ class WindowActions(QObject):
         w = self.window
         mb = w.menuBar()
         m = mb.addMenu("&File")
-        m.addActions([self.new, self.open])
+        m.addActions([self.new, self.open, self.import_data])
         m.addMenu(w.files.examples_menu)
         m.addMenu(w.files.recent_menu)
         m.addSeparator()
