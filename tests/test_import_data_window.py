@@ -403,3 +403,46 @@ def test_the_run_reports_the_test_loss_of_the_imported_test_set(make_window, qtb
     w.window_actions.step.trigger()  # one step on the 15 training rows; the test loss follows the new weights
     assert w.wait_for_snapshot(lambda s: s.step == step + 1 and reported(s))
     assert w.training.latest.test_loss != snap.test_loss
+
+
+# ---------------------------------------------------------------------------------------------- fitting the network
+def tick(box) -> None:
+    """A click on a check box's square (its centre may lie right of its text, where a click does nothing)."""
+    QTest.mouseClick(box, Qt.LeftButton, Qt.NoModifier, QPoint(8, box.height() // 2))
+
+
+def test_fit_resizes_the_network_to_a_file_of_digit_labels_as_one_undo_step_with_the_data(make_window, tmp_path):
+    w = make_window(document("linear"), wait=None)
+    old_net, old_data, before = w.model.network.copy(), w.model.doc.data, history(w)
+    rows = [[r, (3 * r) % 7, (5 * r) % 11, r % 4] for r in range(12)]  # 3 inputs, classes 0 … 3 in the last column
+    path = write(tmp_path, "digits.csv", "p,q,r,digit\n" + "".join(",".join(map(str, r)) + "\n" for r in rows))
+    dialog = import_dialog(w, path)
+    assert not dialog.ok.isEnabled() and not dialog.fit.isChecked()
+    assert dialog.fit_hint.isVisible() and "3 inputs and 4 outputs (loss cross_entropy)" in dialog.fit_hint.text()
+    tick(dialog.fit)
+    assert dialog.fit.isChecked() and dialog.ok.isEnabled(), dialog.problem.text()
+    assert not dialog.fit_hint.isVisible()
+    assert "will have 3 inputs and 4 outputs (softmax)" in dialog.network_label.text()
+    assert dialog.classes.text().startswith("classes: 0 → ")
+    click(dialog.ok)
+    net = w.model.network
+    assert len(net.inputs) == 3 and len(net.outputs) == 4 and net.loss == "cross_entropy"
+    assert same_table(w.model.doc.data, [r[:3] for r in rows], [np.eye(4)[r[3]].tolist() for r in rows])
+    assert history(w)[0] == before[0] + 1 and "now has 3 inputs and 4 outputs" in w.status.text()
+    w.window_actions.undo.trigger()  # one step takes back the network and the data
+    assert w.model.network.same_as(old_net) and w.model.doc.data is old_data
+    w.window_actions.redo.trigger()
+    assert len(w.model.network.inputs) == 3 and len(w.model.doc.data.inputs) == 12
+
+
+def test_unticking_fit_goes_back_to_the_network_as_it_is(make_window, tmp_path):
+    w = make_window(document("iris"), wait=None)
+    path = write(tmp_path, "two.csv", "a,b,kind\n1,2,cat\n3,4,dog\n")
+    dialog = import_dialog(w, path)
+    assert not dialog.ok.isEnabled()
+    tick(dialog.fit)
+    assert dialog.ok.isEnabled() and "2 inputs and 1 output (sigmoid), loss bce" in dialog.network_label.text()
+    tick(dialog.fit)
+    assert not dialog.ok.isEnabled() and dialog.network_label.text().startswith("The network has 4 inputs")
+    click(dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
+    assert len(w.model.network.inputs) == 4

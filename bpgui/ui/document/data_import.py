@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QDialog, QFileDialog, QWidget
 
 from ...core.csv_data import CSVError, read_csv_text
 from ...core.document import TableData
+from ...core.network import Network
 from .document_hub import DocumentHub
 from .document_model import BUSY, DocumentModel
 from .import_data_dialog import ImportDataDialog
@@ -66,19 +67,23 @@ class DataImport(QObject):
             self.dialog.close()
         model = self.model
         dialog = ImportDataDialog(path, text, model.network,
-                                  lambda table: self._apply(model, path, table, dialog.preview.summary()),
+                                  lambda table, network: self._apply(model, path, table, network,
+                                                                     dialog.preview.summary()),
                                   self.window)
         dialog.finished.connect(lambda result, d=dialog: self._on_finished(d, result))
         self.dialog = dialog
         dialog.open()
         return dialog
 
-    def _apply(self, model: DocumentModel, path: Path, table: TableData, summary: str) -> str | None:
+    def _apply(self, model: DocumentModel, path: Path, table: TableData, network: Network | None,
+               summary: str) -> str | None:
         if model is not self.model:
             return "the document was replaced meanwhile: import the file again"
-        problem = model.edit_settings(f"Import {Path(path).name}", data=table)
+        problem = model.edit_settings(f"Import {Path(path).name}", data=table, network=network)
         if problem is None:
-            self.status(f"imported {Path(path).name} ({summary})")
+            fitted = (f"; the network now has {len(network.inputs)} inputs and {len(network.outputs)} outputs"
+                      if network is not None else "")
+            self.status(f"imported {Path(path).name} ({summary}){fitted}")
         return problem
 
     def _on_finished(self, dialog: ImportDataDialog, result: int) -> None:

@@ -192,14 +192,21 @@ class DocumentModel(QObject):
         return None
 
     def edit_settings(self, text: str, training: TrainingConfig | None = None,
-                      data: TableData | GeneratorData | None = None, merge_key=None) -> str | None:
+                      data: TableData | GeneratorData | None = None, merge_key=None,
+                      network: Network | None = None) -> str | None:
         """Replace the training settings and/or the data settings as one undoable step (that restores only
-        them: training may go on meanwhile). Returns None, or the reason they cannot be used (then nothing
-        changed)."""
+        them: training may go on meanwhile), and the network too when ``network`` is given (e.g. fitted to an
+        imported file: then the step restores the network and the neurons' places as well). Returns None, or the
+        reason they cannot be used (then nothing changed)."""
         if self.live_change:
             return BUSY
+        if network is not None:
+            self.flush_training()
         before = self.state()
         trial = self.state()
+        if network is not None:
+            trial.network = network.copy()
+            trial.positions = {k: v for k, v in trial.positions.items() if k in network.neurons}
         if training is not None:
             trial.training = training.copy()
         if data is not None:
@@ -215,7 +222,8 @@ class DocumentModel(QObject):
         if dataset is not None:  # made once: 100,000 points take a while
             self._dataset, self.data_problem = dataset, None
             self._dataset_key = (trial.data, self.network.structure_version)
-        self.undo_stack.push(EditCommand(self, text, before, trial, merge_key, scope=SETTINGS))
+        scope = SETTINGS if network is None else EDIT + SETTINGS
+        self.undo_stack.push(EditCommand(self, text, before, trial, merge_key, scope=scope))
         return None
 
     def begin_live_change(self) -> EditState:

@@ -13,6 +13,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtGui import QBrush, QColor
 from PySide6.QtWidgets import (
     QAbstractItemView,
+    QCheckBox,
     QDialog,
     QDialogButtonBox,
     QDoubleSpinBox,
@@ -28,9 +29,19 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from ...core.csv_data import PREVIEW_ROWS, ColumnRole, CSVError, CSVPreview, CSVRows, csv_preview, csv_rows
+from ...core.csv_data import (
+    PREVIEW_ROWS,
+    ColumnRole,
+    CSVError,
+    CSVPreview,
+    CSVRows,
+    csv_preview,
+    csv_rows,
+    csv_shape,
+)
 from ...core.document import TableData
-from ...core.network import Network
+from ...core.fit_network import fit_to_table_shape
+from ...core.network import Network, NetworkError
 from ..style import MUTED_COLOR, TEXT_COLOR
 
 #: a column's colours by role: (background, the header's text)
@@ -53,17 +64,22 @@ def _names(neurons, limit: int = MAX_NAMES) -> str:
 
 
 class ImportDataDialog(QDialog):
-    """The preview of the CSV ``text`` read from ``path`` for ``network``. Import (OK) hands the table to
-    ``apply(table)``, which returns None or the reason it cannot be used (then the dialog stays open and shows it)."""
+    """The preview of the CSV ``text`` read from ``path`` for ``network``. Import (OK) hands the table and the
+    network fitted to the file (or None when the network stays as it is) to ``apply(table, network)``, which returns
+    None or the reason it cannot be used (then the dialog stays open and shows it).
 
-    def __init__(self, path: Path, text: str, network: Network, apply: Callable[[TableData], str | None],
-                 parent: QWidget | None = None):
+    "Fit the network to the file" resizes the network's input and output layers to the file's columns
+    (:func:`~bpgui.core.fit_network.fit_to_table_shape`); when the file does not fit the network as it is but would
+    fit it so, a line below the reason says so."""
+
+    def __init__(self, path: Path, text: str, network: Network,
+                 apply: Callable[[TableData, Network | None], str | None], parent: QWidget | None = None):
         super().__init__(parent)
         self.path = Path(path)
         self._apply = apply
-        self.inputs = [n.id for n in network.inputs]
-        self.outputs = [n.id for n in network.outputs]
-        self.sigmoid_output = len(network.outputs) == 1 and network.outputs[0].activation == "sigmoid"
+        self.network = network
+        self.fitted: Network | None = None  # the network fitted to the file, while "fit" is ticked
+        self._use(network)
         self._source = text
         try:
             self._source = csv_rows(text)  # split once; a refusal is the preview's problem
@@ -73,11 +89,57 @@ class ImportDataDialog(QDialog):
         self.setSizeGripEnabled(True)
         self._build(network)
         first = self._preview(None)
-        self._default_targets = [c for c, r in enumerate(first.roles) if r is not None and r.kind != "input"]
+        self._default_targets = self._targets_of(first)
         self._fill(first)
         self.update_preview()
         self._fit_height()
         (self.ok if self.ok.isEnabled() else self.buttons.button(QDialogButtonBox.Cancel)).setFocus()
+
+    def _use(self, network: Network) -> None:
+        """Preview the file for ``network`` (its input and output neurons)."""
+        self.inputs = [n.id for n in network.inputs]
+        self.outputs = [n.id for n in network.outputs]
+        self.sigmoid_output = len(network.outputs) == 1 and network.outputs[0].activation == "sigmoid"
+
+    @staticmethod
+    def _targets_of(preview: CSVPreview) -> list[int]:
+        return [c for c, r in enumerate(preview.roles) if r is not None and r.kind != "input"]
+
+    def _fit_for(self, targets: list[str] | None) -> Network | None:
+        """The network fitted to the file with these target columns (None: the last), or None when it cannot be."""
+        try:
+            return fit_to_table_shape(self.network, *csv_shape(self._source, targets), seed=self.seed.value())
+        except (CSVError, NetworkError):
+            return None
+
+    def _network_text(self) -> str:
+        net = self.fitted or self.network
+        n_in, n_out = len(net.inputs), len(net.outputs)
+        out_kind = {"bce": " (sigmoid)", "cross_entropy": " (softmax)"}.get(net.loss, "")
+        if self.fitted is None:
+            kind = " (sigmoid)" if self.sigmoid_output else ""
+            return (f"The network has {n_in} input{'s' if n_in != 1 else ''} ({escape(_names(net.inputs))}) and "
+                    f"{n_out} output{'s' if n_out != 1 else ''}{kind} ({escape(_names(net.outputs))}).")
+        return (f"Fitted to the file, the network will have {n_in} input{'s' if n_in != 1 else ''} and "
+                f"{n_out} output{'s' if n_out != 1 else ''}{out_kind}, loss {net.loss}; its hidden layers and "
+                f"their weights stay (new weights are random, from the seed).")
+
+    def _on_fit(self, on: bool) -> None:
+        """Fit the network to the file, or go back to the network as it is; the target columns start over from
+        the default of either."""
+        targets = self.chosen_targets() if on and self._has_header else None
+        self.fitted = self._fit_for(targets) if on else None
+        if on and self.fitted is None:
+            self.fitted = self._fit_for(None)
+        self._use(self.fitted or self.network)
+        default = self._targets_of(self._preview(None))
+        self._default_targets = default
+        self.targets.blockSignals(True)
+        for c in range(self.targets.count()):
+            self.targets.item(c).setCheckState(Qt.Checked if c in default else Qt.Unchecked)
+        self.targets.blockSignals(False)
+        self.network_label.setText(self._network_text())
+        self.update_preview()
 
     def _fit_height(self) -> None:
         """As tall as the rows on show need (so no empty table below them), within MAX_DIALOG_HEIGHT; the table
@@ -100,14 +162,17 @@ class ImportDataDialog(QDialog):
                                  f"{escape(str(self.path.parent))}</span>")
         self.file_label.setToolTip(str(self.path))
         self.file_label.setTextFormat(Qt.RichText)
-        n_in, n_out = len(self.inputs), len(self.outputs)
-        kind = " (sigmoid)" if self.sigmoid_output else ""
-        self.network_label = QLabel(
-            f"The network has {n_in} input{'s' if n_in != 1 else ''} ({escape(_names(network.inputs))}) and "
-            f"{n_out} output{'s' if n_out != 1 else ''}{kind} ({escape(_names(network.outputs))}).")
+        self.network_label = QLabel(self._network_text())
         self.network_label.setWordWrap(True)
+        self.fit = QCheckBox("&Fit the network to the file")
+        self.fit.setToolTip("resize the network's input layer to the file's input columns and its output layer to "
+                            "the targets (a column of class labels: one sigmoid output for 2 labels, one softmax "
+                            "output per label for more); the hidden layers and their weights stay. One undo step "
+                            "with the data.")
+        self.fit.toggled.connect(self._on_fit)
         lay.addWidget(self.file_label)
         lay.addWidget(self.network_label)
+        lay.addWidget(self.fit)
 
         self.table = QTableWidget()
         self.table.setEditTriggers(QAbstractItemView.NoEditTriggers)
@@ -171,7 +236,10 @@ class ImportDataDialog(QDialog):
         self.problem.setWordWrap(True)
         self.problem.setTextInteractionFlags(Qt.TextSelectableByMouse)
         self.problem.setStyleSheet(f"color: {PROBLEM_COLOR};")
-        for w in (self.summary, self.classes, self.problem):
+        self.fit_hint = QLabel()
+        self.fit_hint.setWordWrap(True)
+        self.fit_hint.setStyleSheet(f"color: {TEXT_COLOR};")
+        for w in (self.summary, self.classes, self.problem, self.fit_hint):
             lay.addWidget(w)
         self.buttons = QDialogButtonBox(QDialogButtonBox.Ok | QDialogButtonBox.Cancel)
         self.ok = self.buttons.button(QDialogButtonBox.Ok)
@@ -235,6 +303,12 @@ class ImportDataDialog(QDialog):
                            self.test_fraction.value(), self.seed.value(), shown_rows=PREVIEW_ROWS)
 
     def update_preview(self, *_) -> None:
+        if self.fit.isChecked():  # the fitted shape follows the chosen targets
+            fitted = self._fit_for(self.chosen_targets())
+            if fitted is not None and (self.fitted is None or not fitted.same_as(self.fitted)):
+                self.fitted = fitted
+                self._use(fitted)
+                self.network_label.setText(self._network_text())
         p = self.preview = self._preview(self.chosen_targets())
         self._set_problem_row(p)
         for c, (name, role) in enumerate(zip(p.names, p.roles)):
@@ -259,6 +333,16 @@ class ImportDataDialog(QDialog):
         self.classes.setVisible(bool(self.classes.text()))
         self.problem.setText(f"Does not fit: {p.problem}" if p.problem else "")
         self.problem.setVisible(p.problem is not None)
+        hint = ""
+        if p.problem is not None and not self.fit.isChecked():
+            fitted = self._fit_for(self.chosen_targets())
+            if fitted is not None:
+                n_in, n_out = len(fitted.inputs), len(fitted.outputs)
+                hint = (f"Tick “Fit the network to the file” to give the network {n_in} input"
+                        f"{'s' if n_in != 1 else ''} and {n_out} output{'s' if n_out != 1 else ''} "
+                        f"(loss {fitted.loss}) for it.")
+        self.fit_hint.setText(hint)
+        self.fit_hint.setVisible(bool(hint))
         self.ok.setEnabled(p.table is not None)
 
     def _set_problem_row(self, p: CSVPreview) -> None:
@@ -324,7 +408,7 @@ class ImportDataDialog(QDialog):
     def accept(self) -> None:
         if self.preview.table is None:
             return
-        problem = self._apply(self.preview.table)
+        problem = self._apply(self.preview.table, self.fitted if self.fit.isChecked() else None)
         if problem:
             self.problem.setText(f"Cannot import: {problem}")
             self.problem.setVisible(True)
