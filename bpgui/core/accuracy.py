@@ -37,3 +37,14 @@ def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float | None:
     right = predicted_classes(outputs) == predicted_classes(targets)
     right &= np.isfinite(outputs).all(axis=1)
     return float(np.mean(right))
+
+
+def percent(share: float) -> str:
+    """An accuracy as people read it, to one decimal: "93.5 %". Only all right reads "100.0 %" and only all wrong
+    "0.0 %" (one wrong point in 10,000 is "99.9 %", not a rounded "100.0 %")."""
+    text = f"{100.0 * share:.1f} %"
+    if text == "100.0 %" and share < 1.0:
+        return "99.9 %"
+    if text == "0.0 %" and share > 0.0:
+        return "0.1 %"
+    return text
