@@ -193,7 +193,8 @@ def test_which_targets_name_classes():
     for name in REGRESSIONS:
         assert not names_classes(generate(name, n=50, seed=0).t_train)
     assert names_classes(np.array([[-1.0], [1.0], [1.0]]))  # labels ±1 for a tanh output
-    assert not names_classes(np.array([[0.2, 0.8], [1.0, 0.0]]))  # two columns, not one-hot
+    assert names_classes(np.array([[0.01, 0.99], [0.99, 0.01]]))  # two soft one-hot columns: the larger one
+    assert not names_classes(np.array([[0.0], [0.5], [1.0]]))  # three values in one column
     assert not names_classes(np.zeros((3, 3)))
     assert not names_classes(np.zeros((0, 1)))
 

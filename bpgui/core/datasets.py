@@ -121,14 +121,15 @@ def generator_shape(name: str) -> tuple[int, str]:
 
 def names_classes(targets: np.ndarray) -> bool:
     """Whether target rows (N × outputs) name one of two classes: one column with at most two distinct values
-    (labels 0/1, or ±1 for tanh outputs), or two one-hot columns. Other targets are values to fit (regression,
-    e.g. ``plane`` or ``bump``), for which a decision boundary means nothing."""
+    (labels 0/1, or ±1 for tanh outputs), or two columns (one-hot, or soft as 0.01/0.99: the larger names the
+    class). Other targets are values to fit (regression, e.g. ``plane`` or ``bump``), for which a decision
+    boundary means nothing."""
     t = np.asarray(targets, dtype=float)
     if t.ndim != 2 or len(t) == 0:
         return False
     if t.shape[1] == 1:
         return len(np.unique(t)) <= 2
-    return t.shape[1] == 2 and bool(np.isin(t, (0.0, 1.0)).all() and (t.sum(axis=1) == 1.0).all())
+    return t.shape[1] == 2
 
 
 def generate(name: str, n: int = 200, noise: float = 0.0, test_fraction: float = 0.0, seed: int = 0,
