@@ -105,3 +105,13 @@ def test_train_prints_no_accuracy_for_regression(tmp_path, capsys):
     assert cli.main(["train", str(path), "--steps", "3", "-o", str(tmp_path / "t.json")]) == 0
     out = capsys.readouterr().out
     assert "loss (half_sse)" in out and "accuracy:" not in out
+
+
+def test_train_prints_no_accuracy_for_a_bce_network_on_values_to_fit(tmp_path, capsys):
+    doc = json.loads(_table_document(tmp_path).read_text())
+    doc["data"] = {"inputs": [[1.0], [-1.0], [2.0]], "targets": [[0.2], [0.7], [0.9]]}  # heights, not labels
+    path = tmp_path / "soft.json"
+    path.write_text(json.dumps(doc))
+    assert cli.main(["train", str(path), "--steps", "3", "-o", str(tmp_path / "t.json")]) == 0
+    out = capsys.readouterr().out
+    assert "loss (bce)" in out and "accuracy:" not in out

@@ -238,3 +238,19 @@ def test_the_runs_accuracy_of_a_loaded_batch_is_core_accuracy_of_predict(loss, o
     want = accuracy(eng.predict(x), t)
     assert _loaded_accuracy(eng, ws) == pytest.approx(want, abs=1e-15)
     assert 0.2 < want < 0.9  # not trivially all right or all wrong
+
+
+def test_a_classifying_loss_on_values_to_fit_has_no_accuracy():
+    """bce takes targets anywhere in [0, 1], e.g. the bump's heights; counting "t ≥ ½" as a class there would
+    report an accuracy of a question the data never asked."""
+    from bpgui.core.accuracy import has_accuracy
+
+    doc = parse_document(generator_document("moons").replace('"moons"', '"bump"'))
+    assert doc.network.loss == "bce"
+    run = start(doc)
+    run.run(5)
+    snap = run.snapshot()
+    assert snap.problem is None and snap.accuracy is None and snap.test_accuracy is None
+    assert np.isnan(snap.history_accuracy).all()
+    assert not has_accuracy("bce", doc.dataset().t_train) and has_accuracy("bce", np.array([[0.0], [1.0]]))
+    assert not has_accuracy("half_sse", np.array([[0.0], [1.0]]))

@@ -19,6 +19,14 @@ def is_classification(loss: str) -> bool:
     return loss in CLASSIFICATION_LOSSES
 
 
+def has_accuracy(loss: str, targets: np.ndarray) -> bool:
+    """Whether an accuracy means something: the network classifies and the targets (N × outputs) name classes
+    (not values to fit, such as the ``bump`` data under a bce loss)."""
+    from .datasets import names_classes
+
+    return is_classification(loss) and names_classes(targets)
+
+
 def predicted_classes(outputs: np.ndarray) -> np.ndarray:
     """The class of each row of ``outputs`` (N × K, sample-major): y ≥ ½ for one output, else the argmax."""
     outputs = np.asarray(outputs, dtype=float)

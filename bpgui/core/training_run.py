@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accuracy import accuracy, is_classification
+from .accuracy import accuracy, has_accuracy
 from .contours import contour_segments
 from .datasets import Dataset, names_classes
 from .document import DocumentError, GeneratorData, TableData, TrainingConfig, make_dataset
@@ -196,8 +196,8 @@ class TrainingSnapshot:
     #: the real path so far (see TrainingRun.trajectory), when asked for (see ``snapshot``)
     trajectory: Trajectory | None = None
     #: the share in [0, 1] of training (test) points classified right, for networks that classify (loss bce or
-    #: cross_entropy; see core/accuracy.py); None otherwise, without a test set, or when the parameters are not
-    #: finite
+    #: cross_entropy) data whose targets name classes (see core/accuracy.py); None otherwise, without a test set,
+    #: or when the parameters are not finite
     accuracy: float | None = None
     test_accuracy: float | None = None
     #: the accuracy at the history's steps (NaN where there is none), aligned with ``history_steps``
@@ -248,7 +248,7 @@ class TrainingRun:
         old = self.trainer
         if old is not None:
             self._step0, self._epoch0 = self.step_count, self.epoch
-        self._classifies = is_classification(self._network.loss)
+        self._classifies = False
         try:
             dataset = make_dataset(self._data, self._network)
             trainer = Trainer(self._network, dataset, self._config)
@@ -270,6 +270,7 @@ class TrainingRun:
         self._baseline = constant_output_loss(self._network.loss, dataset.t_train)
         targets = np.concatenate([dataset.t_train, dataset.t_test]) if len(dataset.t_test) else dataset.t_train
         self._two_classes = names_classes(targets)  # else a decision contour means nothing (e.g. 2-D regression)
+        self._classifies = has_accuracy(self._network.loss, targets)
         self._restart_guard()  # new data or a new net: measure blow-ups and stalls from here
         self._eval_ws = Workspace(trainer.engine, len(dataset.x_train))
         self._eval_ws.load(dataset.x_train, dataset.t_train)
