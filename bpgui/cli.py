@@ -194,6 +194,8 @@ def _build_parser() -> _Parser:
     sh.add_argument("--steps", type=_int_range(0, 10_000_000), default=0,
                     help="train this many steps first (seeded by the document, so the image is reproducible)")
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
+    sh.add_argument("--accuracy", action="store_true", help="show the accuracy in the loss plot (networks that "
+                    "classify: loss bce or cross_entropy)")
     sh.add_argument("--view", choices=SCREENSHOT_VIEWS, default="window",
                     help="the whole window (default), or one view: the network canvas or a plot (.svg allowed)")
     sh.add_argument("--x", metavar="PARAM", help="the surface's x parameter (default: the document's or two weights "
@@ -536,13 +538,15 @@ def cmd_train(args) -> int:
 
 
 def _accuracies(trainer) -> tuple[float | None, float | None]:
-    """The trainer's accuracy on the training and the test set; None for a network that does not classify (see
-    core/accuracy.py) and for no test set."""
-    from .core.accuracy import accuracy, is_classification
+    """The trainer's accuracy on the training and the test set; None for a network that does not classify or data
+    whose targets are values to fit (see core/accuracy.py), and for no test set."""
+    import numpy as np
 
-    if not is_classification(trainer.network.loss):
-        return None, None
+    from .core.accuracy import accuracy, has_accuracy
+
     d, eng = trainer.dataset, trainer.engine
+    if not has_accuracy(trainer.network.loss, np.concatenate([d.t_train, d.t_test]) if len(d.t_test) else d.t_train):
+        return None, None
     test = accuracy(eng.predict(d.x_test), d.t_test) if len(d.x_test) else None
     return accuracy(eng.predict(d.x_train), d.t_train), test
 
@@ -636,6 +640,8 @@ def cmd_screenshot(args) -> int:
         window.view.fit()
         if args.weight_labels:
             window.window_actions.labels.trigger()
+        if args.accuracy:
+            window.loss_plot.set_accuracy_shown(True)
         app.processEvents()
         if interrupted:
             raise KeyboardInterrupt
