@@ -23,7 +23,8 @@ ACCURACY_COLOR = "#1b7837"
 #: the accuracy toggle's tip, while the network classifies and while it does not
 ACCURACY_TIP = ("Show the share of training (solid) and test (dashed) points classified right, on a right-hand "
                 "axis from 0 to 100 %")
-NO_ACCURACY_TIP = "Accuracy is counted for networks that classify: loss bce or cross_entropy"
+NO_ACCURACY_TIP = ("Accuracy is counted for networks that classify (loss bce or cross_entropy) data with classes, "
+                   "not values to fit")
 
 
 class LossAxis(pg.AxisItem):
