@@ -169,7 +169,8 @@ def _build_parser() -> _Parser:
     ex.add_argument("--line-points", type=_int_range(2, 10_001), default=DEFAULT_LINE_POINTS, metavar="N",
                     help=f"points on the line (default {DEFAULT_LINE_POINTS})")
 
-    tr = sub.add_parser("train", help="train headless and write the trained network")
+    tr = sub.add_parser("train", help="train headless and write the trained network; prints the loss before and "
+                        "after (and the accuracy, for networks that classify: loss bce or cross_entropy)")
     tr.add_argument("file", help="a network document (.json)")
     tr.add_argument("--steps", type=_int_range(1, 10**9), required=True, help="number of optimizer steps")
     tr.add_argument("--learning-rate", type=_positive_float(MAX_LEARNING_RATE),
@@ -193,6 +194,8 @@ def _build_parser() -> _Parser:
     sh.add_argument("--steps", type=_int_range(0, 10_000_000), default=0,
                     help="train this many steps first (seeded by the document, so the image is reproducible)")
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
+    sh.add_argument("--accuracy", action="store_true", help="show the accuracy in the loss plot (networks that "
+                    "classify: loss bce or cross_entropy)")
     sh.add_argument("--view", choices=SCREENSHOT_VIEWS, default="window",
                     help="the whole window (default), or one view: the network canvas or a plot (.svg allowed)")
     sh.add_argument("--x", metavar="PARAM", help="the surface's x parameter (default: the document's or two weights "
@@ -489,6 +492,7 @@ def cmd_train(args) -> int:
     path_out = _trajectory_output(args.trajectory, out) if args.trajectory is not None else None
     trainer = Trainer.from_document(doc)
     e0 = trainer.train_loss()
+    a0 = _accuracies(trainer)[0]
     progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
     record = _PathRecorder(trainer, e0, args.steps, args.every) if path_out is not None else None
 
@@ -526,11 +530,31 @@ def cmd_train(args) -> int:
     _print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
           f"({args.steps / max(elapsed, 1e-9):,.0f} steps/s)")
     _print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
+    if a0 is not None:
+        from .core.accuracy import percent
+
+        a1, test_a = _accuracies(trainer)
+        test_text = f", test accuracy {percent(test_a)}" if test_a is not None else ""
+        _print(f"accuracy: {percent(a0)} -> {percent(a1)}{test_text}")
     _print(f"wrote {_one_line(args.output)}")
     if record is not None:
         _print(f"wrote {_one_line(args.trajectory)} ({len(record.recorder.trajectory())} rows of "
                f"{len(trainer.engine.parameter_names)} parameters, steps 0..{args.steps})")
     return 0
+
+
+def _accuracies(trainer) -> tuple[float | None, float | None]:
+    """The trainer's accuracy on the training and the test set; None for a network that does not classify or data
+    whose targets are values to fit (see core/accuracy.py), and for no test set."""
+    import numpy as np
+
+    from .core.accuracy import accuracy, has_accuracy
+
+    d, eng = trainer.dataset, trainer.engine
+    if not has_accuracy(trainer.network.loss, np.concatenate([d.t_train, d.t_test]) if len(d.t_test) else d.t_train):
+        return None, None
+    test = accuracy(eng.predict(d.x_test), d.t_test) if len(d.x_test) else None
+    return accuracy(eng.predict(d.x_train), d.t_train), test
 
 
 def _trajectory_output(arg: str, document: Path) -> Path:
@@ -622,6 +646,8 @@ def cmd_screenshot(args) -> int:
         window.view.fit()
         if args.weight_labels:
             window.window_actions.labels.trigger()
+        if args.accuracy:
+            window.loss_plot.set_accuracy_shown(True)
         app.processEvents()
         if interrupted:
             raise KeyboardInterrupt

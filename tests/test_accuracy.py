@@ -65,3 +65,53 @@ def test_inspect_json_has_no_accuracy_for_regression(tmp_path, capsys):
     assert cli.main(["inspect", str(path), "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert "accuracy" not in out and "test_accuracy" not in out and "test_loss" in out
+
+
+def test_percent_reads_one_decimal_and_never_rounds_to_all_or_none():
+    from bpgui.core.accuracy import percent
+
+    assert percent(0.935) == "93.5 %" and percent(1.0) == "100.0 %" and percent(0.0) == "0.0 %"
+    assert percent(2 / 3) == "66.7 %"
+    assert percent(9999 / 10000) == "99.9 %"  # one wrong in 10,000 is not all right
+    assert percent(1 / 10000) == "0.1 %"
+
+
+def test_train_prints_the_accuracy_before_and_after(tmp_path, capsys):
+    from bpgui.core import Engine, load_document
+
+    doc = json.loads(_table_document(tmp_path).read_text())
+    doc["edges"][0]["weight"] = -1.0  # y = σ(−x): every point below starts in the wrong class
+    doc["data"] = {"inputs": [[1.0], [-1.0], [2.0], [-2.0], [0.5]], "targets": [[1.0], [0.0], [1.0], [0.0], [1.0]],
+                   "test_inputs": [[3.0], [-3.0]], "test_targets": [[1.0], [0.0]]}
+    path = tmp_path / "wrong.json"
+    path.write_text(json.dumps(doc))
+    out_path = tmp_path / "trained.json"
+    assert cli.main(["train", str(path), "--steps", "40", "-o", str(out_path)]) == 0
+    out = capsys.readouterr().out
+    # after: counted on the written network's outputs
+    trained = load_document(out_path)
+    data = trained.dataset()
+    y = Engine(trained.network).predict(data.x_train)[:, 0]
+    right = int(np.sum((y >= 0.5) == (data.t_train[:, 0] >= 0.5)))
+    y_test = Engine(trained.network).predict(data.x_test)[:, 0]
+    right_test = int(np.sum((y_test >= 0.5) == (data.t_test[:, 0] >= 0.5)))
+    assert right > 0  # training changed it, so the figure after "->" is not the one before
+    want = f"accuracy: 0.0 % -> {100 * right / 5:.1f} %, test accuracy {100 * right_test / 2:.1f} %"
+    assert want in out.splitlines(), out
+
+
+def test_train_prints_no_accuracy_for_regression(tmp_path, capsys):
+    path = _table_document(tmp_path, loss="half_sse")
+    assert cli.main(["train", str(path), "--steps", "3", "-o", str(tmp_path / "t.json")]) == 0
+    out = capsys.readouterr().out
+    assert "loss (half_sse)" in out and "accuracy:" not in out
+
+
+def test_train_prints_no_accuracy_for_a_bce_network_on_values_to_fit(tmp_path, capsys):
+    doc = json.loads(_table_document(tmp_path).read_text())
+    doc["data"] = {"inputs": [[1.0], [-1.0], [2.0]], "targets": [[0.2], [0.7], [0.9]]}  # heights, not labels
+    path = tmp_path / "soft.json"
+    path.write_text(json.dumps(doc))
+    assert cli.main(["train", str(path), "--steps", "3", "-o", str(tmp_path / "t.json")]) == 0
+    out = capsys.readouterr().out
+    assert "loss (bce)" in out and "accuracy:" not in out

@@ -409,7 +409,10 @@ def test_regression_levels_centre_on_the_targets(qtbot):
     qtbot.addWidget(plot)
     plot.set_dataset(table([[0, 0], [1, 1], [0, 1]], [[-1], [3], [2]]), "half_sse")
     assert sum(plot._levels) / 2 == 1.0
-    assert [b.color().name() for b in plot.train_points.data["brush"]] == ["#e08214", "#2166ac", "#2166ac"]
+    # three target values: values to fit, not classes; each point in its target's colour on the heatmap's scale:
+    # −1 at the low end (light orange), 3 at the high end (light blue), 2 three quarters up, halfway from white
+    # (247, 247, 247) to light blue (111, 159, 207): (179, 203, 227)
+    assert [b.color().name() for b in plot.train_points.data["brush"]] == ["#f1a859", "#6f9fcf", "#b3cbe3"]
     assert plot.plot_item.getAxis("bottom").labelText == "input 1"
     _, _, snap = trained("xor", 0)
     plot.update_snapshot(snap)
@@ -474,3 +477,71 @@ def test_three_inputs_show_a_message(qtbot):
     assert plot.message.isVisible()
     plot.set_dataset(trained("sine", 0)[1].dataset, "half_sse")
     assert plot.plot_widget.isVisible() and not plot.message.isVisible()
+
+
+def regression_2d(generator: str, steps: int = 300):
+    """A 2-4-1 network (tanh, linear output, half_sse) on a 2-D regression generator, its run after ``steps``
+    updates, and the run's snapshot."""
+    doc = load_document(example_paths()["circles"])
+    doc = parse_document(doc.to_json().replace('"sigmoid"', '"linear"').replace('"bce"', '"half_sse"'))
+    doc.data = GeneratorData(generator, 200, 0.0, 0.25, 3)
+    run = TrainingRun(doc.network, doc.data, doc.training)
+    run.run(steps)
+    return doc, run, run.snapshot()
+
+
+@pytest.mark.parametrize("generator", ["plane", "bump"])
+def test_2d_regression_points_take_their_targets_colour_and_there_is_no_contour(qtbot, generator):
+    doc, run, snap = regression_2d(generator)
+    plot = output_plot(qtbot, doc, run, snap)
+    d = run.dataset
+    assert snap.boundary is None and n_points(plot.boundary) == 0  # no classes, no decision
+    assert plot.heatmap.isVisible() and np.array_equal(plot.heatmap.image, snap.grid_outputs[:, :, 0])
+    lo, hi = plot._levels
+    everything = np.concatenate([d.t_train, d.t_test])[:, 0]
+    assert (lo, hi) == pytest.approx((everything.min(), everything.max()), rel=1e-12)  # spans the targets
+    for points, x, t, ring in ((plot.train_points, d.x_train, d.t_train, "#525252"),
+                               (plot.test_points, d.x_test, d.t_test, "#000000")):
+        assert np.allclose(np.column_stack([points.data["x"], points.data["y"]]), x)
+        fills = np.array([b.color().getRgb()[:3] for b in points.data["brush"]], dtype=float)
+        # the larger the target, the bluer and the less orange: blue − red climbs with the target
+        shade = fills[:, 2] - fills[:, 0]
+        order = np.argsort(t[:, 0])
+        assert np.all(np.diff(shade[order]) >= 0) and shade[order[-1]] - shade[order[0]] > 150
+        assert {p.color().name() for p in points.data["pen"]} == {ring}
+    # the lowest target of all is the colour map's low end, the highest its high end
+    fills = [b.color().name() for b in plot.train_points.data["brush"]]
+    fills += [b.color().name() for b in plot.test_points.data["brush"]]
+    assert fills[int(np.argmin(everything))] == "#f1a859" and fills[int(np.argmax(everything))] == "#6f9fcf"
+    # shared brushes: a few dozen symbols for the colours, not one per point
+    assert len(plot.train_points.fragmentAtlas) <= 33
+    assert legend_labels(plot) == ["train", "test"]
+
+
+def test_after_a_2d_regression_classes_are_drawn_as_before(qtbot, circles):
+    doc, run, snap = regression_2d("bump", 0)
+    plot = output_plot(qtbot, doc, run, snap)
+    c_doc, c_run, c_snap = circles
+    plot.set_dataset(c_run.dataset, c_doc.network.loss, ["x1", "x2"])
+    plot.update_snapshot(c_snap)
+    fills = [b.color().name() for b in plot.train_points.data["brush"]]
+    assert fills == ["#2166ac" if t else "#e08214" for t in c_run.dataset.t_train[:, 0]]
+    assert plot.train_points.opts["pen"].color().name() == "#ffffff"  # the default outline is untouched
+    assert plot.test_points.opts["brush"].style() == Qt.NoBrush
+    assert n_points(plot.boundary) > 20
+
+
+def test_a_fitted_bump_shows_its_peak_in_blue_and_its_rim_in_orange(qtbot):
+    doc, run, snap = regression_2d("bump", 2500)
+    assert snap.train_loss < 0.01
+    plot = output_plot(qtbot, doc, run, snap)
+    d = run.dataset
+    data = np.concatenate([d.x_train, d.x_test])
+    gx, gy = np.meshgrid(snap.grid_x, snap.grid_y)
+    clearance = np.min(np.hypot(gx[..., None] - data[:, 0], gy[..., None] - data[:, 1]), axis=2)
+    free = clearance > 0.06  # cells away from the points: the pixel shows the heatmap
+    r = np.hypot(gx, gy)
+    peak = np.unravel_index(np.argmin(np.where(free, r, 9)), r.shape)
+    rim = np.unravel_index(np.argmin(np.where(free & (r > 0.9) & (r < 1.1), np.abs(gx), 9)), r.shape)
+    assert is_blue(pixel_at(plot, gx[peak], gy[peak]))
+    assert is_orange(pixel_at(plot, gx[rim], gy[rim]))

@@ -19,6 +19,14 @@ def is_classification(loss: str) -> bool:
     return loss in CLASSIFICATION_LOSSES
 
 
+def has_accuracy(loss: str, targets: np.ndarray) -> bool:
+    """Whether an accuracy means something: the network classifies and the targets (N × outputs) name classes
+    (not values to fit, such as the ``bump`` data under a bce loss)."""
+    from .datasets import names_classes
+
+    return is_classification(loss) and names_classes(targets)
+
+
 def predicted_classes(outputs: np.ndarray) -> np.ndarray:
     """The class of each row of ``outputs`` (N × K, sample-major): y ≥ ½ for one output, else the argmax."""
     outputs = np.asarray(outputs, dtype=float)
@@ -37,3 +45,14 @@ def accuracy(outputs: np.ndarray, targets: np.ndarray) -> float | None:
     right = predicted_classes(outputs) == predicted_classes(targets)
     right &= np.isfinite(outputs).all(axis=1)
     return float(np.mean(right))
+
+
+def percent(share: float) -> str:
+    """An accuracy as people read it, to one decimal: "93.5 %". Only all right reads "100.0 %" and only all wrong
+    "0.0 %" (one wrong point in 10,000 is "99.9 %", not a rounded "100.0 %")."""
+    text = f"{100.0 * share:.1f} %"
+    if text == "100.0 %" and share < 1.0:
+        return "99.9 %"
+    if text == "0.0 %" and share > 0.0:
+        return "0.1 %"
+    return text

@@ -3,8 +3,11 @@
 Every generator draws ``n`` points with a seeded NumPy generator, adds Gaussian noise of standard deviation
 ``noise`` to the inputs, and holds out ``test_fraction`` of them (rounded down) as a test set. Classification
 sets have 2-D inputs in about [-1, 1]² and labels 0/1; their targets take the width of the network's outputs:
-one column of labels for one output neuron, one-hot columns for two. ``sine`` is a 1-D regression
-``t = sin(πx)`` with x in [-1, 1].
+one column of labels for one output neuron, one-hot columns for two. Regression sets have one target column:
+``sine`` is 1-D, ``t = sin(πx)`` with x in [-1, 1]; ``plane`` and ``bump`` are 2-D over [-1, 1]², as in the
+TensorFlow Playground: ``t = (x + y) / 2`` (a tilted plane, t in [-1, 1]) and ``t = exp(−(x² + y²) / (2·0.4²))``
+(a Gaussian bump of width 0.4 at the origin, t in (0.002, 1]). The targets are computed before the noise, so noise
+moves a point away from where its target was taken.
 """
 
 from __future__ import annotations
@@ -67,9 +70,34 @@ def _spiral(rng, n):
     return np.column_stack([r * np.cos(a), r * np.sin(a)]), labels
 
 
+def _moons(rng, n):
+    # two interleaving half circles of radius 1: the upper one's centre is left of the lower one's, and the lower
+    # one is the upper one turned half a turn about the origin; scaled by 2/3 into x in [-1, 1], y in [-½, ½]
+    half = n // 2
+    labels = (np.arange(n) < half).astype(float)
+    a = rng.uniform(0.0, np.pi, n)
+    upper = np.column_stack([np.cos(a) - 0.5, np.sin(a) - 0.25])
+    sign = np.where(labels > 0, -1.0, 1.0)[:, None]
+    return (2.0 / 3.0) * sign * upper, labels
+
+
 def _sine(rng, n):
     x = rng.uniform(-1.0, 1.0, size=(n, 1))
     return x, np.sin(np.pi * x[:, 0])
+
+
+def _plane(rng, n):
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return x, (x[:, 0] + x[:, 1]) / 2
+
+
+#: the width (standard deviation) of the bump
+BUMP_WIDTH = 0.4
+
+
+def _bump(rng, n):
+    x = rng.uniform(-1.0, 1.0, size=(n, 2))
+    return x, np.exp(-(x[:, 0] ** 2 + x[:, 1] ** 2) / (2 * BUMP_WIDTH**2))
 
 
 GENERATORS = {
@@ -77,7 +105,10 @@ GENERATORS = {
     "circles": (_circles, 2, "classification"),
     "gaussians": (_gaussians, 2, "classification"),
     "spiral": (_spiral, 2, "classification"),
+    "moons": (_moons, 2, "classification"),
     "sine": (_sine, 1, "regression"),
+    "plane": (_plane, 2, "regression"),
+    "bump": (_bump, 2, "regression"),
 }
 GENERATOR_NAMES = tuple(GENERATORS)
 
@@ -86,6 +117,19 @@ def generator_shape(name: str) -> tuple[int, str]:
     """(input width, kind) of a generator."""
     _, width, kind = GENERATORS[name]
     return width, kind
+
+
+def names_classes(targets: np.ndarray) -> bool:
+    """Whether target rows (N × outputs) name one of two classes: one column with at most two distinct values
+    (labels 0/1, or ±1 for tanh outputs), or two columns (one-hot, or soft as 0.01/0.99: the larger names the
+    class). Other targets are values to fit (regression, e.g. ``plane`` or ``bump``), for which a decision
+    boundary means nothing."""
+    t = np.asarray(targets, dtype=float)
+    if t.ndim != 2 or len(t) == 0:
+        return False
+    if t.shape[1] == 1:
+        return len(np.unique(t)) <= 2
+    return t.shape[1] == 2
 
 
 def generate(name: str, n: int = 200, noise: float = 0.0, test_fraction: float = 0.0, seed: int = 0,

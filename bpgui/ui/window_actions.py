@@ -79,6 +79,7 @@ class WindowActions(QObject):
                                       "draw every edge by ∂E/∂w: purple positive (descent lowers the weight), "
                                       "green negative (descent raises it), wider for larger |∂E/∂w|",
                                       checkable=True)
+        self.accuracy: QAction | None = None  # the loss plot's, taken by build_menus (the plots come later)
         w.hub.sigUndoChanged.connect(self._update_undo)
         training.sigPlayingChanged.connect(self._on_playing_changed)
         training.sigDiverged.connect(self._on_diverged)
@@ -100,6 +101,7 @@ class WindowActions(QObject):
 
     def build_menus(self) -> None:
         w = self.window
+        self.accuracy = w.loss_plot.accuracy_action  # the loss plot's toggle, also its checkbox's and right-click's
         mb = w.menuBar()
         m = mb.addMenu("&File")
         m.addActions([self.new, self.open, self.import_data])
@@ -127,7 +129,7 @@ class WindowActions(QObject):
         m = mb.addMenu("&View")
         m.addActions([self.fit, self.zoom_in, self.zoom_out])
         m.addSeparator()
-        m.addActions([self.labels, self.gradients])
+        m.addActions([self.labels, self.gradients, self.accuracy])
         m.addSeparator()
         for dock in w.findChildren(QDockWidget):
             m.addAction(dock.toggleViewAction())
@@ -226,9 +228,11 @@ class WindowActions(QObject):
             ("Surface", "the loss E over two weights, every other one held where it is: the path training took, "
              "the current point, −∂E/∂x, −∂E/∂y and the optimizer's next step. Surface 3D: the same as a "
              "landscape."),
-            ("Loss", "the training (and test) loss after each step."),
-            ("Outputs", "what the network answers over its inputs: a colour map and the decision boundary (2 "
-             "inputs) or the fitted curve (1 input), with the data."),
+            ("Loss", "the training (and test) loss after each step; for a network that classifies (loss bce or "
+             "cross_entropy), View > Accuracy in the Loss Plot adds the share of points classified right."),
+            ("Outputs", "what the network answers over its inputs: a colour map with the decision boundary (2 "
+             "inputs, two classes; for values to fit, such as plane or bump, the points are coloured by their "
+             "target on the same scale) or the fitted curve (1 input), with the data."),
             ("Slice", "E along one weight through the current point, the others held: the tangent's slope is "
              "∂E/∂w, and where one gradient step lands."),
             ("Directions", "the slope of E along every direction in the surface's plane, against its angle: "

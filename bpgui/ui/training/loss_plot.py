@@ -1,13 +1,16 @@
 """The loss curve: train and test loss against step, on a log or linear scale, with the values at the step under
-the mouse."""
+the mouse; on request, the train and test accuracy of a network that classifies, on a right-hand axis from 0 to
+100 %."""
 
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import QPointF, Qt
+from PySide6.QtGui import QAction
 from PySide6.QtWidgets import QCheckBox, QHBoxLayout, QVBoxLayout, QWidget
 
+from ...core.accuracy import percent
 from ...core.training_run import TrainingSnapshot
 from ..style import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, make_plot
 
@@ -15,6 +18,13 @@ from ..style import TEST_COLOR, TEXT_COLOR, TRAIN_COLOR, make_plot
 LOG_FLOOR = 1e-12
 #: pixels between a hovered point and its text
 HOVER_GAP = 6
+#: the accuracy curves and their axis (train solid, test dashed, as the losses)
+ACCURACY_COLOR = "#1b7837"
+#: the accuracy toggle's tip, while the network classifies and while it does not
+ACCURACY_TIP = ("Show the share of training (solid) and test (dashed) points classified right, on a right-hand "
+                "axis from 0 to 100 %")
+NO_ACCURACY_TIP = ("Accuracy is counted for networks that classify (loss bce or cross_entropy) data with classes, "
+                   "not values to fit")
 
 
 class LossAxis(pg.AxisItem):
@@ -33,7 +43,9 @@ class LossAxis(pg.AxisItem):
 
 
 class LossPlot(QWidget):
-    """Train loss (solid) and test loss (dashed) against step. Hovering shows the values at the nearest step."""
+    """Train loss (solid) and test loss (dashed) against step, and on request (:attr:`accuracy_action`, off at
+    first) the train and test accuracy in percent on a right-hand axis. Hovering shows the values at the nearest
+    step."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -41,7 +53,7 @@ class LossPlot(QWidget):
         self.plot_widget, self.plot_item = make_plot(axisItems={"left": LossAxis("left")})
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.setLabel("left", "loss E")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR,
+        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR, colCount=2,
                                                brush=(255, 255, 255, 210), pen="#bdbdbd")
         self.train_curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.plot_item.plot(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine), name="test")
@@ -55,10 +67,12 @@ class LossPlot(QWidget):
         self.log_check = QCheckBox("log scale")
         self.log_check.setToolTip("Show the loss on a logarithmic axis")
         self.log_check.toggled.connect(self._apply_log)
+        self._make_accuracy_axis()
 
         controls = QHBoxLayout()
         controls.setContentsMargins(6, 0, 6, 0)
         controls.addStretch(1)
+        controls.addWidget(self.accuracy_check)
         controls.addWidget(self.log_check)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
@@ -70,6 +84,8 @@ class LossPlot(QWidget):
         self._steps = np.zeros(0, dtype=np.int64)
         self._train = np.zeros(0)
         self._test = np.zeros(0)
+        self._accuracy = np.zeros(0)  # in percent, NaN where there is none
+        self._test_accuracy = np.zeros(0)
         self._test_in_legend = True
         self._mouse: QPointF | None = None  # scene position of the mouse while it is over the plot area
         self.plot_widget.scene().sigMouseMoved.connect(self._mouse_moved)
@@ -84,8 +100,52 @@ class LossPlot(QWidget):
         self.plot_item.vb.sigRangeChangedManually.connect(self._stop_following)
         self.plot_item.autoBtn.clicked.connect(self._start_following)
         self.log_check.setChecked(True)
+        self._set_accuracy_available(False)  # until a snapshot says the network classifies
+
+    def _make_accuracy_axis(self) -> None:
+        """The accuracy curves in a view box of their own (y from 0 to 100 %, x linked to the loss's), under the
+        loss's view box so that the mouse pans and zooms the loss as before; the toggle as a checkbox and as an
+        action for the menus."""
+        pi = self.plot_item
+        self.accuracy_box = pg.ViewBox(enableMouse=False, enableMenu=False)
+        self.accuracy_box.setParentItem(pi)  # a child of the plot: exported with it
+        self.accuracy_box.setZValue(pi.vb.zValue() - 1)
+        self.accuracy_box.setXLink(pi.vb)
+        self.accuracy_box.setYRange(0.0, 100.0, padding=0.03)
+        right = pi.getAxis("right")
+        right.linkToView(self.accuracy_box)
+        right.setPen(ACCURACY_COLOR)
+        right.setTextPen(ACCURACY_COLOR)
+        right.setStyle(autoReduceTextSpace=False)
+        right.enableAutoSIPrefix(False)
+        right.setTickSpacing(25, 25)
+        pi.setLabel("right", "accuracy %", color=ACCURACY_COLOR)
+        pi.vb.sigResized.connect(lambda *_: self.accuracy_box.setGeometry(pi.vb.geometry()))
+        self.accuracy_curve = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOR, width=1.5))
+        self.test_accuracy_curve = pg.PlotDataItem(pen=pg.mkPen(ACCURACY_COLOR, width=1.5, style=Qt.DashLine))
+        self.accuracy_marker = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1), brush=ACCURACY_COLOR)
+        self.accuracy_marker.setZValue(20)
+        self.accuracy_marker.hide()
+        for item in (self.accuracy_curve, self.test_accuracy_curve, self.accuracy_marker):
+            self.accuracy_box.addItem(item)
+        self.accuracy_check = QCheckBox("accuracy")
+        self.accuracy_action = QAction("&Accuracy in the Loss Plot", self, checkable=True)
+        self.accuracy_action.setStatusTip(ACCURACY_TIP)
+        # the two stay in step; the action is the one that acts
+        self.accuracy_check.toggled.connect(self.accuracy_action.setChecked)
+        self.accuracy_action.toggled.connect(self.accuracy_check.setChecked)
+        self.accuracy_action.toggled.connect(self._apply_accuracy)
+        pi.vb.menu.addSeparator()
+        pi.vb.menu.addAction(self.accuracy_action)  # the plot's right-click menu
 
     # ------------------------------------------------------------------ public
+    def is_accuracy_shown(self) -> bool:
+        return self.accuracy_action.isChecked()
+
+    def set_accuracy_shown(self, on: bool) -> None:
+        """Show (True) or hide the accuracy curves and their axis."""
+        self.accuracy_action.setChecked(on)
+
     def is_log(self) -> bool:
         return self.log_check.isChecked()
 
@@ -96,10 +156,15 @@ class LossPlot(QWidget):
     def update_snapshot(self, snap: TrainingSnapshot) -> None:
         """Show the snapshot's loss history; does nothing if it is the history already on show."""
         steps, train, test = snap.history_steps, snap.history_train, snap.history_test
+        acc, test_acc = snap.history_accuracy, snap.history_test_accuracy
+        if acc is None or len(acc) != len(steps):
+            acc = test_acc = np.full(len(steps), np.nan)
+        self._set_accuracy_available(snap.accuracy is not None or bool(np.isfinite(acc).any()))
         if (np.array_equal(steps, self._steps) and np.array_equal(train, self._train, equal_nan=True)
                 and np.array_equal(test, self._test, equal_nan=True)):
             return
         self._steps, self._train, self._test = steps, train, test
+        self._accuracy, self._test_accuracy = 100.0 * acc, 100.0 * test_acc
         self._redraw()
 
     def follow(self, hub, training) -> None:
@@ -110,6 +175,7 @@ class LossPlot(QWidget):
     def clear(self, *_) -> None:
         """No history: empty curves, no hover text."""
         self._steps, self._train, self._test = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        self._accuracy, self._test_accuracy = np.zeros(0), np.zeros(0)
         self._redraw()
 
     # ------------------------------------------------------------------ drawing
@@ -130,7 +196,38 @@ class LossPlot(QWidget):
             else:
                 self.legend.removeItem(self.test_curve)
             self._test_in_legend = has_test
+        self._draw_accuracy()
         self._fit_range()
+        self._update_hover()
+
+    def _draw_accuracy(self) -> None:
+        """The accuracy curves, while shown. They are not in the legend: their axis names them, in their colour,
+        and solid and dashed are train and test as for the loss (four entries would cover the curves in a small
+        plot)."""
+        shown = self.is_accuracy_shown()
+        for curve, values in ((self.accuracy_curve, self._accuracy), (self.test_accuracy_curve, self._test_accuracy)):
+            if shown and np.isfinite(values).any():
+                curve.setData(self._steps, values)
+            else:
+                curve.setData([], [])
+
+    def _set_accuracy_available(self, available: bool) -> None:
+        """The toggle works for networks that classify; for others it is greyed out and says why."""
+        if available == self.accuracy_action.isEnabled() and self.accuracy_check.toolTip():
+            return
+        self.accuracy_action.setEnabled(available)
+        self.accuracy_check.setEnabled(available)
+        tip = ACCURACY_TIP if available else NO_ACCURACY_TIP
+        self.accuracy_check.setToolTip(tip)
+        self.accuracy_action.setToolTip(tip)
+        self._apply_accuracy(self.is_accuracy_shown())
+
+    def _apply_accuracy(self, on: bool) -> None:
+        """Show or hide the right-hand axis and the accuracy curves."""
+        visible = on and self.accuracy_action.isEnabled()
+        self.plot_item.showAxis("right", visible)
+        self.accuracy_box.setVisible(visible)
+        self._draw_accuracy()
         self._update_hover()
 
     def _fit_range(self) -> None:
@@ -169,6 +266,7 @@ class LossPlot(QWidget):
 
     def _apply_log(self, on: bool) -> None:
         self.plot_item.setLogMode(y=on)
+        self.plot_item.getAxis("right").setLogMode(False, False)  # the accuracy's axis stays linear
         self._range = None
         self._redraw()
 
@@ -187,12 +285,24 @@ class LossPlot(QWidget):
         """Where a loss value sits on the view's y axis (log10 of it on the log scale)."""
         return float(np.log10(max(loss, LOG_FLOOR))) if self.is_log() else loss
 
+    def _hover_accuracy(self, i: int, step: int) -> tuple[float | None, float | None]:
+        """The train and test accuracy (percent, None where there is none) at row ``i`` of the history while they
+        are shown, with their markers; (None, None) and no markers otherwise."""
+        shown = self.accuracy_box.isVisible()
+        found = [float(a[i]) if shown and len(a) > i and np.isfinite(a[i]) else None
+                 for a in (self._accuracy, self._test_accuracy)]
+        values = [v for v in found if v is not None]
+        self.accuracy_marker.setData([step] * len(values), values)
+        self.accuracy_marker.setVisible(bool(values))
+        return found[0], found[1]
+
     def _update_hover(self) -> None:
         """Text and markers for the recorded step nearest the mouse, or nothing when the mouse is elsewhere."""
         steps = self._steps
         if self._mouse is None or len(steps) == 0:
             self.hover_text.setVisible(False)
             self.hover_marker.hide()
+            self.accuracy_marker.hide()
             self.legend.show()
             return
         vb = self.plot_item.vb
@@ -201,6 +311,11 @@ class LossPlot(QWidget):
         i = j if j < len(steps) and (j == 0 or steps[j] - x < x - steps[j - 1]) else j - 1
         step, train, test = int(steps[i]), float(self._train[i]), float(self._test[i])
         text = f"step {step:,} · train {train:.4g}" + ("" if np.isnan(test) else f" · test {test:.4g}")
+        accuracy, test_accuracy = self._hover_accuracy(i, step)
+        if accuracy is not None:
+            text += f"\naccuracy {percent(accuracy / 100.0)}"
+            if test_accuracy is not None:
+                text += f" · test {percent(test_accuracy / 100.0)}"
         marked = [(loss, color) for loss, color in ((train, TRAIN_COLOR), (test, TEST_COLOR)) if np.isfinite(loss)]
         ys = [self._view_y(loss) for loss, _ in marked]
         self.hover_marker.setData([step] * len(ys), ys, brush=[color for _, color in marked])

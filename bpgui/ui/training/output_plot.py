@@ -1,5 +1,7 @@
 """What the network computes over its input space: a heatmap of its output with the decision contour over the
-data points (2-D inputs), or its output curve over the data (1-D inputs).
+data points (2-D inputs), or its output curve over the data (1-D inputs). 2-D data whose targets are values to fit
+rather than two classes (e.g. plane, bump) have no decision contour: their points are coloured by target on the
+heatmap's scale, so a point that matches its background is fitted.
 
 Large data sets are drawn as a seeded sample of at most MAX_DRAWN points that keeps the share of each class in the
 training and the test set, and the legend says so: a hundred thousand points would take seconds to draw and
@@ -14,7 +16,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
 
-from ...core.datasets import Dataset, sample_rows
+from ...core.datasets import Dataset, names_classes, sample_rows
 from ...core.training_run import TrainingSnapshot, output_range, shown_output
 from ..style import TEXT_COLOR, grid_rect, style_plot
 
@@ -24,6 +26,10 @@ CLASS_RING = ("#b35806", "#053061")
 #: the heatmap: output at the low level → light orange, midpoint → white, high level → light blue
 OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 POINT_GREY = "#737373"
+#: 2-D regression: the outlines of training and test points (test ones thicker), and the colours their targets
+#: are drawn in (shared brushes: pyqtgraph renders a symbol per distinct brush)
+VALUE_RING = ("#525252", "#000000")
+VALUE_SHADES = 33
 CURVE_COLOR = "#2166ac"
 NO_OUTPUTS = "outputs shown for 1-D and 2-D inputs"
 #: the most data points drawn (training and test together); more are drawn as a sample
@@ -122,7 +128,8 @@ class OutputPlot(QWidget):
         x = np.concatenate([dataset.x_train, dataset.x_test]) if n_test else dataset.x_train
         t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
         is_test = np.arange(len(x)) >= n_train
-        classes = self._classes(t, middle) if n_inputs == 2 else np.zeros(len(x), dtype=int)
+        values = n_inputs == 2 and not names_classes(t)  # 2-D regression: no classes
+        classes = self._classes(t, middle) if n_inputs == 2 and not values else np.zeros(len(x), dtype=int)
         rows = sample_rows(classes + 2 * is_test, MAX_DRAWN, SAMPLE_SEED)
         train, test = rows[~is_test[rows]], rows[is_test[rows]]
         self.drawn = (len(rows), len(x))
@@ -131,9 +138,12 @@ class OutputPlot(QWidget):
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", names[1])
             self.plot_item.setAspectLocked(True)
-            self.train_points.setData(pos=x[train], brush=[self._fills[c] for c in classes[train]])
-            if len(test):
-                self.test_points.setData(pos=x[test], pen=[self._rings[c] for c in classes[test]])
+            if values:
+                self._draw_values(x, t[:, shown_output(t.shape[1])], train, test)
+            else:
+                self.train_points.setData(pos=x[train], brush=[self._fills[c] for c in classes[train]])
+                if len(test):
+                    self.test_points.setData(pos=x[test], pen=[self._rings[c] for c in classes[test]])
         else:
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", "output")
@@ -149,6 +159,18 @@ class OutputPlot(QWidget):
         if len(rows) < len(x):
             self.legend.addItem(self._sample_note, f"showing a sample of {len(rows):,} of {len(x):,} points")
         self.plot_item.enableAutoRange()
+
+    def _draw_values(self, x: np.ndarray, t: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
+        """2-D points filled with their target's colour on the heatmap's scale (in VALUE_SHADES steps), ringed dark
+        grey (training) or black (test)."""
+        lo, hi = self._levels
+        shades = [pg.mkBrush(c) for c in OUTPUT_COLORS.map(np.linspace(0.0, 1.0, VALUE_SHADES), mode="qcolor")]
+        shade = np.rint(np.clip((t - lo) / (hi - lo), 0.0, 1.0) * (VALUE_SHADES - 1)).astype(int)
+        ring, test_ring = (pg.mkPen(c, width=w) for c, w in zip(VALUE_RING, (1, 2)))
+        # pens as lists: a single pen would become the item's default, and the legend's sample, for every data set
+        self.train_points.setData(pos=x[train], brush=[shades[k] for k in shade[train]], pen=[ring] * len(train))
+        if len(test):
+            self.test_points.setData(pos=x[test], brush=[shades[k] for k in shade[test]], pen=[test_ring] * len(test))
 
     @staticmethod
     def _classes(targets: np.ndarray, middle: float) -> np.ndarray:
