@@ -285,7 +285,7 @@ def cmd_inspect(args) -> int:
     numbered from 1, as in the window (in --json, sample n is item n − 1 of each list)."""
     import numpy as np
 
-    from .core.accuracy import accuracy, is_classification
+    from .core.accuracy import accuracy, has_accuracy
     from .core.engine import Engine
 
     doc = _load(args.file)
@@ -313,7 +313,7 @@ def cmd_inspect(args) -> int:
         if len(data.x_test):
             with np.errstate(all="ignore"):
                 out["test_loss"] = engine.loss_value(data.x_test, data.t_test)
-        if is_classification(net.loss):
+        if has_accuracy(net.loss, data.t_train):
             out["accuracy"] = accuracy(ev.outputs, data.t_train)
             if len(data.x_test):
                 with np.errstate(all="ignore"):

@@ -115,3 +115,11 @@ def test_train_prints_no_accuracy_for_a_bce_network_on_values_to_fit(tmp_path, c
     assert cli.main(["train", str(path), "--steps", "3", "-o", str(tmp_path / "t.json")]) == 0
     out = capsys.readouterr().out
     assert "loss (bce)" in out and "accuracy:" not in out
+
+
+def test_ten_one_hot_classes_have_an_accuracy_and_regression_heights_under_bce_have_none():
+    from bpgui.core.accuracy import has_accuracy
+    assert has_accuracy("cross_entropy", np.eye(10)[[3, 1, 4, 1, 5]])
+    assert has_accuracy("bce", np.array([[0.0], [1.0]]))
+    assert not has_accuracy("bce", np.array([[0.2], [0.5], [0.9]]))
+    assert not has_accuracy("mse", np.eye(10)[[3, 1]])

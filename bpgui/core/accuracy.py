@@ -21,10 +21,12 @@ def is_classification(loss: str) -> bool:
 
 def has_accuracy(loss: str, targets: np.ndarray) -> bool:
     """Whether an accuracy means something: the network classifies and the targets (N × outputs) name classes
-    (not values to fit, such as the ``bump`` data under a bce loss)."""
+    (not values to fit, such as the ``bump`` data under a bce loss): two classes, or K > 2 outputs whose largest
+    target names the class."""
     from .datasets import names_classes
 
-    return is_classification(loss) and names_classes(targets)
+    t = np.asarray(targets)
+    return is_classification(loss) and (names_classes(t) or (t.ndim == 2 and t.shape[1] > 2))  # K classes: argmax
 
 
 def predicted_classes(outputs: np.ndarray) -> np.ndarray:
