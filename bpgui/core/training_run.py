@@ -203,6 +203,8 @@ class TrainingSnapshot:
     #: the accuracy at the history's steps (NaN where there is none), aligned with ``history_steps``
     history_accuracy: np.ndarray | None = None
     history_test_accuracy: np.ndarray | None = None
+    #: the inputs (indices from 0) that grid_x (and grid_y) run along; the others are held at their mean
+    grid_inputs: tuple[int, ...] | None = None
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -226,6 +228,7 @@ class TrainingRun:
         self._data = data
         self._config = config.copy()
         self.trainer: Trainer | None = None
+        self._shown_inputs: tuple[int, ...] | None = None  # the inputs the output pictures span (see output_axes)
         # checkpoints, each with its place (step, epoch, minibatch cursor): the last parameters whose loss was
         # finite and sane (_good), and the last ones whose loss was not far up (_calm; see StallWatch)
         self._good = np.zeros(0)
@@ -278,7 +281,7 @@ class TrainingRun:
         self._names = tuple(trainer.engine.parameter_names)
         if self.path is None or self.path.names != self._names:  # a new structure: a path in another space
             self.path = TrajectoryRecorder(self._names)
-        self._grid = _output_inputs(dataset)
+        self._grid = _output_inputs(dataset, self._shown_inputs)
 
     @property
     def network(self) -> Network:
@@ -643,7 +646,7 @@ class TrainingRun:
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note(),
             self.step_anatomy() if anatomy else None, self.trajectory() if trajectory else None,
-            acc, test_acc, acc_h, test_acc_h)
+            acc, test_acc, acc_h, test_acc_h, self._grid[3] if grid is not None else None)
 
     def trajectory(self) -> Trajectory | None:
         """The real path so far: every parameter (names as in snapshots) at the steps the loss history records
@@ -678,10 +681,17 @@ class TrainingRun:
             g.reshape(t.engine.W.shape)[:, 0] = 0.0
         return t.engine.params + t.optimizer.next_step(g)
 
+    def show_inputs(self, shown: tuple[int, ...] | None) -> None:
+        """Picture the outputs over these one or two inputs (indices from 0), the others held at their mean; None
+        for the default (see :func:`output_axes`). Kept across data and network changes while it fits."""
+        self._shown_inputs = None if shown is None else tuple(shown)
+        if self.trainer is not None:
+            self._grid = _output_inputs(self.trainer.dataset, self._shown_inputs)
+
     def _outputs_on_grid(self):
         if self._grid is None:
             return None
-        gx, gy, points = self._grid
+        gx, gy, points, _axes = self._grid
         out = self.trainer.engine.predict(points)
         if gy is None:
             return gx, None, _read_only(out)
@@ -717,22 +727,39 @@ def _carry_optimizer_state(old: Optimizer, old_engine: Engine, new: Optimizer, n
     new.t = old.t
 
 
-def _output_inputs(d: Dataset):
-    """The fixed input points whose outputs snapshots carry: a grid over the data's 2-D extent (with a margin),
-    or a line over its 1-D extent."""
+def output_axes(n_inputs: int, shown: tuple[int, ...] | None = None) -> tuple[int, ...] | None:
+    """The inputs (indices from 0) a picture of the network's outputs spans: ``shown`` (one or two distinct
+    inputs) when it fits ``n_inputs``, else every input of 1-D or 2-D data; None for wider data with no choice."""
+    if shown is not None and 1 <= len(shown) <= 2 and len(set(shown)) == len(shown) \
+            and all(0 <= i < n_inputs for i in shown):
+        return tuple(int(i) for i in shown)
+    return tuple(range(n_inputs)) if n_inputs in (1, 2) else None
+
+
+def _output_inputs(d: Dataset, shown: tuple[int, ...] | None = None):
+    """The fixed input points whose outputs snapshots carry: a grid over the 2-D extent of the inputs ``shown``
+    (see :func:`output_axes`; with a margin) or a line over a 1-D extent, every other input held at its mean over
+    the data. Returns (gx, gy or None, points, axes) or None."""
     x = np.concatenate([d.x_train, d.x_test]) if len(d.x_test) else d.x_train
-    if x.shape[1] not in (1, 2):
+    axes = output_axes(x.shape[1], shown)
+    if axes is None:
         return None
-    lo, hi = x.min(axis=0), x.max(axis=0)
+    xs = x[:, list(axes)]
+    lo, hi = xs.min(axis=0), xs.max(axis=0)
     span = np.maximum(hi - lo, 1e-6)
     lo, hi = lo - 0.1 * span, hi + 0.1 * span
-    if x.shape[1] == 1:
+    if len(axes) == 1:
         gx = np.linspace(lo[0], hi[0], CURVE)
-        return _read_only(gx), None, gx[:, None]
+        points = np.tile(x.mean(axis=0), (CURVE, 1))
+        points[:, axes[0]] = gx
+        return _read_only(gx), None, points, axes
     gx = np.linspace(lo[0], hi[0], GRID)
     gy = np.linspace(lo[1], hi[1], GRID)
     X, Y = np.meshgrid(gx, gy)
-    return _read_only(gx), _read_only(gy), np.column_stack([X.ravel(), Y.ravel()])
+    points = np.tile(x.mean(axis=0), (GRID * GRID, 1))
+    points[:, axes[0]] = X.ravel()
+    points[:, axes[1]] = Y.ravel()
+    return _read_only(gx), _read_only(gy), points, axes
 
 
 def _and_list(names: list[str], most: int = 4) -> str:

@@ -27,6 +27,7 @@ from .training_worker import (
     SetConfig,
     SetData,
     SetValues,
+    ShowInputs,
     Steps,
     Stop,
     TrainingWorker,
@@ -67,6 +68,7 @@ class TrainingController(QObject):
         self._names_version = -1
         self._names: tuple[str, ...] = ()
         self.wanted: set[str] = set()  # what snapshots carry on request (training_worker.EXTRAS)
+        self.shown_inputs: tuple[int, ...] | None = None  # the inputs output pictures span (None: the default)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigSettingsChanged.connect(self._on_settings_change)
         hub.sigDocumentReplaced.connect(self._load)
@@ -166,6 +168,12 @@ class TrainingController(QObject):
         if on != (extra in self.wanted):
             (self.wanted.add if on else self.wanted.discard)(extra)
             self._send(Want(extra, on))
+
+    def show_inputs(self, inputs: tuple[int, ...] | None) -> None:
+        """Picture the outputs over these one or two inputs (indices from 0), the others held at their mean; None:
+        the default (1-D and 2-D data only). The next snapshot's ``grid_inputs`` says which are drawn."""
+        self.shown_inputs = None if inputs is None else tuple(inputs)
+        self._send(ShowInputs(self.shown_inputs))
 
     @property
     def anatomy_wanted(self) -> bool:

@@ -111,6 +111,14 @@ class Want:
 
 
 @dataclass(frozen=True)
+class ShowInputs:
+    """Picture the outputs over these one or two inputs (indices from 0), the others at their mean; None: the
+    default (see core.training_run.output_axes). Kept for later runs."""
+
+    inputs: tuple[int, ...] | None
+
+
+@dataclass(frozen=True)
 class Stop:
     pass
 
@@ -142,6 +150,7 @@ class TrainingWorker(QObject):
         self._rate = 0.0
         self._published_step = -1
         self.wanted: set[str] = set()  # the EXTRAS snapshots carry: each only while a view draws it
+        self.shown_inputs: tuple[int, ...] | None = None  # the inputs output pictures span (None: the default)
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -160,6 +169,7 @@ class TrainingWorker(QObject):
     def _load(self, cmd: Load) -> None:
         self.playing = False
         self.run = TrainingRun(cmd.network, cmd.data, cmd.config)
+        self.run.show_inputs(self.shown_inputs)
         self.run.generation = cmd.generation
         self._cap = cmd.config.steps_per_second
         self._reset_rate()
@@ -239,13 +249,19 @@ class TrainingWorker(QObject):
             if cmd.on and not self.playing:  # a view just came on show: give it the extra of where the run is
                 self._publish(force=True)
 
+    def _show_inputs(self, cmd: ShowInputs) -> None:
+        self.shown_inputs = cmd.inputs
+        if self.run is not None:
+            self.run.show_inputs(cmd.inputs)
+            self._publish(force=True)
+
     def _stop(self, _cmd) -> None:
         self._pause_quietly()
         self.run = None
 
     _handlers = {Load: _load, Play: _play, Pause: _pause, Steps: _steps, Adopt: _adopt, SetValues: _set_values,
                  Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore,
-                 Want: _want, Stop: _stop}
+                 Want: _want, ShowInputs: _show_inputs, Stop: _stop}
 
     # ------------------------------------------------------------------ the loop
     def _restart_cap(self) -> None:
