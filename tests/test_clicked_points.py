@@ -5,6 +5,7 @@ class; the core edits checked against hand-made tables."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -17,7 +18,7 @@ from bpgui.core.clicked_points import (
     class_count,
     class_target,
     clicking_problem,
-    one_row_apart,
+    extra_row,
     with_point,
     without_point,
 )
@@ -25,7 +26,7 @@ from bpgui.core.datasets import Dataset, generate
 from bpgui.core.document import GeneratorData, TableData, document_from_dict, load_document
 from bpgui.core.limits import MAX_POINTS
 from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.training.output_plot import CLASS_FILL
+from bpgui.ui.training.output_plot import CLASS_FILL, MAX_DRAWN
 
 XOR_INPUTS = [[0.0, 0.0], [0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]
 XOR_TARGETS = [[0.0], [1.0], [1.0], [0.0]]
@@ -88,16 +89,18 @@ def test_the_points_limit_is_a_clear_message():
     assert len(with_point(fits, (0.0, 0.0), 1).inputs) == n
 
 
-def test_one_row_apart_finds_one_row_more_anywhere_and_nothing_else():
+def test_extra_row_finds_one_row_more_anywhere_and_nothing_else():
     a = np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]])
-    assert one_row_apart(a, np.insert(a, 1, [9.0, 9.0], axis=0))
-    assert one_row_apart(np.insert(a, 3, [9.0, 9.0], axis=0), a)
-    assert one_row_apart(a, a[1:])
-    assert not one_row_apart(a, a)
+    assert extra_row(a, np.insert(a, 1, [9.0, 9.0], axis=0)) == 1
+    assert extra_row(np.insert(a, 3, [9.0, 9.0], axis=0), a) == 3
+    assert extra_row(a, a[1:]) == 0
+    assert extra_row(a, np.insert(a, 2, [2.0, 2.0], axis=0)) == 3  # a twin of a row: the later one is extra
+    assert extra_row(a, a) is None
     moved = np.insert(a, 0, [9.0, 9.0], axis=0)
     moved[3] = [5.0, 5.0]
-    assert not one_row_apart(a, moved)
-    assert not one_row_apart(a, a[2:])
+    assert extra_row(a, moved) is None
+    assert extra_row(a, a[2:]) is None
+    assert extra_row(a, np.zeros((4, 3))) is None
 
 
 # ---------------------------------------------------------------------------------------------- the window
@@ -305,6 +308,31 @@ def test_training_goes_on_with_the_clicked_point(qtbot, make_window):
     qtbot.waitUntil(lambda: w.training.latest.grid_x.max() > 1.6 and w.training.latest.step > step + 20,
                     timeout=10_000)
     assert w.training.playing
+
+
+def drawn_places(plot) -> set:
+    spots = np.concatenate([plot.train_points.data, plot.test_points.data])
+    return {(float(s["x"]), float(s["y"])) for s in spots}
+
+
+def test_on_a_sampled_data_set_the_clicked_point_is_drawn_and_the_others_stay(qtbot, make_window):
+    w = make_window("circles")
+    assert w.model.edit_settings("Set data n 5000", data=replace(w.model.doc.data, n=5000)) is None
+    plot = outputs_on_show(qtbot, w)
+    before = drawn_places(plot)
+    assert len(before) == MAX_DRAWN
+    click(plot, 1.2, 1.2)  # off the rings: no point near
+    new = tuple(w.model.doc.data.inputs[-1])
+    assert drawn_places(plot) == before | {new}
+    assert [label.text for _, label in plot.legend.items][-1] == "showing a sample of 2,001 of 5,001 points"
+    w.window_actions.undo.trigger()
+    assert drawn_places(plot) == before
+    # a drawn point removed: the others stay
+    x, y = max(before, key=lambda p: p[0])  # the rightmost, on the outer ring's edge
+    plot.plot_item.vb.setRange(xRange=(x - 0.1, x + 0.1), yRange=(y - 0.1, y + 0.1), padding=0)
+    QTest.qWait(50)
+    click(plot, x, y, button=Qt.RightButton)
+    assert drawn_places(plot) == before - {(x, y)}
 
 
 def test_a_drag_pans_and_adds_no_point(qtbot, make_window):

@@ -82,12 +82,12 @@ def without_point(data: Dataset, row: int) -> TableData:
                      np.delete(data.x_test, i, axis=0), np.delete(data.t_test, i, axis=0))
 
 
-def one_row_apart(a: np.ndarray, b: np.ndarray) -> bool:
-    """Whether one of the two arrays of rows is the other with one row more (anywhere), and nothing else changed:
-    what a clicked point (or its undo) makes of the data's points."""
+def extra_row(a: np.ndarray, b: np.ndarray) -> int | None:
+    """When one of the two arrays of rows is the other with one row more (anywhere) and nothing else changed, the
+    index of that row in the longer one; else None. What a clicked point (or its undo) makes of the data's points."""
     if a.shape[1:] != b.shape[1:] or abs(len(a) - len(b)) != 1:
-        return False
+        return None
     short, long = (a, b) if len(a) < len(b) else (b, a)
     same = (short == long[: len(short)]).all(axis=1)
     extra = len(short) if same.all() else int(np.argmin(same))  # the first row that differs is the extra one
-    return bool(np.array_equal(short[extra:], long[extra + 1 :]))
+    return extra if np.array_equal(short[extra:], long[extra + 1 :]) else None

@@ -19,7 +19,7 @@ from PySide6.QtGui import QColor, QPalette
 from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.accuracy import is_classification
-from ...core.clicked_points import one_row_apart
+from ...core.clicked_points import extra_row
 from ...core.datasets import Dataset, sample_rows
 from ...core.training_run import TrainingSnapshot, output_range, shown_output
 from ..style import TEXT_COLOR, grid_rect, style_plot
@@ -130,14 +130,15 @@ class OutputPlot(QWidget):
             return
         self._shown_for = key
         dataset = model.dataset()
-        keep_range = old is not None and old[1:] == key[1:] and self._one_point_edited(dataset)
-        self.set_dataset(dataset, net.loss, input_names=names, keep_range=keep_range)
+        drawn = self._drawn_after_point_edit(dataset) if old is not None and old[1:] == key[1:] else None
+        self.set_dataset(dataset, net.loss, input_names=names, drawn=drawn)
 
     # ------------------------------------------------------------------ data
     def set_dataset(self, dataset: Dataset | None, loss_name: str, input_names: Sequence[str] | None = None,
-                    keep_range: bool = False) -> None:
-        """Draw the data points (once per data set) and fix the colour levels for the network's outputs. With
-        ``keep_range`` the view stays where it is (a point was added or removed) rather than fitting the data."""
+                    drawn: np.ndarray | None = None) -> None:
+        """Draw the data points (once per data set) and fix the colour levels for the network's outputs. ``drawn``:
+        the rows to draw after a point was added or removed (the view then stays where it is, rather than fitting
+        the data); by default a sample of at most MAX_DRAWN."""
         self.heatmap.hide()
         self.curve.setData([], [])
         self.legend.clear()
@@ -159,7 +160,7 @@ class OutputPlot(QWidget):
         is_test = np.arange(len(x)) >= n_train
         classes = self._classes(t, middle, is_classification(loss_name)) if n_inputs == 2 else np.zeros(len(x), int)
         groups = classes + (classes.max(initial=0) + 1) * is_test  # each class of the training and of the test set
-        rows = sample_rows(groups, MAX_DRAWN, SAMPLE_SEED)
+        rows = sample_rows(groups, MAX_DRAWN, SAMPLE_SEED) if drawn is None else drawn
         train, test = rows[~is_test[rows]], rows[is_test[rows]]
         self.drawn = (len(rows), len(x))
         self.shown_points = (x, rows, n_train)
@@ -186,7 +187,7 @@ class OutputPlot(QWidget):
             self.legend.addItem(self.curve, "network")
         if len(rows) < len(x):
             self.legend.addItem(self._sample_note, f"showing a sample of {len(rows):,} of {len(x):,} points")
-        if not keep_range:
+        if drawn is None:
             self.plot_item.enableAutoRange()
 
     @staticmethod
@@ -232,10 +233,18 @@ class OutputPlot(QWidget):
         self.clicks.sigStatus.connect(self.sigStatus)
         self.tools.addWidget(self.clicks.chooser)
 
-    def _one_point_edited(self, dataset: Dataset | None) -> bool:
-        """Whether ``dataset``'s points are the ones on show with one point added or removed (a click, or its undo):
-        the view then stays where the user put it."""
+    def _drawn_after_point_edit(self, dataset: Dataset | None) -> np.ndarray | None:
+        """When ``dataset``'s points are the ones on show with one point added or removed (a click, or its undo): the
+        rows to draw, the same as before, with the added one (so that a click on a sampled data set shows its
+        point, and the other points stay); else None."""
         if dataset is None or self.shown_points is None:
-            return False
+            return None
         x = np.concatenate([dataset.x_train, dataset.x_test]) if len(dataset.x_test) else dataset.x_train
-        return one_row_apart(self.shown_points[0], x)
+        old_x, old_rows, _ = self.shown_points
+        extra = extra_row(old_x, x)
+        if extra is None:
+            return None
+        if len(x) > len(old_x):
+            return np.sort(np.append(old_rows + (old_rows >= extra), extra))
+        kept = old_rows[old_rows != extra]
+        return kept - (kept > extra)
