@@ -151,6 +151,7 @@ def test_a_click_adds_a_point_of_the_chosen_class_and_shift_click_one_of_the_oth
     assert plot.clicks.chooser.isVisible()
     assert [plot.clicks.chooser.combo.itemText(i) for i in range(2)] == ["class 0", "class 1"]
     assert "Shift+click adds one of the other class" in plot.clicks.chooser.combo.toolTip()
+    assert plot.plot_widget.toolTip().startswith("Click on the plot to add a training point of the class chosen")
     original = model.doc.data
     px = pixel(plot)
 

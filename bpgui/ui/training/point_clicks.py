@@ -26,7 +26,7 @@ from ..text import num
 #: a right-click or Ctrl+click removes the point drawn nearest to it, if its centre is at most this many pixels away
 #: (the points are drawn 8 pixels across)
 PICK_PIXELS = 6
-HOW_TO = ("Click on the plot to add a training point of this class; Shift+click adds one of the {other}.\n"
+HOW_TO = ("Click on the plot to add a training point of {which}; Shift+click adds one of the {other}.\n"
           "Right-click or Ctrl+click on a point (training or test) removes it.\n"
           "Drag to pan, scroll to zoom. Each click is one undo step.")
 
@@ -159,9 +159,9 @@ class PointClicks(QObject):
         names = [f"class {c}" for c in range(k)] if len(outputs) == 1 else [
             f"class {c} ({name})" for c, name in enumerate(outputs)]
         self.chooser.set_classes(names)
-        tip = HOW_TO.format(other="other class" if k == 2 else "next class")
-        self.chooser.set_tooltip(tip)
-        self.plot.plot_widget.setToolTip(tip)
+        other = "other class" if k == 2 else "next class"
+        self.chooser.set_tooltip(HOW_TO.format(which="this class", other=other))
+        self.plot.plot_widget.setToolTip(HOW_TO.format(which="the class chosen above the plot", other=other))
 
     # ------------------------------------------------------------------ clicks
     def _on_click(self, ev) -> bool:
