@@ -149,7 +149,7 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:
         hub, training, scene = self.hub, self.training, self.scene
-        for source in (scene, self.training_panel, self.surface, self.banner, self.chain_rule):
+        for source in (scene, self.training_panel, self.surface, self.banner, self.chain_rule, self.output_plot):
             source.sigStatus.connect(self.show_status)
         self.view.sigSpaceTap.connect(self.window_actions.play.trigger)
         for name in ("directions", "slice"):  # hidden tabs are not kept up to date while training

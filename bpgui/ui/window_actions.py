@@ -212,6 +212,8 @@ class WindowActions(QObject):
             ("Zoom · pan · fit", f"mouse wheel · middle drag or {key(self.play)}+drag · {key(self.fit)}"),
             ("Weights on the surface", "drag the point on the Surface view: both weights follow"),
             ("Which weights the surface shows", "pick them above it, or right-click an edge"),
+            ("Your own data points", "on the Outputs plot of a classifier of 2 inputs: click to add one of the "
+             "chosen class, Shift+click the other class; right-click or Ctrl+click a point to remove it"),
             ("Speed of Play", "the speed slider under the run buttons (far right: unlimited)"),
         ]
         table = "".join(f"<tr><td><b>{a}</b>&nbsp;&nbsp;</td><td>{b}</td></tr>" for a, b in rows)
@@ -232,7 +234,8 @@ class WindowActions(QObject):
              "cross_entropy), View > Accuracy in the Loss Plot adds the share of points classified right."),
             ("Outputs", "what the network answers over its inputs: a colour map with the decision boundary (2 "
              "inputs, two classes; for values to fit, such as plane or bump, the points are coloured by their "
-             "target on the same scale) or the fitted curve (1 input), with the data."),
+             "target on the same scale) or the fitted curve (1 input), with the data. For a classifier of 2 "
+             "inputs, clicks add and remove data points."),
             ("Slice", "E along one weight through the current point, the others held: the tangent's slope is "
              "∂E/∂w, and where one gradient step lands."),
             ("Directions", "the slope of E along every direction in the surface's plane, against its angle: "

@@ -5,7 +5,10 @@ heatmap's scale, so a point that matches its background is fitted.
 
 Large data sets are drawn as a seeded sample of at most MAX_DRAWN points that keeps the share of each class in the
 training and the test set, and the legend says so: a hundred thousand points would take seconds to draw and
-would hide the heatmap under them."""
+would hide the heatmap under them.
+
+With a classification network of 2 inputs, clicks on the plot add and remove data points
+(:mod:`.point_clicks`)."""
 
 from __future__ import annotations
 
@@ -13,16 +16,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QWidget
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QColor, QPalette
+from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
+from ...core.accuracy import has_accuracy, is_classification
+from ...core.clicked_points import extra_row
 from ...core.datasets import Dataset, names_classes, sample_rows
 from ...core.training_run import TrainingSnapshot, output_range, shown_output
 from ..style import TEXT_COLOR, grid_rect, style_plot
+from .point_clicks import PointClicks
 
-#: point colours of class 0 and class 1 (fill of training points, ring of test points)
-CLASS_FILL = ("#e08214", "#2166ac")
-CLASS_RING = ("#b35806", "#053061")
+#: point colours of class 0, class 1, … (fill of training points, ring of test points); more classes than colours
+#: take them again from the start
+CLASS_FILL = ("#e08214", "#2166ac", "#1b9e77", "#7570b3", "#e7298a", "#a6761d")
+CLASS_RING = ("#b35806", "#053061", "#0e5c45", "#3f3a7a", "#8c1152", "#5e4210")
 #: the heatmap: output at the low level → light orange, midpoint → white, high level → light blue
 OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 POINT_GREY = "#737373"
@@ -40,6 +48,9 @@ SAMPLE_SEED = 0
 
 class OutputPlot(QWidget):
     """The network's output over its inputs, drawn from training snapshots, with the data on top."""
+
+    #: a message for the status bar
+    sigStatus = Signal(str)
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -77,9 +88,27 @@ class OutputPlot(QWidget):
         self.message = QLabel(NO_OUTPUTS)
         self.message.setAlignment(Qt.AlignCenter)
         self.message.setStyleSheet(f"color: {TEXT_COLOR}; background: white;")
+        # the plot's page: a row of tools over the plot
+        self.tools = QHBoxLayout()
+        self.tools.setContentsMargins(6, 2, 6, 0)
+        self.tools.addStretch(1)
+        self._plot_page = QWidget()
+        self._plot_page.setAutoFillBackground(True)
+        page_palette = self._plot_page.palette()
+        page_palette.setColor(QPalette.Window, QColor("white"))
+        self._plot_page.setPalette(page_palette)
+        column = QVBoxLayout(self._plot_page)
+        column.setContentsMargins(0, 0, 0, 0)
+        column.setSpacing(0)
+        column.addLayout(self.tools)
+        column.addWidget(self.plot_widget, 1)
         self._pages = QStackedLayout(self)
-        self._pages.addWidget(self.plot_widget)
+        self._pages.addWidget(self._plot_page)
         self._pages.addWidget(self.message)
+        #: the data's points as drawn: (every input row, training rows then test rows; the rows drawn; how many
+        #: are training rows), or None
+        self.shown_points: tuple[np.ndarray, np.ndarray, int] | None = None
+        self._make_point_clicks()
 
         self._levels = (0.0, 1.0)  # output values at the two ends of the colour map
         self._hub = None
@@ -93,6 +122,7 @@ class OutputPlot(QWidget):
         hub.sigDocumentReplaced.connect(self._on_document_change)
         training.sigSnapshot.connect(self.update_snapshot)
         self._on_document_change()
+        self.clicks.follow(hub)
 
     def _on_document_change(self, *_) -> None:
         """Draw the data points again, but only when what the plot shows of them changed: redrawing hundreds of
@@ -105,19 +135,25 @@ class OutputPlot(QWidget):
         if old is not None and old[0] is key[0] and old[1:] == key[1:]:
             return
         self._shown_for = key
-        self.set_dataset(model.dataset(), net.loss, input_names=names)
+        dataset = model.dataset()
+        drawn = self._drawn_after_point_edit(dataset) if old is not None and old[1:] == key[1:] else None
+        self.set_dataset(dataset, net.loss, input_names=names, drawn=drawn)
 
     # ------------------------------------------------------------------ data
-    def set_dataset(self, dataset: Dataset | None, loss_name: str, input_names: Sequence[str] | None = None) -> None:
-        """Draw the data points (once per data set) and fix the colour levels for the network's outputs."""
+    def set_dataset(self, dataset: Dataset | None, loss_name: str, input_names: Sequence[str] | None = None,
+                    drawn: np.ndarray | None = None) -> None:
+        """Draw the data points (once per data set) and fix the colour levels for the network's outputs. ``drawn``:
+        the rows to draw after a point was added or removed (the view then stays where it is, rather than fitting
+        the data); by default a sample of at most MAX_DRAWN."""
         self.heatmap.hide()
         self.curve.setData([], [])
         self.legend.clear()
         self.train_points.setData([])
         self.test_points.setData([])
         self.drawn = (0, 0)
+        self.shown_points = None
         shown = dataset is not None and dataset.n_inputs in (1, 2)
-        self._pages.setCurrentWidget(self.plot_widget if shown or dataset is None else self.message)
+        self._pages.setCurrentWidget(self._plot_page if shown or dataset is None else self.message)
         if not shown:
             return
         n_inputs = dataset.n_inputs
@@ -128,11 +164,14 @@ class OutputPlot(QWidget):
         x = np.concatenate([dataset.x_train, dataset.x_test]) if n_test else dataset.x_train
         t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
         is_test = np.arange(len(x)) >= n_train
-        values = n_inputs == 2 and not names_classes(t)  # 2-D regression: no classes
-        classes = self._classes(t, middle) if n_inputs == 2 and not values else np.zeros(len(x), dtype=int)
-        rows = sample_rows(classes + 2 * is_test, MAX_DRAWN, SAMPLE_SEED)
+        values = n_inputs == 2 and not (names_classes(t) or has_accuracy(loss_name, t))  # 2-D regression
+        classes = (self._classes(t, middle, is_classification(loss_name)) if n_inputs == 2 and not values
+                   else np.zeros(len(x), dtype=int))
+        groups = classes + (classes.max(initial=0) + 1) * is_test  # each class of the training and of the test set
+        rows = sample_rows(groups, MAX_DRAWN, SAMPLE_SEED) if drawn is None else drawn
         train, test = rows[~is_test[rows]], rows[is_test[rows]]
         self.drawn = (len(rows), len(x))
+        self.shown_points = (x, rows, n_train)
 
         if n_inputs == 2:
             self.plot_item.setLabel("bottom", names[0])
@@ -141,9 +180,10 @@ class OutputPlot(QWidget):
             if values:
                 self._draw_values(x, t[:, shown_output(t.shape[1])], train, test)
             else:
-                self.train_points.setData(pos=x[train], brush=[self._fills[c] for c in classes[train]])
+                fills, rings = self._fills, self._rings
+                self.train_points.setData(pos=x[train], brush=[fills[c % len(fills)] for c in classes[train]])
                 if len(test):
-                    self.test_points.setData(pos=x[test], pen=[self._rings[c] for c in classes[test]])
+                    self.test_points.setData(pos=x[test], pen=[rings[c % len(rings)] for c in classes[test]])
         else:
             self.plot_item.setLabel("bottom", names[0])
             self.plot_item.setLabel("left", "output")
@@ -158,7 +198,8 @@ class OutputPlot(QWidget):
             self.legend.addItem(self.curve, "network")
         if len(rows) < len(x):
             self.legend.addItem(self._sample_note, f"showing a sample of {len(rows):,} of {len(x):,} points")
-        self.plot_item.enableAutoRange()
+        if drawn is None:
+            self.plot_item.enableAutoRange()
 
     def _draw_values(self, x: np.ndarray, t: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
         """2-D points filled with their target's colour on the heatmap's scale (in VALUE_SHADES steps), ringed dark
@@ -173,9 +214,10 @@ class OutputPlot(QWidget):
             self.test_points.setData(pos=x[test], brush=[shades[k] for k in shade[test]], pen=[test_ring] * len(test))
 
     @staticmethod
-    def _classes(targets: np.ndarray, middle: float) -> np.ndarray:
-        """Class 0 or 1 of each target row: the larger of two one-hot columns, else the label ≥ the midpoint."""
-        if targets.shape[1] == 2:
+    def _classes(targets: np.ndarray, middle: float, classify: bool = False) -> np.ndarray:
+        """The class of each target row: the largest of two one-hot columns (or of K, when the network
+        classifies), else the first column ≥ the midpoint (0 or 1)."""
+        if targets.shape[1] == 2 or (classify and targets.shape[1] > 2):
             return targets.argmax(axis=1)
         return (targets[:, 0] >= middle).astype(int)
 
@@ -191,7 +233,7 @@ class OutputPlot(QWidget):
             if fine:  # the run trains but has no 1-D or 2-D input space to show
                 self._pages.setCurrentWidget(self.message)
             return
-        self._pages.setCurrentWidget(self.plot_widget)
+        self._pages.setCurrentWidget(self._plot_page)
         gx, gy = snap.grid_x, snap.grid_y
         if gy is None:
             self.curve.setData(gx, outputs[:, 0])
@@ -205,3 +247,27 @@ class OutputPlot(QWidget):
         self.boundary.setData(seg[:, :, 0].ravel(), seg[:, :, 1].ravel())
         self.heatmap.show()
         self.curve.setData([], [])
+
+    # ------------------------------------------------------------------ clicked points
+    def _make_point_clicks(self) -> None:
+        """Clicks on the plot add and remove data points (classification of 2 inputs); the class chooser sits in
+        the tool row, at its right."""
+        self.clicks = PointClicks(self, list(zip(CLASS_FILL, CLASS_RING)))
+        self.clicks.sigStatus.connect(self.sigStatus)
+        self.tools.addWidget(self.clicks.chooser)
+
+    def _drawn_after_point_edit(self, dataset: Dataset | None) -> np.ndarray | None:
+        """When ``dataset``'s points are the ones on show with one point added or removed (a click, or its undo): the
+        rows to draw, the same as before, with the added one (so that a click on a sampled data set shows its
+        point, and the other points stay); else None."""
+        if dataset is None or self.shown_points is None:
+            return None
+        x = np.concatenate([dataset.x_train, dataset.x_test]) if len(dataset.x_test) else dataset.x_train
+        old_x, old_rows, _ = self.shown_points
+        extra = extra_row(old_x, x)
+        if extra is None:
+            return None
+        if len(x) > len(old_x):
+            return np.sort(np.append(old_rows + (old_rows >= extra), extra))
+        kept = old_rows[old_rows != extra]
+        return kept - (kept > extra)
