@@ -8,7 +8,11 @@ training and the test set, and the legend says so: a hundred thousand points wou
 would hide the heatmap under them.
 
 With a classification network of 2 inputs, clicks on the plot add and remove data points
-(:mod:`.point_clicks`)."""
+(:mod:`.point_clicks`).
+
+Data of more than two inputs (a wide CSV table) are drawn over one or two inputs the user chooses in the tool row
+(by default the two that vary most), every other input held at its mean over the data: the picture is a slice
+through the input space, and its caption says so."""
 
 from __future__ import annotations
 
@@ -18,12 +22,12 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QColor, QPalette
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QComboBox, QHBoxLayout, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 from ...core.accuracy import has_accuracy, is_classification
 from ...core.clicked_points import extra_row
 from ...core.datasets import Dataset, names_classes, sample_rows
-from ...core.training_run import TrainingSnapshot, output_range, shown_output
+from ...core.training_run import TrainingSnapshot, output_axes, output_range, shown_output
 from ..style import TEXT_COLOR, grid_rect, style_plot
 from .point_clicks import PointClicks
 
@@ -40,6 +44,8 @@ VALUE_RING = ("#525252", "#000000")
 VALUE_SHADES = 33
 CURVE_COLOR = "#2166ac"
 NO_OUTPUTS = "outputs shown for 1-D and 2-D inputs"
+#: the y chooser's entry for a curve of the output over one input
+CURVE_CHOICE = "— (a curve)"
 #: the most data points drawn (training and test together); more are drawn as a sample
 MAX_DRAWN = 2000
 #: the seed of that sample: the same data are always drawn with the same points
@@ -108,15 +114,18 @@ class OutputPlot(QWidget):
         #: the data's points as drawn: (every input row, training rows then test rows; the rows drawn; how many
         #: are training rows), or None
         self.shown_points: tuple[np.ndarray, np.ndarray, int] | None = None
+        self._make_axes_choice()
         self._make_point_clicks()
 
         self._levels = (0.0, 1.0)  # output values at the two ends of the colour map
         self._hub = None
+        self._training = None
         self._shown_for: tuple | None = None  # what the data points on show were drawn from
 
     def follow(self, hub, training) -> None:
         """Show the open document's data (``hub``: the DocumentHub) and ``training``'s snapshots from now on."""
         self._hub = hub
+        self._training = training
         hub.sigSettingsChanged.connect(self._on_document_change)
         hub.sigNetworkChanged.connect(lambda change: change.structural and self._on_document_change())
         hub.sigDocumentReplaced.connect(self._on_document_change)
@@ -152,16 +161,19 @@ class OutputPlot(QWidget):
         self.test_points.setData([])
         self.drawn = (0, 0)
         self.shown_points = None
-        shown = dataset is not None and dataset.n_inputs in (1, 2)
+        all_names = list(input_names or [f"input {i + 1}" for i in range(dataset.n_inputs)]) if dataset else []
+        axes = self._choose_axes(dataset, all_names)
+        shown = axes is not None
         self._pages.setCurrentWidget(self._plot_page if shown or dataset is None else self.message)
         if not shown:
             return
-        n_inputs = dataset.n_inputs
-        names = list(input_names or [f"input {i + 1}" for i in range(n_inputs)])
+        n_inputs = len(axes)
+        names = [all_names[i] for i in axes]
         self._levels = output_range(loss_name, dataset)
         middle = sum(output_range("half_sse", dataset)) / 2  # classes split at the targets' middle
         n_train, n_test = len(dataset.x_train), len(dataset.x_test)
-        x = np.concatenate([dataset.x_train, dataset.x_test]) if n_test else dataset.x_train
+        x_all = np.concatenate([dataset.x_train, dataset.x_test]) if n_test else dataset.x_train
+        x = x_all[:, list(axes)] if dataset.n_inputs > 2 else x_all
         t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
         is_test = np.arange(len(x)) >= n_train
         values = n_inputs == 2 and not (names_classes(t) or has_accuracy(loss_name, t))  # 2-D regression
@@ -171,7 +183,7 @@ class OutputPlot(QWidget):
         rows = sample_rows(groups, MAX_DRAWN, SAMPLE_SEED) if drawn is None else drawn
         train, test = rows[~is_test[rows]], rows[is_test[rows]]
         self.drawn = (len(rows), len(x))
-        self.shown_points = (x, rows, n_train)
+        self.shown_points = (x_all, rows, n_train)
 
         if n_inputs == 2:
             self.plot_item.setLabel("bottom", names[0])
@@ -200,6 +212,81 @@ class OutputPlot(QWidget):
             self.legend.addItem(self._sample_note, f"showing a sample of {len(rows):,} of {len(x):,} points")
         if drawn is None:
             self.plot_item.enableAutoRange()
+
+    # ------------------------------------------------------------------ which inputs (wide data)
+    def _make_axes_choice(self) -> None:
+        """"plot [x] against [y]" in the tool row, for data of more than two inputs."""
+        tip = ("the network has more inputs than a picture can show: it shows its output over the one or two inputs "
+               "chosen here, every other input held at its mean over the data")
+        self.axes_label = QLabel("plot over")
+        self.x_choice = QComboBox()
+        self.y_choice = QComboBox()
+        self.axes_and = QLabel("and")
+        self.axes_note = QLabel("(the other inputs at their mean)")
+        self.axes_note.setStyleSheet("color: #636363;")
+        for w in (self.axes_label, self.x_choice, self.axes_and, self.y_choice, self.axes_note):
+            w.setToolTip(tip)
+            self.tools.insertWidget(self.tools.count() - 1, w)  # before the stretch
+        self.x_choice.setToolTip("the input along the picture's horizontal axis")
+        self.y_choice.setToolTip("the input along the vertical axis, or a curve of the output over the first "
+                                 "input alone")
+        self.x_choice.activated.connect(self._on_axes_chosen)
+        self.y_choice.activated.connect(self._on_axes_chosen)
+        self.axes = None  # the inputs drawn (indices from 0), or None
+        self._axes_names: tuple[str, ...] = ()
+        self._show_axes_choice(False)
+
+    def _show_axes_choice(self, on: bool) -> None:
+        for w in (self.axes_label, self.x_choice, self.axes_and, self.y_choice, self.axes_note):
+            w.setVisible(on)
+
+    def _choose_axes(self, dataset: Dataset | None, names: list[str]) -> tuple[int, ...] | None:
+        """The inputs to draw for ``dataset``: every one of 1-D or 2-D data; for wider data the user's choice, kept
+        while the inputs keep their names, else the two that vary most. Tells the run which to picture."""
+        if dataset is None:
+            self.axes = None
+            self._show_axes_choice(False)
+            return None
+        n = dataset.n_inputs
+        wide = n > 2
+        self._show_axes_choice(wide)
+        if not wide:
+            axes = output_axes(n)
+        else:
+            axes = self.axes if tuple(names) == self._axes_names else None
+            if output_axes(n, axes) is None:
+                x = np.concatenate([dataset.x_train, dataset.x_test]) if len(dataset.x_test) else dataset.x_train
+                spread = x.var(axis=0)
+                axes = tuple(int(i) for i in sorted(np.argsort(-spread, kind="stable")[:2]))
+            self._fill_axes_choice(names, axes)
+        changed = axes != self.axes
+        self.axes, self._axes_names = axes, tuple(names)
+        if changed and self._training is not None:
+            self._training.show_inputs(axes if wide else None)
+        return axes
+
+    def _fill_axes_choice(self, names: list[str], axes: tuple[int, ...]) -> None:
+        for combo, extra in ((self.x_choice, []), (self.y_choice, [CURVE_CHOICE])):
+            combo.blockSignals(True)
+            combo.clear()
+            combo.addItems(names + extra)
+            combo.blockSignals(False)
+        self.x_choice.setCurrentIndex(axes[0])
+        self.y_choice.setCurrentIndex(axes[1] if len(axes) > 1 else len(names))
+
+    def _on_axes_chosen(self, *_) -> None:
+        x, y = self.x_choice.currentIndex(), self.y_choice.currentIndex()
+        n = self.x_choice.count()
+        axes = (x,) if y >= n or y == x else (x, y)
+        if axes == self.axes:
+            return
+        self.axes = axes
+        if self._training is not None:
+            self._training.show_inputs(axes)
+        model = self._hub.model if self._hub is not None else None
+        if model is not None:
+            net = model.network
+            self.set_dataset(model.dataset(), net.loss, input_names=tuple(n.id for n in net.inputs))
 
     def _draw_values(self, x: np.ndarray, t: np.ndarray, train: np.ndarray, test: np.ndarray) -> None:
         """2-D points filled with their target's colour on the heatmap's scale (in VALUE_SHADES steps), ringed dark
@@ -233,6 +320,8 @@ class OutputPlot(QWidget):
             if fine:  # the run trains but has no 1-D or 2-D input space to show
                 self._pages.setCurrentWidget(self.message)
             return
+        if self.axes is not None and snap.grid_inputs is not None and snap.grid_inputs != self.axes:
+            return  # drawn over other inputs than the ones chosen: the next snapshot has these
         self._pages.setCurrentWidget(self._plot_page)
         gx, gy = snap.grid_x, snap.grid_y
         if gy is None:
