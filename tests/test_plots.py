@@ -448,7 +448,7 @@ def test_diverged_run_hides_the_outputs_without_a_message(qtbot, example):
     assert plot.heatmap.isVisible() if example == "circles" else n_points(plot.curve) == len(snap.grid_x)
 
 
-def test_three_inputs_show_a_message(qtbot):
+def test_three_inputs_show_a_message_until_the_plot_chooses_two(qtbot):
     doc = parse_document(json.dumps({
         "format": "bpgui-network", "version": 1,
         "neurons": [{"id": "a", "layer": 0}, {"id": "b", "layer": 0}, {"id": "c", "layer": 0},
@@ -473,8 +473,12 @@ def test_three_inputs_show_a_message(qtbot):
     assert len(xs) > 50  # the text is drawn...
     assert abs((xs.min() + xs.max()) / 2 - 150) < 4 and abs((ys.min() + ys.max()) / 2 - 100) < 4  # ...centred
 
+    # once the plot knows the data, it offers a choice of two inputs (the others at their mean) and draws them
     plot.set_dataset(run.dataset, "bce")
-    assert plot.message.isVisible()
+    assert plot.plot_widget.isVisible() and plot.x_choice.isVisible() and plot.axes == (0, 1)
+    run.show_inputs(plot.axes)
+    plot.update_snapshot(run.snapshot())
+    assert plot.heatmap.isVisible() and not plot.message.isVisible()
     plot.set_dataset(trained("sine", 0)[1].dataset, "half_sse")
     assert plot.plot_widget.isVisible() and not plot.message.isVisible()
 
