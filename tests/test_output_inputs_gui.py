@@ -60,3 +60,21 @@ def test_choosing_other_inputs_and_a_curve_with_the_keyboard(make_window, qtbot)
 def test_narrow_data_have_no_input_choice(make_window):
     w = make_window("xor")
     assert not w.output_plot.x_choice.isVisible() and w.output_plot.axes == (0, 1)
+
+
+def test_more_than_two_classes_colour_each_cell_by_its_predicted_class(make_window, qtbot):
+    from bpgui.ui.training.output_plot import CLASS_FILL, CLASS_TINT
+
+    rng = np.random.default_rng(1)
+    net = layered([2, 5, 3], "tanh", "linear", "cross_entropy", weights=lambda a, b: float(rng.normal()))
+    x = rng.normal(size=(30, 2))
+    t = np.eye(3)[rng.integers(0, 3, size=30)]
+    w = make_window(DocumentModel(Document(net, TableData(x, t), TrainingConfig("sgd", 0.1))))
+    plot = w.output_plot
+    qtbot.waitUntil(lambda: plot.heatmap.image is not None and plot.heatmap.image.ndim == 3, timeout=10_000)
+    snap = w.training.latest
+    image = plot.heatmap.image
+    for j, i in ((0, 0), (30, 40), (63, 63)):
+        k = int(np.argmax(snap.grid_outputs[j, i]))
+        color = np.array([int(CLASS_FILL[k][n:n + 2], 16) for n in (1, 3, 5)])
+        assert np.allclose(image[j, i], 255 - CLASS_TINT * (255 - color), atol=1)

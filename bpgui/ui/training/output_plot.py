@@ -1,7 +1,8 @@
 """What the network computes over its input space: a heatmap of its output with the decision contour over the
 data points (2-D inputs), or its output curve over the data (1-D inputs). 2-D data whose targets are values to fit
 rather than two classes (e.g. plane, bump) have no decision contour: their points are coloured by target on the
-heatmap's scale, so a point that matches its background is fitted.
+heatmap's scale, so a point that matches its background is fitted. With more than two classes the colour map shows
+the predicted class (the largest output) in its class's colour.
 
 Large data sets are drawn as a seeded sample of at most MAX_DRAWN points that keeps the share of each class in the
 training and the test set, and the legend says so: a hundred thousand points would take seconds to draw and
@@ -33,8 +34,12 @@ from .point_clicks import PointClicks
 
 #: point colours of class 0, class 1, … (fill of training points, ring of test points); more classes than colours
 #: take them again from the start
-CLASS_FILL = ("#e08214", "#2166ac", "#1b9e77", "#7570b3", "#e7298a", "#a6761d")
-CLASS_RING = ("#b35806", "#053061", "#0e5c45", "#3f3a7a", "#8c1152", "#5e4210")
+CLASS_FILL = ("#e08214", "#2166ac", "#1b9e77", "#7570b3", "#e7298a", "#a6761d", "#66a61e", "#e6ab02", "#666666",
+              "#17becf")
+CLASS_RING = ("#b35806", "#053061", "#0e5c45", "#3f3a7a", "#8c1152", "#5e4210", "#3b6112", "#8a6601", "#2b2b2b",
+              "#0b6e78")
+#: with more than two classes the colour map shows the predicted class: its colour, this much over white
+CLASS_TINT = 0.35
 #: the heatmap: output at the low level → light orange, midpoint → white, high level → light blue
 OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 POINT_GREY = "#737373"
@@ -118,6 +123,7 @@ class OutputPlot(QWidget):
         self._make_point_clicks()
 
         self._levels = (0.0, 1.0)  # output values at the two ends of the colour map
+        self._many_classes = False  # K > 2 classes: the map shows the predicted class
         self._hub = None
         self._training = None
         self._shown_for: tuple | None = None  # what the data points on show were drawn from
@@ -177,6 +183,7 @@ class OutputPlot(QWidget):
         t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
         is_test = np.arange(len(x)) >= n_train
         values = n_inputs == 2 and not (names_classes(t) or has_accuracy(loss_name, t))  # 2-D regression
+        self._many_classes = has_accuracy(loss_name, t) and t.shape[1] > 2
         classes = (self._classes(t, middle, is_classification(loss_name)) if n_inputs == 2 and not values
                    else np.zeros(len(x), dtype=int))
         groups = classes + (classes.max(initial=0) + 1) * is_test  # each class of the training and of the test set
@@ -329,13 +336,22 @@ class OutputPlot(QWidget):
             self.heatmap.hide()
             self.boundary.setData([], [])
             return
-        image = outputs[:, :, shown_output(outputs.shape[2])]
-        self.heatmap.setImage(image, levels=self._levels, autoLevels=False)
+        if outputs.shape[2] > 2 and self._many_classes:
+            self.heatmap.setImage(self._class_image(outputs), autoLevels=False, levels=(0, 255))
+        else:
+            image = outputs[:, :, shown_output(outputs.shape[2])]
+            self.heatmap.setImage(image, levels=self._levels, autoLevels=False)
         self.heatmap.setRect(grid_rect(gx, gy))
         seg = snap.boundary if snap.boundary is not None else np.zeros((0, 2, 2))
         self.boundary.setData(seg[:, :, 0].ravel(), seg[:, :, 1].ravel())
         self.heatmap.show()
         self.curve.setData([], [])
+
+    def _class_image(self, outputs: np.ndarray) -> np.ndarray:
+        """The predicted class (the largest output) of each grid cell in its class colour, tinted over white."""
+        colors = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_FILL], dtype=float)
+        tinted = 255.0 - CLASS_TINT * (255.0 - colors)
+        return tinted[np.argmax(outputs, axis=2) % len(colors)].astype(np.uint8)
 
     # ------------------------------------------------------------------ clicked points
     def _make_point_clicks(self) -> None:
