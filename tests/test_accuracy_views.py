@@ -251,7 +251,7 @@ def test_the_data_box_offers_the_new_generators_and_the_views_follow(qtbot, make
     assert {p.color().name() for p in out.train_points.data["pen"]} == {"#525252"}
     assert not w.window_actions.accuracy.isEnabled() and "accuracy" not in w.run_status.text()
     n = w.model.doc.data.n
-    assert w.training_panel.data_info.text() == f"{n - int(n * 0.2)} training, {int(n * 0.2)} test points"
+    assert w.training_panel.data_info.text() == f"{n - int(n * 0.2):,} training, {int(n * 0.2):,} test points"
     # moons classify again
     pick_dataset(w, "moons")
     w.training.train_steps(5)

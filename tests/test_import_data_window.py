@@ -446,3 +446,14 @@ def test_unticking_fit_goes_back_to_the_network_as_it_is(make_window, tmp_path):
     assert not dialog.ok.isEnabled() and dialog.network_label.text().startswith("The network has 4 inputs")
     click(dialog.buttons.button(dialog.buttons.StandardButton.Cancel))
     assert len(w.model.network.inputs) == 4
+
+
+def test_the_data_box_counts_the_imported_tables_training_and_test_rows(make_window, tmp_path):
+    w = make_window(document("one"), wait=None)
+    path = write(tmp_path, "t.csv", "a,t\n" + "".join(f"{i},{2 * i}\n" for i in range(1200)))
+    dialog = import_dialog(w, path)
+    dialog.test_fraction.setValue(0.25)
+    click(dialog.ok)
+    panel = w.training_panel
+    assert panel.dataset.currentText() == "table (1,200 rows)"
+    assert panel.data_info.text() == "900 training, 300 test points"

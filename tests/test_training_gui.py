@@ -730,7 +730,7 @@ def test_typing_a_number_of_points_makes_the_data_once_and_the_outputs_draw_a_sa
     QTest.keyClick(edit, Qt.Key_Return)
     assert w.model.doc.data.n == 20_000
     assert [n for n, in_window in made if in_window] == [20_000]  # once, in the window's thread
-    assert w.training_panel.data_info.text() == "16000 training, 4000 test points"
+    assert w.training_panel.data_info.text() == "16,000 training, 4,000 test points"
     plot = w.output_plot
     assert len(plot.train_points.data) + len(plot.test_points.data) == MAX_DRAWN
     assert [label.text for _, label in plot.legend.items][-1] == "showing a sample of 2,000 of 20,000 points"

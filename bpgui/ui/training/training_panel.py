@@ -367,7 +367,11 @@ class TrainingPanel(QWidget):
         n_in = len(self.model.network.inputs)
         self.dataset.clear()
         if isinstance(d, TableData):
-            self.dataset.addItem(f"table ({len(d.inputs)} rows, from the file)", None)
+            rows = len(d.inputs) + len(d.test_inputs)
+            self.dataset.addItem(f"table ({rows:,} row{'s' if rows != 1 else ''})", None)
+            self.dataset.setItemData(0, "the document's own table (imported from a CSV file, edited by clicks on "
+                                        "the Outputs plot, or written in the file); File > Import Data… replaces it",
+                                     Qt.ToolTipRole)
         for name in GENERATOR_NAMES:
             width, kind = generator_shape(name)
             self.dataset.addItem(f"{name} ({width}-D {kind})", name)
@@ -382,7 +386,7 @@ class TrainingPanel(QWidget):
         if ds is None:
             self.data_info.setText(f"<span style='color:#b2182b'>{self.model.data_problem}</span>")
             return
-        self.data_info.setText(f"{len(ds.x_train)} training, {len(ds.x_test)} test points")
+        self.data_info.setText(f"{len(ds.x_train):,} training, {len(ds.x_test):,} test points")
 
     # ------------------------------------------------------------------ widgets → model
     def _edit_training(self, text: str, merge_key=None, **changes) -> None:
