@@ -718,7 +718,7 @@ _WHOLE_FIELDS = ("every", "steps")
 
 
 def _make_decay(kind: str, **fields) -> WeightDecay:
-    return WeightDecay(kind, fields["lambda"])
+    return WeightDecay(kind, fields.get("lambda"))
 
 
 def _parse_option(raw, where: str, kinds: tuple[str, ...], fields: dict[str, tuple[str, ...]], make):

@@ -45,6 +45,8 @@ class WeightDecay:
         if self.kind not in DECAY_KINDS:
             raise ValueError(f"kind: unknown weight decay {self.kind!r} (choose from {', '.join(DECAY_KINDS)})")
         lam = self.lam
+        if lam is None:
+            raise ValueError(f"lambda: an {self.kind} weight decay needs its lambda (λ)")
         if isinstance(lam, bool) or not isinstance(lam, (int, float)) or not (
                 math.isfinite(lam) and 0.0 <= lam <= MAX_LAMBDA):
             raise ValueError(f"lambda must be a number from 0 to {MAX_LAMBDA:g}, not {lam!r}")

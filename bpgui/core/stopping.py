@@ -62,7 +62,8 @@ class Stopper:
             return Stop("until_loss", step, f"the training loss {train_loss:.6g} reached the target "
                                             f"{rule.until_loss:g}")
         if rule.patience is not None and test_loss is not None:
-            if test_loss < self.best_test:
+            if self.best_step is None or test_loss < self.best_test or (
+                    math.isnan(self.best_test) and not math.isnan(test_loss)):  # the first, or better
                 self.best_test, self.best_step, self.since_best = test_loss, step, 0
             else:
                 self.since_best += 1
