@@ -131,6 +131,16 @@ def _number(text: str) -> float:
         raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
 
 
+def _finite(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"'{text}' is not a number") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"must be a finite number, not {text}")
+    return v
+
+
 def _fraction(text: str) -> float:
     try:
         v = float(text)
@@ -183,6 +193,13 @@ def _build_parser() -> _Parser:
     tr.add_argument("--quiet", action="store_true", help="no progress bar")
     tr.add_argument("--trajectory", metavar="T.npz", help="also write the path: names, steps, values (every "
                     "parameter at each recorded step) and loss (.npz)")
+    tr.add_argument("--until-loss", type=_finite, metavar="X",
+                    help="stop once the training loss (E on the whole training set, without a weight decay's penalty) "
+                         "is at most X, checked at every evaluation: before the first step and after every epoch "
+                         "(every step for full-batch training)")
+    tr.add_argument("--patience", type=_int_range(1, 10**9), metavar="K",
+                    help="stop once the test loss has not fallen below its best for K evaluations in a row (an "
+                         "evaluation: before the first step and after every epoch; needs a test set)")
     tr.add_argument("--every", type=_int_range(1, 10**9), default=1, metavar="K",
                     help="record the path every K steps (default 1; thinned to at most 1024 rows, the last step "
                     "always kept)")
@@ -291,7 +308,8 @@ def cmd_inspect(args) -> int:
     doc = _load(args.file)
     data = doc.dataset()
     net = doc.network
-    engine = Engine(net)
+    decay = doc.training.weight_decay
+    engine = Engine(net, decay)
     with np.errstate(all="ignore"):  # overflow shows as inf / nan in the results, not as warnings
         ev = engine.evaluate(data.x_train, data.t_train)
         mean_delta = {nid: float(d.mean()) for nid, d in ev.delta.items()}
@@ -310,9 +328,12 @@ def cmd_inspect(args) -> int:
             "parameters": engine.parameter_values(),
             "gradients": ev.gradients,
         }
+        if decay is not None:  # then loss and gradients are of E + R
+            out.update(weight_decay=decay.to_dict(), data_loss=ev.data_loss, penalty=ev.penalty,
+                       penalty_gradients=ev.penalty_gradients)
         if len(data.x_test):
             with np.errstate(all="ignore"):
-                out["test_loss"] = engine.loss_value(data.x_test, data.t_test)
+                out["test_loss"] = engine.data_loss_value(data.x_test, data.t_test)
         if has_accuracy(net.loss, data.t_train):
             out["accuracy"] = accuracy(ev.outputs, data.t_train)
             if len(data.x_test):
@@ -325,7 +346,12 @@ def cmd_inspect(args) -> int:
     shown = min(n, 4)
     _print(f"{args.file}: {len(net.neurons)} neurons, {len(net.edges)} edges, {n} training samples"
           f" (numbered from 1, as in the window)")
-    _print(f"loss ({net.loss}): E = {ev.loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ\n")
+    if decay is None:
+        _print(f"loss ({net.loss}): E = {ev.loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ\n")
+    else:
+        _print(f"loss ({net.loss}): E = {ev.data_loss:.10g} = (1/N) Σₙ Eₙ, the mean of the samples' own losses Eₙ")
+        _print(f"{decay.kind} weight decay: R = {ev.penalty:.10g}; total {decay.formula()} = {ev.loss:.10g} "
+               f"(∂/∂p below are of the total)\n")
     in_ids = [x.id for x in net.inputs]
     out_ids = [y.id for y in net.outputs]
     rows = []
@@ -348,10 +374,17 @@ def cmd_inspect(args) -> int:
                     + [_fmt(v) for v in d[:shown]] + [_fmt(mean_delta[x.id])])
     _print(_table(["neuron", "layer", "role", "activation", "bias"] + [f"δ[{i + 1}]" for i in range(shown)]
                  + ["mean δ"], rows))
-    _print("\nparameters: ∂E/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] for a weight i → j")
     values = engine.parameter_values()
-    rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
-    _print(_table(["parameter", "value", "∂E/∂p"], rows))
+    if decay is None:
+        _print("\nparameters: ∂E/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] for a weight i → j")
+        rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
+        _print(_table(["parameter", "value", "∂E/∂p"], rows))
+    else:
+        r = "λ·w" if decay.kind == "l2" else "λ·sign(w)"
+        _print(f"\nparameters: ∂(E + R)/∂w = (1/N) Σₙ δⱼ[n] · outᵢ[n] + {r} for a weight i → j (biases: no R)")
+        rows = [[name, _fmt(values[name]), _fmt(ev.gradients[name] - ev.penalty_gradients[name]),
+                 _fmt(ev.penalty_gradients[name]), _fmt(ev.gradients[name])] for name in engine.parameter_names]
+        _print(_table(["parameter", "value", "∂E/∂p", "∂R/∂p", "∂(E + R)/∂p"], rows))
     return 0
 
 
@@ -387,6 +420,8 @@ def cmd_explain(args) -> int:
             "directions": {"steepest": a.steepest_slope, "best_single_parameter": a.best_single_parameter_slope,
                            "random": a.random_slopes.tolist(), "count": len(a.random_slopes)},
         }
+        if doc.training.weight_decay is not None:  # then loss, gradients and line are of E + R
+            out["weight_decay"] = doc.training.weight_decay.to_dict()
         _print(json.dumps(_finite_or_none(out), indent=1, allow_nan=False))
         return 0
 
@@ -394,7 +429,12 @@ def cmd_explain(args) -> int:
     _print(f"{args.file}: the first {a.optimizer} step (η = {a.learning_rate:g}) from a fresh state, on all {n} "
            f"training samples; {len(a.names)} trainable parameters"
            + ("" if doc.training.train_biases else " (biases frozen)"))
-    _print(f"E = {a.loss:.10g} ({doc.network.loss})\n")
+    decay = doc.training.weight_decay
+    if decay is None:
+        _print(f"E = {a.loss:.10g} ({doc.network.loss})\n")
+    else:
+        _print(f"E = {a.loss:.10g}: the total {decay.formula()} ({doc.network.loss} and {decay.kind} weight decay); "
+               f"E below is this total\n")
     _print("first order: ΔE ≈ Σᵢ gᵢ·Δwᵢ, one term per parameter (most helpful first)")
     order = sorted(range(len(a.names)), key=lambda i: a.contributions[i])
     rows = [[a.names[i], _fmt(a.values[i]), _fmt(a.gradient[i]), _fmt(a.step[i]), _fmt(a.contributions[i])]
@@ -474,6 +514,7 @@ def cmd_train(args) -> int:
     import numpy as np
 
     from .core.document import DocumentError, save_document
+    from .core.stopping import Stopper, StopRule
     from .core.training import Trainer
 
     doc = _load(args.file)
@@ -491,21 +532,48 @@ def cmd_train(args) -> int:
     out = _output_path(args.output)
     path_out = _trajectory_output(args.trajectory, out) if args.trajectory is not None else None
     trainer = Trainer.from_document(doc)
+    rule = StopRule(until_loss=args.until_loss, patience=args.patience)
+    stopper = Stopper(rule) if args.until_loss is not None or args.patience is not None else None
+    if args.patience is not None and trainer.test_loss() is None:
+        raise CLIError("--patience K watches the test loss, and the document has no test set (give the generator a "
+                       "test_fraction, or the table test_inputs and test_targets)")
+    decay = cfg.weight_decay
     e0 = trainer.train_loss()
+    total0 = trainer.total_loss() if decay is not None else e0
     a0 = _accuracies(trainer)[0]
     progress = _Progress(args.steps, sys.stderr.isatty() and not args.quiet and args.steps >= 1000)
-    record = _PathRecorder(trainer, e0, args.steps, args.every) if path_out is not None else None
+    record = _PathRecorder(trainer, total0, args.steps, args.every) if path_out is not None else None
 
     def after_step(done: int) -> None:
         progress(done)
         if record is not None:
             record(done)
 
+    def evaluate(step: int):
+        test = trainer.test_loss() if args.patience is not None else None
+        return stopper.observe(step, trainer.train_loss() if args.until_loss is not None else None, test)
+
     t0 = time.perf_counter()
+    done, stop = 0, None
     try:
         with np.errstate(all="ignore"):  # divergence is reported below in one line, not as NumPy warnings
-            trainer.train(args.steps, after_step)
+            if stopper is None:
+                trainer.train(args.steps, after_step)
+                done = args.steps
+            else:
+                stop = evaluate(0)
+                epoch = trainer.epoch
+                while stop is None and done < args.steps:
+                    trainer.step()
+                    done += 1
+                    after_step(done)
+                    if trainer.epoch != epoch:  # an epoch ended: an evaluation
+                        epoch = trainer.epoch
+                        stop = evaluate(done)
+                if record is not None:
+                    record.finish(done)
             e1 = trainer.train_loss()
+            total1 = trainer.total_loss() if decay is not None else e1
     finally:
         progress.close()
     elapsed = time.perf_counter() - t0
@@ -527,9 +595,19 @@ def cmd_train(args) -> int:
             raise CLIError(f"{args.trajectory}: cannot write ({e.strerror or e})") from None
     test = trainer.test_loss()
     test_text = f", test loss {test:.6g}" if test is not None else ""
-    _print(f"trained {args.steps} steps ({cfg.optimizer}, learning rate {cfg.learning_rate:g}) in {elapsed:.2f} s "
-          f"({args.steps / max(elapsed, 1e-9):,.0f} steps/s)")
+    steps_text = f"{done} steps" if done == args.steps else f"{done} of {args.steps} steps"
+    rate = f"learning rate {cfg.learning_rate:g}"
+    if cfg.schedule is not None:
+        rate += f", schedule {cfg.schedule.describe()}, now {trainer.learning_rate_now:.6g}"
+    _print(f"trained {steps_text} ({cfg.optimizer}, {rate}) in {elapsed:.2f} s "
+          f"({done / max(elapsed, 1e-9):,.0f} steps/s)")
+    if stopper is not None:
+        why = stop.message if stop is not None else f"it made the {args.steps} steps asked for"
+        flag = {"until_loss": " (--until-loss)", "patience": " (--patience)"}.get(stop.rule if stop else "", "")
+        _print(f"stopped at step {done}: {why}{flag}")
     _print(f"loss ({doc.network.loss}): {e0:.6g} -> {e1:.6g}{test_text}")
+    if decay is not None:
+        _print(f"total loss {decay.formula()}: {total0:.6g} -> {total1:.6g}")
     if a0 is not None:
         from .core.accuracy import percent
 
@@ -539,7 +617,7 @@ def cmd_train(args) -> int:
     _print(f"wrote {_one_line(args.output)}")
     if record is not None:
         _print(f"wrote {_one_line(args.trajectory)} ({len(record.recorder.trajectory())} rows of "
-               f"{len(trainer.engine.parameter_names)} parameters, steps 0..{args.steps})")
+               f"{len(trainer.engine.parameter_names)} parameters, steps 0..{done})")
     return 0
 
 
@@ -567,8 +645,8 @@ def _trajectory_output(arg: str, document: Path) -> Path:
 
 
 class _PathRecorder:
-    """After each step of ``bpgui train``: every parameter and E on the training set at every K-th step (as the
-    recorder thins) and at the last."""
+    """After each step of ``bpgui train``: every parameter and E on the training set (E + R with a weight decay,
+    as surfaces show it) at every K-th step (as the recorder thins) and at the last."""
 
     def __init__(self, trainer, e0: float, steps: int, every: int):
         import numpy as np
@@ -584,7 +662,12 @@ class _PathRecorder:
     def __call__(self, done: int) -> None:
         last = done == self.steps
         if last or (done % self.every == 0 and self.recorder.wants(done)):
-            self.recorder.add(done, self.engine.params[self.order], self.trainer.train_loss())
+            self.recorder.add(done, self.engine.params[self.order], self.trainer.total_loss())
+
+    def finish(self, done: int) -> None:
+        """The row of the last step, where training stopped early."""
+        if self.recorder.last_step != done:
+            self.recorder.add(done, self.engine.params[self.order], self.trainer.total_loss())
 
 
 def cmd_screenshot(args) -> int:
@@ -708,10 +791,11 @@ def cmd_surface(args) -> int:
             raise CLIError(f"{args.trajectory}: {e}") from None
     try:
         movable = trainable_parameters(doc.network.parameter_names(), doc.training.train_biases)
+        decay = doc.training.weight_decay
         plane = make_plane(args.plane, doc.network, data.x_train, data.t_train, x_name=args.x, y_name=args.y,
-                           trajectory=path, seed=args.seed, movable=movable)
+                           trajectory=path, seed=args.seed, movable=movable, decay=decay)
         s = plane_surface(doc.network, data.x_train, data.t_train, plane, grid=args.grid, span=args.span,
-                          x_range=args.x_range, y_range=args.y_range, trajectory=path)
+                          x_range=args.x_range, y_range=args.y_range, trajectory=path, decay=decay)
     except ValueError as e:  # a bad parameter name, span or range; a plane that cannot be formed
         raise CLIError(str(e)) from None
     arrays = dict(x=s.x, y=s.y, loss=s.loss, names=np.array(plane.names, dtype=str), origin=plane.origin,
@@ -734,6 +818,8 @@ def cmd_surface(args) -> int:
     what = f"of {args.x} and {args.y}" if args.plane == "weights" else f"on the {args.plane} plane"
     if plane.explained is not None:
         summary += f"; the plane holds {100 * plane.explained:.1f}% of the path's variance"
+    if decay is not None:
+        summary += f"; E is the total {decay.formula()}"
     _print(f"wrote {_one_line(args.output)} ({args.grid}x{args.grid} surface {what}, {summary})")
     return 0
 

@@ -23,11 +23,14 @@ import numpy as np
 
 from .activations import ACTIVATIONS
 from .datasets import GENERATORS, DataError, Dataset, generate, generator_shape, table
+from .initialization import INIT_FIELDS, INIT_KINDS, Init
 from .limits import MAX_EDGES, MAX_FILE_BYTES, MAX_NEURON_POINTS, MAX_NEURONS, MAX_POINTS, MAX_TABLE_VALUES
 from .losses import LOSSES
 from .network import ID_PATTERN, Network, NetworkError, Neuron
 from .optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS
+from .regularization import DECAY_KINDS, WeightDecay
 from .safe_write import atomic_write_bytes  # noqa: F401 - callers import it from here
+from .schedules import SCHEDULE_FIELDS, SCHEDULE_KINDS, Schedule
 
 FORMAT = "bpgui-network"
 VERSION = 1
@@ -39,7 +42,7 @@ MAX_STEPS_PER_SECOND = 1e6
 TOP_KEYS = ("format", "version", "neurons", "edges", "loss", "data", "training", "view")
 HYPERPARAMETER_KEYS = tuple(dict.fromkeys(k for h in HYPERPARAMETERS.values() for k in h))
 TRAINING_KEYS = ("optimizer", "learning_rate", "batch_size", "train_biases", "seed",
-                 "steps_per_second") + HYPERPARAMETER_KEYS
+                 "steps_per_second") + HYPERPARAMETER_KEYS + ("weight_decay", "schedule", "init")
 GENERATOR_KEYS = ("generator", "n", "noise", "test_fraction", "seed")
 TABLE_KEYS = ("inputs", "targets", "test_inputs", "test_targets")
 
@@ -58,6 +61,9 @@ class TrainingConfig:
     seed: int = 0
     hyperparameters: dict[str, float] = field(default_factory=dict)  # only those given
     steps_per_second: float | None = None  # the live run's speed cap; None: as fast as it goes
+    weight_decay: WeightDecay | None = None  # a penalty on the weights (see regularization.py); None: none
+    schedule: Schedule | None = None  # the learning rate per step (see schedules.py); None: constant
+    init: Init = field(default_factory=Init)  # how Reset draws fresh weights (see initialization.py)
 
     def hyper_for_optimizer(self) -> dict[str, float]:
         """The hyperparameters the chosen optimizer uses (defaults filled in)."""
@@ -75,6 +81,12 @@ class TrainingConfig:
         d.update(self.hyperparameters)
         if self.steps_per_second is not None:
             d["steps_per_second"] = self.steps_per_second
+        if self.weight_decay is not None:  # the new fields only where set: older files save as they were
+            d["weight_decay"] = self.weight_decay.to_dict()
+        if self.schedule is not None:
+            d["schedule"] = self.schedule.to_dict()
+        if self.init != Init():
+            d["init"] = self.init.to_dict()
         return d
 
     def copy(self) -> TrainingConfig:
@@ -691,7 +703,48 @@ def _parse_training(raw) -> TrainingConfig:
                 raise DocumentError(f"training.{k} must be {'at least' if lo_inclusive else 'above'} {lo:g} "
                                     f"and below {hi:g}, not {v}")
             cfg.hyperparameters[k] = v
+    if d.get("weight_decay") is not None:
+        cfg.weight_decay = _parse_option(d["weight_decay"], "training.weight_decay", DECAY_KINDS,
+                                         {k: ("lambda",) for k in DECAY_KINDS}, _make_decay)
+    if d.get("schedule") is not None:
+        cfg.schedule = _parse_option(d["schedule"], "training.schedule", SCHEDULE_KINDS, SCHEDULE_FIELDS, Schedule)
+    if d.get("init") is not None:
+        cfg.init = _parse_option(d["init"], "training.init", INIT_KINDS, INIT_FIELDS, Init)
     return cfg
+
+
+#: the fields of the training section's options that are whole numbers (the others are numbers)
+_WHOLE_FIELDS = ("every", "steps")
+
+
+def _make_decay(kind: str, **fields) -> WeightDecay:
+    return WeightDecay(kind, fields.get("lambda"))
+
+
+def _parse_option(raw, where: str, kinds: tuple[str, ...], fields: dict[str, tuple[str, ...]], make):
+    """An option of the training section, ``{"kind": K, field: value, …}``: the kind one of ``kinds``, its
+    fields as ``fields[K]`` lists them (each a number; ``every`` and ``steps`` whole numbers), made with
+    ``make(kind, **fields)``, whose ValueError (which starts with the field's name) names the place."""
+    if not isinstance(raw, dict):
+        raise DocumentError(f"{where} must be an object like {{\"kind\": \"{kinds[0]}\", ...}} (or null for none), "
+                            f"not {_type_name(raw)}")
+    if "kind" not in raw:
+        raise DocumentError(f"{where}: missing 'kind' (one of {', '.join(kinds)})")
+    kind = _choice(raw["kind"], f"{where}.kind", kinds)
+    allowed = ("kind",) + fields[kind]
+    _object(raw, f"{where} ({kind})", allowed)
+    values = {}
+    for name in fields[kind]:
+        if name in raw:
+            place = f"{where}.{name}"
+            if name in _WHOLE_FIELDS:
+                values[name] = _integer(raw[name], place, 1, 10**9)
+            else:
+                values[name] = _number(raw[name], place)
+    try:
+        return make(kind, **values)
+    except ValueError as e:
+        raise DocumentError(f"{where}.{e}") from None
 
 
 #: the largest coordinate of a neuron's place on the canvas (view.positions); the canvas works in pixels

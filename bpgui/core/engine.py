@@ -14,6 +14,9 @@ matrix product and the whole gradient is one more:
 * Backward: ``∂E/∂out`` of layer j is ``W[cols_>j, rows_j]ᵀ @ D[cols_>j]`` where ``D`` holds δ = ∂E/∂net;
   then δ_j = ∂E/∂out_j ⊙ f'(net_j). The gradient is ``(D @ Aᵀ) ⊙ mask``, computed one layer's block at a
   time. E is the batch's mean loss, so ``D`` carries its 1/N (:class:`Evaluation` reports each sample's own δ).
+* With a weight decay (``Engine.weight_decay``, see regularization.py) the loss the engine returns is the total
+  E + R and its gradient ∇(E + R): R over the weights (never the biases) is added after the backward pass. The
+  parts stay at hand: ``Workspace.data_loss`` (E) and ``Workspace.penalty`` (R), :meth:`Engine.loss_parts`.
 
 All buffers of a batch size live in a :class:`Workspace`, so a training step allocates nothing.
 """
@@ -27,6 +30,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import Network, bias_name, parse_parameter_name, weight_name
+from .regularization import WeightDecay
 
 
 class Workspace:
@@ -43,7 +47,9 @@ class Workspace:
         self.T = np.empty((e.K, n))
         self.G = np.zeros((e.C, e.R))
         self.loss_ws = e.loss.workspace(e.K, n)
-        self.loss = float("nan")
+        self.loss = float("nan")  # the last loss computed on these buffers: E + R (E without a weight decay)
+        self.data_loss = float("nan")  # its E
+        self.penalty = 0.0  # its R
         self._unperm = e._unperm  # targets from document order to compiled order: see Engine._perm
         self.inputs = self.A[1 : 1 + e.n_in]
         off = 1 + e.n_in
@@ -83,7 +89,7 @@ class Evaluation:
     E = (1/N) Σₙ Eₙ. So ∂E/∂p is the *mean* over the samples of δⱼ⁽ⁿ⁾ · ∂netⱼ/∂p (the engine's own buffers, on
     the training path, hold δ/N instead; :meth:`Engine.evaluate` converts)."""
 
-    loss: float  # E = (1/N) Σₙ Eₙ
+    loss: float  # E = (1/N) Σₙ Eₙ, plus the penalty R with a weight decay
     sample_loss: np.ndarray  # N values of Eₙ
     outputs: np.ndarray  # N × K (softmax probabilities for cross_entropy)
     net: dict[str, np.ndarray]  # per neuron, N values of its net input
@@ -91,7 +97,11 @@ class Evaluation:
     delta: dict[str, np.ndarray]  # per non-input neuron, N values of δ⁽ⁿ⁾ = ∂Eₙ/∂net
     dE_dout: dict[str, np.ndarray]  # per non-input neuron, N values of ∂Eₙ/∂out
     dout_dnet: dict[str, np.ndarray]  # per non-input neuron, N values of f'(net)
-    gradients: dict[str, float]  # per parameter, ∂E/∂p over the batch
+    gradients: dict[str, float]  # per parameter, ∂E/∂p over the batch (+ ∂R/∂p with a weight decay)
+    data_loss: float = float("nan")  # E alone
+    penalty: float = 0.0  # R (0 without a weight decay)
+    #: per parameter, ∂R/∂p (0 for biases, and for all without a weight decay): ``gradients`` minus the data part
+    penalty_gradients: dict[str, float] | None = None
 
     def chain(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Per-sample chain-rule factors of a parameter: (∂Eₙ/∂out_j, ∂out_j/∂net_j, ∂net_j/∂p), whose product
@@ -106,7 +116,7 @@ class Evaluation:
 class Engine:
     """A compiled network: dense weights, index maps, and the passes."""
 
-    def __init__(self, network: Network):
+    def __init__(self, network: Network, weight_decay: WeightDecay | None = None):
         network.validate()
         self.loss = LOSSES[network.loss]
         L = network.num_layers
@@ -150,6 +160,10 @@ class Engine:
                 self.mask[j, 0] = 1.0
                 self.index[bias_name(n.id)] = j * self.R
         self.parameter_names = network.parameter_names()
+        self._weight_mask = self.mask.copy()  # the weights weight decay acts on: every edge, no bias
+        self._weight_mask[:, 0] = 0.0
+        self._pw = self._pg = None  # buffers for the penalty, made when first needed
+        self.weight_decay = weight_decay  # a WeightDecay or None; may be changed between steps
         # compiled output position of each document-order output
         oc0 = self.C - self.K
         self._perm = np.array([self.col[nid] - oc0 for nid in self.output_ids])
@@ -191,6 +205,14 @@ class Engine:
         for d, a_t, g in ws.grad:
             matmul(d, a_t, out=g)
         ws.G *= self.mask
+        ws.data_loss = e
+        if self.weight_decay is not None:
+            r, grad = self._penalty(with_gradient=True)
+            ws.G += grad
+            ws.penalty = r
+            e = e + r
+        else:
+            ws.penalty = 0.0
         ws.loss = e
         return e
 
@@ -208,14 +230,46 @@ class Engine:
         return self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
 
     def loss_only(self, ws: Workspace) -> float:
-        """E of the samples loaded in ``ws`` (a forward pass; no gradient)."""
+        """E (+ R) of the samples loaded in ``ws`` (a forward pass; no gradient)."""
         self.forward(ws)
-        return self.loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+        e = ws.data_loss = self.loss.forward_backward(ws.z, ws.y, ws.T, ws.loss_ws, ws.delta_out)
+        if self.weight_decay is not None:
+            ws.penalty = self._penalty()[0]
+            e = e + ws.penalty
+        else:
+            ws.penalty = 0.0
+        ws.loss = e
+        return e
 
     def loss_value(self, x: np.ndarray, t: np.ndarray) -> float:
+        """E (+ R with a weight decay) over sample-major (x, t)."""
         ws = self.workspace(len(x))
         ws.load(x, t)
         return self.loss_only(ws)
+
+    def loss_parts(self, x: np.ndarray, t: np.ndarray) -> tuple[float, float]:
+        """(E, R): the data loss over (x, t) and the penalty of the weight decay (0.0 without one)."""
+        ws = self.workspace(len(x))
+        ws.load(x, t)
+        self.loss_only(ws)
+        return ws.data_loss, ws.penalty
+
+    def data_loss_value(self, x: np.ndarray, t: np.ndarray) -> float:
+        """E over (x, t), without the weight decay's penalty (e.g. a test loss)."""
+        return self.loss_parts(x, t)[0]
+
+    def penalty(self) -> float:
+        """R, the weight decay's penalty at the current weights (0.0 without a weight decay)."""
+        return self._penalty()[0] if self.weight_decay is not None else 0.0
+
+    def _penalty(self, with_gradient: bool = False) -> tuple[float, np.ndarray | None]:
+        """R and (``with_gradient``) ∂R/∂W (C × R, 0 off the weights) in a buffer of the engine's."""
+        if self._pw is None:
+            self._pw, self._pg = np.empty_like(self.W), np.empty_like(self.W)
+        w = np.multiply(self.W, self._weight_mask, out=self._pw)  # the weights, 0 elsewhere (adding nothing)
+        if not with_gradient:
+            return self.weight_decay.penalty(w), None
+        return self.weight_decay.penalty_and_gradient(w, self._pg), self._pg
 
     def gradient(self, x: np.ndarray, t: np.ndarray) -> tuple[float, dict[str, float]]:
         ws = self.workspace(len(x))
@@ -256,7 +310,10 @@ class Engine:
         sample_loss = self.loss.sample_losses(ws.z, ws.y, ws.T)
         g = ws.G.reshape(-1)
         grads = {name: float(g[self.index[name]]) for name in self.parameter_names}
-        return Evaluation(e, sample_loss, outputs, net, out, delta, dE_dout, dout_dnet, grads)
+        pg = self._pg.reshape(-1) if self.weight_decay is not None else None
+        penalty_grads = {name: 0.0 if pg is None else float(pg[self.index[name]]) for name in self.parameter_names}
+        return Evaluation(e, sample_loss, outputs, net, out, delta, dE_dout, dout_dnet, grads, ws.data_loss,
+                          ws.penalty, penalty_grads)
 
     # ------------------------------------------------------------------ parameters
     def get(self, name: str) -> float:

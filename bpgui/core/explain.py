@@ -7,6 +7,10 @@
   ∂Eₙ/∂outⱼ = Σₖ wⱼₖ δₖ⁽ⁿ⁾ for a hidden neuron), with the finite-difference value beside it;
 * :func:`gradient_noise` — how close to 0 a computed gradient can come by rounding alone (a stationary point);
 * :func:`optimizer_race` — several optimizers from the same weights, and the paths two parameters take.
+
+With a weight decay (``decay``, see regularization.py; for the race, the config's) E is the total E + R: the
+slice, the prediction and the chain rule's gradient are of it, and the chain rule shows the penalty's part
+∂R/∂p beside the data's.
 """
 
 from __future__ import annotations
@@ -21,6 +25,7 @@ from .engine import Engine
 from .gradcheck import numeric_gradient
 from .network import Network, parse_parameter_name
 from .optimizers import HYPERPARAMETERS
+from .regularization import WeightDecay
 from .training import Trainer
 
 
@@ -63,8 +68,13 @@ class ChainRule:
     dout_dnet: np.ndarray  # ∂outⱼ/∂netⱼ = f′(netⱼ⁽ⁿ⁾)
     delta: np.ndarray  # δⱼ⁽ⁿ⁾ = ∂Eₙ/∂netⱼ
     downstream: tuple[Downstream, ...]  # empty for an output neuron
-    gradient: float  # ∂E/∂p = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾, as the engine computes it
-    numeric: float  # the same by central finite differences of E
+    gradient: float  # ∂E/∂p = (1/N) Σₙ δⱼ⁽ⁿ⁾ · outᵢ⁽ⁿ⁾ (+ ∂R/∂p with a weight decay), as the engine computes it
+    numeric: float  # the same by central finite differences of E (+ R)
+    #: with a weight decay: ``loss`` is E + R, and these are E alone, R, and ∂R/∂p (λ·w or λ·sign(w) for a
+    #: weight, 0 for a bias), so that gradient = mean(terms) + penalty_gradient
+    data_loss: float = math.nan
+    penalty: float = 0.0
+    penalty_gradient: float = 0.0
 
     @property
     def n(self) -> int:
@@ -77,9 +87,11 @@ class ChainRule:
         return self.delta * self.out_src
 
 
-def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: np.ndarray) -> np.ndarray:
+def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: np.ndarray,
+             decay: WeightDecay | None = None) -> np.ndarray:
     """E over samples (x, t) (sample-major) at each of ``values`` of parameter ``name``, the others as in
-    ``network``: E(p₁, …, pₙ = v, …) for v in ``values``, an array of the shape of ``values``."""
+    ``network``: E(p₁, …, pₙ = v, …) for v in ``values``, an array of the shape of ``values`` (E + R with
+    ``decay``)."""
     network.get_parameter(name)  # NetworkError for an unknown parameter
     x, t = _samples(x, t)
     values = np.asarray(values, dtype=float)
@@ -89,9 +101,9 @@ def slice_1d(network: Network, x: np.ndarray, t: np.ndarray, name: str, values: 
         # forward pass per value (which, in the surface thread, would keep the window waiting for Python's lock)
         from .surface import loss_surface
 
-        e = loss_surface(network, x, t, name, other, values.ravel(), [network.get_parameter(other)])
+        e = loss_surface(network, x, t, name, other, values.ravel(), [network.get_parameter(other)], decay=decay)
         return e[0].reshape(values.shape)
-    engine = Engine(network)
+    engine = Engine(network, decay)
     out = np.empty(values.shape)
     for i, v in np.ndenumerate(values):
         engine.set(name, v)
@@ -114,12 +126,14 @@ def steepest_descent_angle(gx: float, gy: float) -> float:
     return math.pi if a == -math.pi else a  # from gy = 0.0 (−gy = −0.0) or a tiny gy > 0 that rounds to −π
 
 
-def predict_step(network: Network, x: np.ndarray, t: np.ndarray, delta: dict[str, float]) -> StepPrediction:
+def predict_step(network: Network, x: np.ndarray, t: np.ndarray, delta: dict[str, float],
+                 decay: WeightDecay | None = None) -> StepPrediction:
     """The first-order prediction and the actual change of E over (x, t) for the step ``delta``:
-    predicted = Σᵢ ∂E/∂pᵢ(p) Δpᵢ, actual = E(p + Δp) − E(p). ``network`` is not changed."""
+    predicted = Σᵢ ∂E/∂pᵢ(p) Δpᵢ, actual = E(p + Δp) − E(p) (E + R with ``decay``). ``network`` is not
+    changed."""
     for name in delta:
         network.get_parameter(name)
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _samples(x, t)
     e0, grads = engine.gradient(x, t)
     step = {name: float(d) for name, d in delta.items()}
@@ -129,13 +143,14 @@ def predict_step(network: Network, x: np.ndarray, t: np.ndarray, delta: dict[str
     return StepPrediction(step, predicted, engine.loss_value(x, t) - e0, e0)
 
 
-def chain_rule(network: Network, x: np.ndarray, t: np.ndarray, name: str, h: float = 1e-6) -> ChainRule:
+def chain_rule(network: Network, x: np.ndarray, t: np.ndarray, name: str, h: float = 1e-6,
+               decay: WeightDecay | None = None) -> ChainRule:
     """The chain rule of parameter ``name`` over the samples (x, t) (pass one row for a single sample).
-    ``numeric`` is (E(p + h) − E(p − h)) / 2h."""
+    ``numeric`` is (E(p + h) − E(p − h)) / 2h. With ``decay``, E + R (see :class:`ChainRule`)."""
     network.get_parameter(name)
     ref = parse_parameter_name(name)
     src, dst = ref if isinstance(ref, tuple) else (None, ref)
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _samples(x, t)
     ev = engine.evaluate(x, t)
     dE_dout, dout_dnet, out_src = ev.chain(name)
@@ -143,7 +158,8 @@ def chain_rule(network: Network, x: np.ndarray, t: np.ndarray, name: str, h: flo
     downstream = () if is_output else tuple(
         Downstream(k, network.weight(dst, k), ev.delta[k]) for _, k in network.outgoing(dst))
     return ChainRule(name, src, dst, is_output, ev.loss, out_src, dE_dout, dout_dnet, ev.delta[dst], downstream,
-                     ev.gradients[name], numeric_gradient(engine, x, t, name, h))
+                     ev.gradients[name], numeric_gradient(engine, x, t, name, h), ev.data_loss, ev.penalty,
+                     ev.penalty_gradients[name])
 
 
 #: units of rounding per layer that a computed gradient term may carry (generous: a gradient within this of zero is
@@ -172,8 +188,9 @@ def optimizer_race(network: Network, data: TableData | GeneratorData, config: Tr
     shape (steps + 1, 3): the values of the two ``names`` parameters and the training loss before each step
     (row 0 is the start; the last row is after the last step). A run that diverges ends early (fewer rows).
 
-    The loss is E over the whole training set (also with minibatches, which come in the same order for every
-    optimizer: ``config.seed``). A run ends before the first row whose loss or any parameter is not finite."""
+    The loss is E over the whole training set (E + R with the config's weight decay; also with minibatches, which
+    come in the same order for every optimizer: ``config.seed``). A run ends before the first row whose loss or
+    any parameter is not finite."""
     if steps < 0:
         raise ValueError(f"steps must be at least 0, not {steps}")
     for name in names:
@@ -191,7 +208,7 @@ def optimizer_race(network: Network, data: TableData | GeneratorData, config: Tr
         rows = []
         with np.errstate(over="ignore", invalid="ignore"):  # a diverging run overflows on its way to inf
             for i in range(steps + 1):
-                e = trainer.train_loss()
+                e = trainer.total_loss()
                 if not (math.isfinite(e) and trainer.parameters_finite()):
                     break
                 rows.append((params[idx[0]], params[idx[1]], e))

@@ -19,6 +19,9 @@ that first layer's net inputs as W0·A + a·(U·A) + b·(V·A) (three products, 
 per grid point, many grid points to one batched product. A plane that moves the first layer costs about a forward
 pass per grid point without Python's overhead per point; one through the last layer a few times less (the
 figures: bench/bench_surface.py --planes).
+
+With a weight decay (``decay``, see regularization.py) E is the total E + R throughout: the gradient plane's
+directions, the path's losses and the grid, where R is added in float64 (:func:`~.regularization.penalty_on_plane`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from .activations import ACTIVATIONS
 from .curvature import Objective, eigenpairs, unit
 from .engine import Engine
 from .network import Network, parse_parameter_name
+from .regularization import WeightDecay, is_weight, penalty_on_plane
 from .surface import (
     DEFAULT_SPAN,
     SurfaceCancelled,
@@ -111,11 +115,11 @@ def weights_plane(network: Network, x_name: str, y_name: str) -> Plane:
     return Plane("weights", names, _read_only(w), _read_only(u), _read_only(v), x_name, y_name)
 
 
-def gradient_plane(network: Network, x, t, movable=None, seed: int = 0) -> Plane:
+def gradient_plane(network: Network, x, t, movable=None, seed: int = 0, decay: WeightDecay | None = None) -> Plane:
     """Through the current weights: u = −∇E/|∇E|, v the Hessian's top eigenvector (over the ``movable``
     parameters, default all) made orthogonal to u. PlaneError when ∇E is 0 or not finite, or no second
     direction exists."""
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _data(engine, x, t)
     names = tuple(engine.parameter_names)
     movable = names if movable is None else tuple(movable)
@@ -239,11 +243,12 @@ class PathOnPlane:
     plane_loss: np.ndarray  # (T,) E on the plane at the projected point
 
 
-def path_on_plane(network: Network, x, t, plane: Plane, trajectory: Trajectory) -> PathOnPlane:
+def path_on_plane(network: Network, x, t, plane: Plane, trajectory: Trajectory,
+                  decay: WeightDecay | None = None) -> PathOnPlane:
     """The trajectory projected onto ``plane``, with the true E along it and E on the plane under it."""
     trajectory.check_names(plane.names)
     px, py, res = plane.project(trajectory.values)
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _data(engine, x, t)
     order = np.array([engine.index[n] for n in plane.names], dtype=np.intp)
     true, flat = np.empty(len(px)), np.empty(len(px))
@@ -266,9 +271,10 @@ def _single_axis(plane: Plane) -> tuple[int, int, float, float] | None:
 
 
 def plane_loss(network: Network, x, t, plane: Plane, x_values, y_values, chunk_bytes: int = 4 << 20,
-               keep_going: Callable[[], bool] | None = None) -> np.ndarray:
+               keep_going: Callable[[], bool] | None = None, decay: WeightDecay | None = None) -> np.ndarray:
     """E over the grid: ``[i, j]`` = E at origin + x_values[j]·u + y_values[i]·v, float64, on sample-major data
-    ``x``, ``t``. ``keep_going()`` is called before each chunk of the grid (false: SurfaceCancelled)."""
+    ``x``, ``t``. ``keep_going()`` is called before each chunk of the grid (false: SurfaceCancelled). With
+    ``decay``, E + R."""
     xv, yv = _grid_values(x_values, "x"), _grid_values(y_values, "y")
     net = network.copy()
     net.set_parameters(dict(zip(plane.names, plane.origin.tolist())))
@@ -276,17 +282,22 @@ def plane_loss(network: Network, x, t, plane: Plane, x_values, y_values, chunk_b
     if axes is not None:
         i, j, cu, cv = axes
         return loss_surface(net, x, t, plane.names[i], plane.names[j], plane.origin[i] + cu * xv,
-                            plane.origin[j] + cv * yv, keep_going=keep_going)
+                            plane.origin[j] + cv * yv, keep_going=keep_going, decay=decay)
     engine = Engine(net)
     x, t = _data(engine, x, t)
     with np.errstate(all="ignore"):
-        return _PlaneRun(engine, plane, x, t).run(xv, yv, chunk_bytes, keep_going)
+        e = _PlaneRun(engine, plane, x, t).run(xv, yv, chunk_bytes, keep_going)
+        if decay is not None:
+            weights = np.array([is_weight(n) for n in plane.names], dtype=bool)
+            e += penalty_on_plane(decay, plane.origin[weights], plane.u[weights], plane.v[weights], xv, yv)
+    return e
 
 
-def naive_plane_loss(network: Network, x, t, plane: Plane, x_values, y_values) -> np.ndarray:
+def naive_plane_loss(network: Network, x, t, plane: Plane, x_values, y_values,
+                     decay: WeightDecay | None = None) -> np.ndarray:
     """The reference: the engine's loss with its parameters set to each grid point, one forward pass each."""
     xv, yv = _grid_values(x_values, "x"), _grid_values(y_values, "y")
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _data(engine, x, t)
     order = np.array([engine.index[n] for n in plane.names], dtype=np.intp)
     e = np.empty((len(yv), len(xv)))
@@ -391,13 +402,13 @@ def path_window(path: PathOnPlane, axis: str) -> tuple[float, float]:
 
 def plane_surface(network: Network, x, t, plane: Plane, grid=64, span: float | None = None, x_range=None,
                   y_range=None, trajectory: Trajectory | None = None,
-                  keep_going: Callable[[], bool] | None = None) -> PlaneSurface:
+                  keep_going: Callable[[], bool] | None = None, decay: WeightDecay | None = None) -> PlaneSurface:
     """E on a ``grid`` × ``grid`` grid of the plane (or ``grid`` = (values along x, along y)): over ``x_range`` /
     ``y_range`` where given, else ± ``span`` around the plane's centre (the two parameters' values for
     ``weights``, 0 for the others) with DEFAULT_SPANS per kind; a pca plane without a span fits the window to the
-    path. With ``trajectory``, the path projected onto the plane comes along."""
+    path. With ``trajectory``, the path projected onto the plane comes along. With ``decay``, E + R."""
     gx, gy = _grid_size(grid)
-    path = None if trajectory is None else path_on_plane(network, x, t, plane, trajectory)
+    path = None if trajectory is None else path_on_plane(network, x, t, plane, trajectory, decay)
     centre = (0.0, 0.0)
     if plane.kind == "weights":
         centre = tuple(network.get_parameter(n) for n in (plane.x_label, plane.y_label))
@@ -406,18 +417,19 @@ def plane_surface(network: Network, x, t, plane: Plane, grid=64, span: float | N
     half = DEFAULT_SPANS[plane.kind] if span is None else span
     xs = _window(centre[0], half, x_range, "x", gx)
     ys = _window(centre[1], half, y_range, "y", gy)
-    e = plane_loss(network, x, t, plane, xs, ys, keep_going=keep_going)
+    e = plane_loss(network, x, t, plane, xs, ys, keep_going=keep_going, decay=decay)
     e.flags.writeable = False
     return PlaneSurface(plane, xs, ys, e, path)
 
 
 def make_plane(kind: str, network: Network, x, t, *, x_name: str | None = None, y_name: str | None = None,
-               trajectory: Trajectory | None = None, seed: int = 0, movable=None) -> Plane:
+               trajectory: Trajectory | None = None, seed: int = 0, movable=None,
+               decay: WeightDecay | None = None) -> Plane:
     """The plane of ``kind`` (one of PLANES) for ``network``: what the CLI and a window ask for."""
     if kind == "weights":
         return weights_plane(network, x_name, y_name)
     if kind == "gradient":
-        return gradient_plane(network, x, t, movable=movable, seed=seed)
+        return gradient_plane(network, x, t, movable=movable, seed=seed, decay=decay)
     if kind == "pca":
         if trajectory is None:
             raise PlaneError("the pca plane needs a recorded trajectory")

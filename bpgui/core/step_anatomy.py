@@ -6,7 +6,8 @@
 * Size: along the step, E(w + tΔw) ≈ E + t gᵀΔw + ½t² ΔwᵀHΔw; the Hessian's λ_max sets the largest learning rate,
   2/λ_max, at which plain gradient descent is stable on the quadratic model (:mod:`bpgui.core.curvature`).
 
-The trainable parameters are the weights, and the biases when ``train_biases`` is on.
+The trainable parameters are the weights, and the biases when ``train_biases`` is on. E is the engine's loss: the
+total E + R when it has a weight decay (see regularization.py), as the optimizer sees it.
 """
 
 from __future__ import annotations
@@ -118,7 +119,8 @@ def step_anatomy(engine: Engine, x: np.ndarray, t: np.ndarray, optimizer: Optimi
                  line_points: int = DEFAULT_LINE_POINTS) -> StepAnatomy:
     """The anatomy of ``optimizer``'s next step (from its current state, which does not change) on the gradient
     of E over the samples (x, t), from ``engine``'s parameters (moved while it works, then put back: call it in the
-    thread that owns the engine). ``optimizer`` steps ``engine``'s flat parameter vector, as a Trainer's does."""
+    thread that owns the engine). ``optimizer`` steps ``engine``'s flat parameter vector, as a Trainer's does. With
+    a weight decay on ``engine``, E and g are of the total E + R."""
     if isinstance(directions, bool) or not isinstance(directions, int) or directions < 0:
         raise ValueError(f"directions must be a whole number of at least 0, not {directions}")
     if not (isinstance(line_to, (int, float)) and math.isfinite(line_to) and line_to > 0):
@@ -154,8 +156,8 @@ def first_step_anatomy(doc: Document, **options) -> StepAnatomy:
     """The anatomy of the first step of ``doc``'s optimizer, from a fresh state, on the full training set (the
     options as for :func:`step_anatomy`)."""
     data = doc.dataset()
-    engine = Engine(doc.network)
     cfg = doc.training
+    engine = Engine(doc.network, cfg.weight_decay)
     opt = make_optimizer(cfg.optimizer, engine.params.size, cfg.learning_rate, **cfg.hyper_for_optimizer())
     return step_anatomy(engine, data.x_train, data.t_train, opt, cfg.train_biases, **options)
 

@@ -16,6 +16,8 @@ Fast, without a forward pass per grid point (α, β are the two parameters, α t
   and cross-entropy as log-sum-exp(z) − t·z from the outputs' net inputs, so both stay finite.
 * In float32 the grid values, the data and every intermediate are float32 (about 3× faster; the losses agree
   with float64 to about 1e-6 · max(1, |E|)); the base forward pass is float64 either way.
+* With a weight decay (``decay``, see regularization.py) the surface is of the total E + R: R is added in float64,
+  the weights held still as one constant and each varied weight's own term along its axis.
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ import numpy as np
 from .activations import ACTIVATIONS
 from .engine import Engine
 from .network import Network, NetworkError, parse_parameter_name
+from .regularization import WeightDecay, is_weight
 
 DEFAULT_SPAN = 2.0  # half-width of the default window around the current values
 MAX_GRID = 1024
@@ -331,11 +334,13 @@ def _positions(engine: Engine, name: str) -> tuple[int, int]:
 
 
 def loss_surface(network: Network, x, t, x_name: str, y_name: str, x_values, y_values, dtype=np.float64,
-                 chunk_bytes: int = 8 << 20, keep_going: Callable[[], bool] | None = None) -> np.ndarray:
+                 chunk_bytes: int = 8 << 20, keep_going: Callable[[], bool] | None = None,
+                 decay: WeightDecay | None = None) -> np.ndarray:
     """E over the grid of ``x_values`` × ``y_values`` of two parameters, all others as in ``network``, on
     sample-major data ``x`` (N × inputs) and ``t`` (N × outputs). Returns (len(y_values), len(x_values)):
     ``[i, j]`` = E at (x_values[j], y_values[i]), float64 (computed in ``dtype``). ``keep_going()`` is called
-    before each chunk of the grid; when it returns false the work stops with :class:`SurfaceCancelled`."""
+    before each chunk of the grid; when it returns false the work stops with :class:`SurfaceCancelled`. With
+    ``decay``, E + R."""
     _check_names(network, x_name, y_name)
     xv, yv = _grid_values(x_values, "x"), _grid_values(y_values, "y")
     if np.dtype(dtype) not in (np.float32, np.float64):
@@ -347,14 +352,30 @@ def loss_surface(network: Network, x, t, x_name: str, y_name: str, x_values, y_v
     with np.errstate(all="ignore"):  # overflow shows as inf / nan in the surface, as in the engine
         plan = _Plan(engine, px if x_first else py, py if x_first else px, x, t, np.dtype(dtype).type)
         e = plan.run(xv, yv, chunk_bytes, keep_going) if x_first else plan.run(yv, xv, chunk_bytes, keep_going)
-    return np.array(e.T if x_first else e, dtype=np.float64, order="C")
+    e = np.array(e.T if x_first else e, dtype=np.float64, order="C")
+    if decay is not None:
+        e += penalty_grid(network, decay, x_name, y_name, xv, yv)
+    return e
 
 
-def naive_loss_surface(network: Network, x, t, x_name: str, y_name: str, x_values, y_values) -> np.ndarray:
+def penalty_grid(network: Network, decay: WeightDecay, x_name: str, y_name: str, x_values, y_values) -> np.ndarray:
+    """R over the grid of two parameters (shape (len(y_values), len(x_values))), the other weights as in
+    ``network``: their penalty, plus each varied weight's term along its axis (a bias adds nothing)."""
+    held = [v for n, v in network.parameters().items() if n not in (x_name, y_name) and is_weight(n)]
+    r = np.full((len(y_values), len(x_values)), decay.penalty(np.array(held)))
+    if is_weight(x_name):
+        r += decay.terms(x_values)[None, :]
+    if is_weight(y_name):
+        r += decay.terms(y_values)[:, None]
+    return r
+
+
+def naive_loss_surface(network: Network, x, t, x_name: str, y_name: str, x_values, y_values,
+                       decay: WeightDecay | None = None) -> np.ndarray:
     """The reference: both parameters set in an engine and one forward pass per grid point (float64)."""
     _check_names(network, x_name, y_name)
     xv, yv = _grid_values(x_values, "x"), _grid_values(y_values, "y")
-    engine = Engine(network)
+    engine = Engine(network, decay)
     x, t = _data(engine, x, t)
     e = np.empty((len(yv), len(xv)))
     with np.errstate(all="ignore"):
@@ -403,15 +424,16 @@ def _grid_size(grid) -> tuple[int, int]:
 
 
 def surface(network: Network, x, t, x_name: str, y_name: str, grid=64, span: float = DEFAULT_SPAN,
-            x_range=None, y_range=None, dtype=np.float32, keep_going: Callable[[], bool] | None = None) -> Surface:
+            x_range=None, y_range=None, dtype=np.float32, keep_going: Callable[[], bool] | None = None,
+            decay: WeightDecay | None = None) -> Surface:
     """E on a ``grid`` × ``grid`` grid (or ``grid`` = (values along x, values along y)) centred on the two
     parameters' current values ± ``span``, or over ``x_range`` / ``y_range`` (low, high) where given; see
-    :func:`loss_surface`."""
+    :func:`loss_surface` (with ``decay``: E + R)."""
     _check_names(network, x_name, y_name)
     gx, gy = _grid_size(grid)
     cx, cy = network.get_parameter(x_name), network.get_parameter(y_name)
     xs = _window(cx, span, x_range, "x", gx)
     ys = _window(cy, span, y_range, "y", gy)
-    e = loss_surface(network, x, t, x_name, y_name, xs, ys, dtype=dtype, keep_going=keep_going)
+    e = loss_surface(network, x, t, x_name, y_name, xs, ys, dtype=dtype, keep_going=keep_going, decay=decay)
     e.flags.writeable = False
     return Surface(x_name, y_name, xs, ys, e, (cx, cy))

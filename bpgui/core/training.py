@@ -3,6 +3,10 @@
 One *step* is one optimizer update on one batch (the whole training set when ``batch_size`` is None); an
 *epoch* is one pass over the training set. Minibatches are drawn in an order shuffled by a generator seeded
 with ``training.seed``, so a run is reproducible.
+
+The document's weight decay makes the loss each step minimises E + R (see regularization.py), and its schedule
+sets the learning rate of each step (see schedules.py), counted in optimizer steps from ``step_offset`` (where a
+live run that rebuilt its trainer had got to).
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from .document import Document, TrainingConfig
 from .engine import Engine, Workspace
 from .network import Network
 from .optimizers import make_optimizer
+from .schedules import LearningRates
 
 
 class Trainer:
@@ -21,11 +26,13 @@ class Trainer:
         self.network = network
         self.dataset = dataset
         self.config = config
-        self.engine = Engine(network)
+        self.engine = Engine(network, config.weight_decay)
         self.optimizer = make_optimizer(config.optimizer, self.engine.params.size, config.learning_rate,
                                         **config.hyper_for_optimizer())
         self.rng = np.random.default_rng(config.seed)
         self.step_count = 0
+        self.step_offset = 0  # optimizer steps made before this trainer (the schedule counts from there)
+        self._rates = LearningRates(config.schedule, config.learning_rate)
         self.epoch = 0
         n = len(dataset.x_train)
         self._x = np.ascontiguousarray(dataset.x_train.T)  # feature-major copies for fast batch gathering
@@ -40,6 +47,7 @@ class Trainer:
             self._full.load(dataset.x_train, dataset.t_train)
         else:
             self._full = None
+        self.sync_learning_rate()
 
     @classmethod
     def from_document(cls, doc: Document) -> Trainer:
@@ -61,21 +69,48 @@ class Trainer:
         return ws
 
     @property
+    def learning_rate_now(self) -> float:
+        """η of the next step: the schedule's (``config.schedule``) at the step count from the base rate
+        ``config.learning_rate``; without a schedule, the optimizer's own rate."""
+        cfg = self.config
+        if cfg.schedule is None:
+            return self.optimizer.learning_rate
+        rates = self._rates
+        if rates.schedule is not cfg.schedule or rates.base != cfg.learning_rate:  # new settings
+            rates = self._rates = LearningRates(cfg.schedule, cfg.learning_rate)
+        return rates.at(self.step_offset + self.step_count)
+
+    def sync_learning_rate(self) -> None:
+        """With a schedule, give the optimizer the next step's η (so that a peek at the next step sees it too)."""
+        if self.config.schedule is not None:
+            self.optimizer.learning_rate = self.learning_rate_now
+
+    def start_at(self, step: int) -> None:
+        """Count the schedule's steps from ``step`` (the optimizer steps made before this trainer's first)."""
+        self.step_offset = step - self.step_count
+        self.sync_learning_rate()
+
+    @property
     def steps_per_epoch(self) -> int:
         n = len(self._order)
         return -(-n // self.batch_size)
 
     def step(self, accept=None) -> float:
-        """One update; returns the batch loss before it. With ``accept``, a callable given that loss, the update
-        is made (and counted) only if it returns True."""
+        """One update; returns the batch loss before it (E + R with a weight decay). With ``accept``, a callable
+        given that loss, the update is made (and counted) only if it returns True."""
         ws = self._next_workspace()
         e = self.engine.loss_and_grad(ws)
         if accept is not None and not accept(e):
             return e
         if not self.config.train_biases:
             ws.G_bias.fill(0.0)
+        scheduled = self.config.schedule is not None
+        if scheduled:
+            self.sync_learning_rate()
         self.optimizer.step(self.engine.params, ws.G.reshape(-1))
         self.step_count += 1
+        if scheduled:
+            self.sync_learning_rate()
         if self._full is not None:
             self.epoch = self.step_count
         elif self._cursor >= len(self._order):  # this step finished a pass over the training set
@@ -92,14 +127,21 @@ class Trainer:
         return e
 
     def train_loss(self) -> float:
+        """E on the whole training set (the data loss, without a weight decay's penalty)."""
+        d = self.dataset
+        return self.engine.data_loss_value(d.x_train, d.t_train)
+
+    def total_loss(self) -> float:
+        """E + R on the whole training set: what training minimises (E without a weight decay)."""
         d = self.dataset
         return self.engine.loss_value(d.x_train, d.t_train)
 
     def test_loss(self) -> float | None:
+        """E on the test set (without the penalty); None without a test set."""
         d = self.dataset
         if len(d.x_test) == 0:
             return None
-        return self.engine.loss_value(d.x_test, d.t_test)
+        return self.engine.data_loss_value(d.x_test, d.t_test)
 
     def parameters_finite(self) -> bool:
         return bool(np.isfinite(self.engine.params).all())

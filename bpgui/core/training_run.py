@@ -31,8 +31,9 @@ from .contours import contour_segments
 from .datasets import Dataset, names_classes
 from .document import DocumentError, GeneratorData, TableData, TrainingConfig, make_dataset
 from .engine import Engine, Workspace
+from .initialization import initial_parameters  # noqa: F401 - the window imports it from here
 from .losses import LOSSES, constant_output_loss
-from .network import Network, parse_parameter_name
+from .network import Network
 from .optimizers import Optimizer, make_optimizer
 from .step_anatomy import StepAnatomy, step_anatomy
 from .thinned_record import ThinnedRecord
@@ -57,26 +58,6 @@ PROGRESS = 0.1
 FLOOR = 0.01
 #: |f′(net)| below this on every training point: a neuron is saturated, no gradient passes through it
 FLAT = 1e-3
-
-
-def initial_parameters(network: Network, seed: int) -> dict[str, float]:
-    """Fresh random weights (Glorot-uniform: ±√(6 / (fan_in + fan_out))) and zero biases, from ``seed``."""
-    rng = np.random.default_rng(seed)
-    fan_in = {n.id: 0 for n in network}
-    fan_out = dict(fan_in)
-    for a, b in network.edges:
-        fan_out[a] += 1
-        fan_in[b] += 1
-    values = {}
-    for name in network.parameter_names():
-        ref = parse_parameter_name(name)
-        if isinstance(ref, tuple):
-            a, b = ref
-            limit = math.sqrt(6.0 / max(1, fan_out[a] + fan_in[b]))
-            values[name] = math.trunc(float(rng.uniform(-limit, limit)) * 1e4) / 1e4  # 4 decimals, within ±limit
-        else:
-            values[name] = 0.0
-    return values
 
 
 #: losses whose outputs are probabilities in [0, 1]
@@ -137,18 +118,23 @@ def _read_only(a: np.ndarray) -> np.ndarray:
 
 
 class LossHistory(ThinnedRecord):
-    """Train and test loss, and train and test accuracy (classification networks), against step, at most
-    ``capacity`` points (see :class:`ThinnedRecord`: the four are kept and thinned together)."""
+    """Train and test loss, train and test accuracy (classification networks) and the total loss E + R (with a
+    weight decay; else the train loss again) against step, at most ``capacity`` points (see
+    :class:`ThinnedRecord`: the five are kept and thinned together)."""
 
     def __init__(self, capacity: int = 2048):
-        super().__init__(capacity, (), (), (), ())
-        self._train, self._test, self._accuracy, self._test_accuracy = self._columns
+        super().__init__(capacity, (), (), (), (), ())
+        self._train, self._test, self._accuracy, self._test_accuracy, self._total = self._columns
 
     def add(self, step: int, train: float, test: float | None, accuracy: float | None = None,
-            test_accuracy: float | None = None) -> None:
+            test_accuracy: float | None = None, total: float | None = None) -> None:
         nan = np.nan
         self._record(step, train, nan if test is None else test, nan if accuracy is None else accuracy,
-                     nan if test_accuracy is None else test_accuracy)
+                     nan if test_accuracy is None else test_accuracy, train if total is None else total)
+
+    def total_array(self) -> np.ndarray:
+        """A read-only copy aligned with :meth:`arrays`' steps: the total loss E + R (E without a weight decay)."""
+        return _read_only(self._total[: self.size])
 
     def arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Read-only copies: steps, train loss, test loss (NaN where there is no test set)."""
@@ -172,8 +158,8 @@ class TrainingSnapshot:
     gradient: np.ndarray  # ∂E/∂p over the training set at ``values`` (NaN when diverged)
     step: int
     epoch: int
-    train_loss: float
-    test_loss: float | None
+    train_loss: float  # the data loss E on the training set (without a weight decay's penalty)
+    test_loss: float | None  # E on the test set
     history_steps: np.ndarray
     history_train: np.ndarray
     history_test: np.ndarray
@@ -205,6 +191,13 @@ class TrainingSnapshot:
     history_test_accuracy: np.ndarray | None = None
     #: the inputs (indices from 0) that grid_x (and grid_y) run along; the others are held at their mean
     grid_inputs: tuple[int, ...] | None = None
+    #: E + R on the training set, what training minimises (= train_loss without a weight decay); ``gradient``,
+    #: ``next_values``, ``anatomy`` and ``trajectory`` are of this total
+    total_loss: float = math.nan
+    #: the total at the history's steps, aligned with ``history_steps``
+    history_total: np.ndarray | None = None
+    #: η of the next optimizer step (the schedule's, see core/schedules.py; else the learning rate)
+    learning_rate_now: float = math.nan
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -262,6 +255,7 @@ class TrainingRun:
             self._restart_guard()
             return
         self.problem = None
+        trainer.start_at(self._step0)  # the schedule counts the run's steps
         if keep_state and old is not None:
             _carry_optimizer_state(old.optimizer, old.engine, trainer.optimizer, trainer.engine)
         self.trainer = trainer
@@ -360,6 +354,7 @@ class TrainingRun:
             self._rebuild(keep_state=False)
             return
         t.config = self._config
+        t.engine.weight_decay = self._config.weight_decay
         self._restart_guard()  # e.g. a larger learning rate: measure blow-ups from here
         if config.batch_size != old.batch_size or config.seed != old.seed:
             self._keep_params_rebuild()
@@ -373,8 +368,9 @@ class TrainingRun:
         self.problem = None
         if config.optimizer != old.optimizer or config.hyper_for_optimizer() != old.hyper_for_optimizer():
             t.optimizer = fresh
-        else:  # only the learning rate: the optimizer keeps its state
+        else:  # only the learning rate (or its schedule, the weight decay): the optimizer keeps its state
             t.optimizer.learning_rate = fresh.learning_rate
+        t.sync_learning_rate()
 
     def set_data(self, data: TableData | GeneratorData) -> None:
         self._data = data
@@ -424,6 +420,7 @@ class TrainingRun:
                                      **self._config.hyper_for_optimizer())
         self._step0 = step - t.step_count
         self._epoch0 = epoch - t.epoch
+        t.start_at(step)
         if t._full is None:
             t._cursor = cursor
         self.history.truncate(step)
@@ -485,14 +482,15 @@ class TrainingRun:
         s = self.step_count
         while done < steps:
             record = s % history.stride == 0 and history.wants(s)
-            train_full = test = acc = test_acc = None
+            train_full = train_data = test = acc = test_acc = None
             if record:  # each accuracy from the forward pass its loss just made, before another one reuses it
-                if not full:
-                    train_full = eng.loss_value(d.x_train, d.t_train)
+                if not full:  # the whole training set's E and E + R (minibatch losses are only a batch's)
+                    train_data, penalty = eng.loss_parts(d.x_train, d.t_train)
+                    train_full = train_data + penalty
                     if classifies:
                         acc = _loaded_accuracy(eng, eng.workspace(len(d.x_train)))
                 if has_test:
-                    test = eng.loss_value(d.x_test, d.t_test)
+                    test = eng.data_loss_value(d.x_test, d.t_test)
                     if classifies:
                         test_acc = _loaded_accuracy(eng, eng.workspace(len(d.x_test)))
             # keep the parameters every 8th step (on the step count, so that the history's steps are among them)
@@ -502,9 +500,11 @@ class TrainingRun:
             if checkpoint:
                 np.copyto(self._candidate, params)
                 candidate_at = (s, self._epoch0 + t.epoch, t._cursor)
-            e = t.step(accept)
-            if record and full and classifies:  # the full batch's outputs at step s, before its update
-                acc = _loaded_accuracy(eng, t._full)
+            e = t.step(accept)  # E + R
+            if record and full:
+                train_data = t._full.data_loss
+                if classifies:  # the full batch's outputs at step s, before its update
+                    acc = _loaded_accuracy(eng, t._full)
             # blow-ups and stalls are judged on the training set's loss: one minibatch's loss can be far above
             # another's
             judged = e if full else train_full
@@ -515,7 +515,7 @@ class TrainingRun:
             sane = isfinite(e) and (judged is None or self._limit is None or judged <= self._limit)
             if not sane:  # the update was not made: the weights stay where the loss went wrong
                 if record:
-                    history.add(s, e if full else train_full, test, acc, test_acc)
+                    history.add(s, train_data, test, acc, test_acc, e if full else train_full)
                     path.add(s, row, e if full else train_full)
                 loss = e if judged is None else judged
                 self._trouble = "grew" if isfinite(loss) else "lost"
@@ -531,7 +531,7 @@ class TrainingRun:
                     self._calm_at = candidate_at
                 stalled = self._watch.observe(s, judged)
             if record:
-                history.add(s, e if full else train_full, test, acc, test_acc)
+                history.add(s, train_data, test, acc, test_acc, e if full else train_full)
                 path.add(s, row, e if full else train_full)
             s += 1
             if stalled:
@@ -606,6 +606,7 @@ class TrainingRun:
         the real path so far (only while a view draws it)."""
         steps, train_h, test_h = self.history.arrays()
         acc_h, test_acc_h = self.history.accuracy_arrays()
+        total_h = self.history.total_array()
         t = self.trainer
         if t is None:
             names = tuple(self._network.parameter_names())
@@ -614,14 +615,18 @@ class TrainingRun:
             return TrainingSnapshot(self.generation, names, _read_only(values), nan, self.step_count, self.epoch,
                                     math.nan, None, steps, train_h, test_h, steps_per_second, False, self.diverged,
                                     self.problem, restore_step=self.restore_step, restore_note=self._restore_note(),
-                                    history_accuracy=acc_h, history_test_accuracy=test_acc_h)
+                                    history_accuracy=acc_h, history_test_accuracy=test_acc_h,
+                                    history_total=total_h, learning_rate_now=self._config.learning_rate)
         eng = t.engine
         values = eng.params[self._order]
         acc = test_acc = None
+        t.sync_learning_rate()
         with np.errstate(all="ignore"):
             next_values = None
+            total = math.nan
             if np.isfinite(values).all():
-                train = eng.loss_and_grad(self._eval_ws)
+                total = eng.loss_and_grad(self._eval_ws)
+                train = self._eval_ws.data_loss
                 if self._classifies:
                     acc = _loaded_accuracy(eng, self._eval_ws)
                 g = self._eval_ws.G.reshape(-1)
@@ -646,7 +651,8 @@ class TrainingRun:
             float(train), test, steps, train_h, test_h, steps_per_second, playing, self.diverged, self.problem,
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note(),
             self.step_anatomy() if anatomy else None, self.trajectory() if trajectory else None,
-            acc, test_acc, acc_h, test_acc_h, self._grid[3] if grid is not None else None)
+            acc, test_acc, acc_h, test_acc_h, self._grid[3] if grid is not None else None, float(total), total_h,
+            float(t.learning_rate_now))
 
     def trajectory(self) -> Trajectory | None:
         """The real path so far: every parameter (names as in snapshots) at the steps the loss history records
@@ -671,6 +677,7 @@ class TrainingRun:
         if t is None or not np.isfinite(t.engine.params).all():
             return None
         d = t.dataset
+        t.sync_learning_rate()
         return step_anatomy(t.engine, d.x_train, d.t_train, t.optimizer, t.config.train_biases, **options)
 
     def _peek_step(self, g: np.ndarray) -> np.ndarray:
