@@ -324,6 +324,9 @@ def test_the_bundle_draws_the_weights_and_the_gradient_overlay(wide, qtbot):
     assert hues and all(100 <= h <= 160 or 270 <= h <= 300 for h in hues)  # green and purple
     count = sum(len(lines) for _, lines in scene.bundle._groups)
     assert count == len(scene.bundle.edges)
+    # no ∂E/∂w labels: even the 160 of the small layers covered each other; the legend says how to read it all
+    assert not any(e.label_shown for e in scene.edge_items.values())
+    assert "Select a neuron there to see its edges in full" in w.panel.info.text()
 
 
 def test_moving_a_neuron_of_the_wide_layer_moves_its_edges(wide):

@@ -146,6 +146,16 @@ def shows_label(number: int, size: int, step: int) -> bool:
     return number % step == 0 and number - 1 >= step / 2 and size - number >= step / 2
 
 
+_COMPACT_FONTS: dict[bool, QFont] = {}
+
+
+def compact_font(bold: bool) -> QFont:
+    """The font of a compact layer's names (made once: 96 names are drawn at every snapshot)."""
+    if bold not in _COMPACT_FONTS:
+        _COMPACT_FONTS[bold] = font(COMPACT_LABEL_FONT, bold)
+    return _COMPACT_FONTS[bold]
+
+
 def fitted_font(text: str, spec: tuple[str, float], width: float, smallest: float = 7.0) -> QFont:
     """The bold font of ``spec``, smaller (down to ``smallest`` points) if ``text`` would be wider than ``width``
     (a neuron's name in its circle: h2_10 of a 16-neuron layer)."""
@@ -270,7 +280,8 @@ class EdgeItem(QGraphicsPathItem):
         self.weight = w
         if self.solo:  # else the bundle draws it (a pen per edge and snapshot took most of a snapshot's time)
             self._set_pen(self._pen(self.isSelected()))
-        self._update_label()
+        if self._label is not None:  # (a label made later is written then)
+            self._update_label()
 
     def set_label_visible(self, on: bool) -> None:
         on = on and not self.bundled
@@ -288,7 +299,8 @@ class EdgeItem(QGraphicsPathItem):
 
     def hoverEnterEvent(self, ev):
         # written when wanted rather than at every training snapshot
-        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {self.weight:.6g}<br>"
+        gradient = f"<br>∂E/∂w {self.gradient:.6g}" if self.gradient is not None else ""
+        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {self.weight:.6g}{gradient}<br>"
                         "<i>drag up or down to change the weight; double-click to type it</i>")
         super().hoverEnterEvent(ev)
 
@@ -309,7 +321,8 @@ class EdgeItem(QGraphicsPathItem):
         self.gradient, self.gradient_scale = g, scale
         if self.solo:
             self._set_pen(self._pen(self.isSelected()))
-        self._update_label()
+        if self._label is not None:
+            self._update_label()
 
     def set_axis(self, axis: str | None) -> None:
         self.axis = axis
@@ -566,7 +579,7 @@ class NeuronItem(QGraphicsObject):
         painter.setPen(Qt.NoPen)
         painter.setBrush(QColor("#d95f02") if self.axis else QColor(255, 255, 255, 215))
         painter.drawRoundedRect(box, 3, 3)
-        painter.setFont(font(COMPACT_LABEL_FONT, bold=self.isSelected()))
+        painter.setFont(compact_font(self.isSelected()))
         painter.setPen(QColor("#ffffff") if self.axis else QColor("#222222"))
         text = f"{self.axis}: {self.nid}" if self.axis else self.nid
         painter.drawText(box, Qt.AlignCenter, text)
@@ -597,17 +610,17 @@ class EdgeBundle(QGraphicsItem):
     """The edges of the wide layers, all drawn at once: thin lines, blue or red by the weight's sign (purple or
     green by ∂E/∂w's under the gradient overlay), the paler the smaller it is, in four shades.
 
-    One item and a few ``drawLines`` instead of thousands of items and pens, cached as a picture that is drawn
-    again only when an edge changes shade: a snapshot of a 64-32-16-10 net (2,720 edges) took ~800 ms to show
-    with an item per edge (bench/bench_wide_canvas.py). The lines are opaque and one scene unit wide: the 2,048
-    long lines of a 64-32 layer pair take 3-5 ms so, 20-50 ms translucent and more when wider."""
+    One item and a few ``drawLines`` instead of thousands of items and pens, sorted into shades again only when
+    an edge changes shade: a snapshot of a 64-32-16-10 net (2,720 edges) took ~1 s to show with an item per edge
+    (bench/bench_wide_canvas.py). The lines are opaque and one scene unit wide: the 2,048 long lines of a 64-32
+    layer pair take 3-5 ms so, 20-50 ms translucent and more when wider. (A cached picture of the bundle saved
+    nothing measurable, and would make the SVG export a picture.)"""
 
     def __init__(self, edges: list[EdgeItem]):
         super().__init__()
         self.edges = edges
         self.setZValue(-2)  # under the edges that draw themselves
         self.setAcceptedMouseButtons(Qt.NoButton)  # clicks go to the edge items under it
-        self.setCacheMode(QGraphicsItem.DeviceCoordinateCache)
         self._rect = QRectF()
         self._key: np.ndarray | None = None  # each edge's shade and sign, as drawn
         self._gradient_colours = False  # drawn in the gradient overlay's colours
@@ -636,8 +649,8 @@ class EdgeBundle(QGraphicsItem):
         return np.digitize(np.abs(values), levels) * 2 + (values > 0)
 
     def refresh(self) -> bool:
-        """The weights (or the gradients) changed: draw again if an edge's shade changed. Returns whether it
-        will."""
+        """The weights (or the gradients) changed: sort the lines again and draw them if an edge's shade changed.
+        Returns whether it did."""
         key = self.shades()
         if self._key is not None and np.array_equal(key, self._key) and (
                 (self.edges[0].gradient is None) == self._gradient_colours):

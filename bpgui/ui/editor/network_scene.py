@@ -221,7 +221,7 @@ class NetworkScene(QGraphicsScene):
 
     def set_gradients(self, gradients: dict[str, float] | None) -> None:
         """The gradient overlay: every edge drawn by ∂E/∂w (purple positive, green negative, width by size) and
-        labelled with it; None turns it off."""
+        labelled with it (not in a network with a wide layer); None turns it off."""
         switched = (gradients is None) != (self.gradients is None)
         self.gradients = gradients
         self._show_gradients()
@@ -241,9 +241,12 @@ class NetworkScene(QGraphicsScene):
             return
         values = [abs(g[e.name]) for e in self.edge_items.values() if e.name in g and math.isfinite(g[e.name])]
         scale = max(values, default=0.0)
+        # every edge labelled with its ∂E/∂w, but in a network with a wide layer: there the labels of even its
+        # small layers (16 × 10 edges) covered each other (the edges' tooltips have the values)
+        labels = self.show_weight_labels or not self.has_wide_layer
         for e in self.edge_items.values():
             value = g.get(e.name)
-            e.set_label_visible(True)
+            e.set_label_visible(labels)
             e.set_gradient(value if value is not None and math.isfinite(value) else 0.0, scale)
         if self.bundle is not None:
             self.bundle.refresh()
