@@ -28,6 +28,7 @@ from bpgui.ui.editor.network_items import (
     COMPACT_LABEL_FONT,
     COMPACT_RADIUS,
     COMPACT_ROW,
+    MAX_SOLO,
     SELECTED,
     WEIGHT_PER_PIXEL,
     column_x,
@@ -288,16 +289,15 @@ def test_weight_labels_show_on_the_small_layers_only(wide):
 
 
 # ---------------------------------------------------------------------------------------------- speed
-def test_a_training_snapshot_is_shown_quickly(wide):
-    """A snapshot of every weight: ~1 s with an item drawn per edge, a few tens of ms now (the bench has the
-    figures); the bound is loose, as the machine is shared."""
-    w, model = wide, wide.model
+def snapshot_times(w, count: int = 7) -> list[float]:
+    """Seconds to take in and show each of ``count`` snapshots that move every weight and bias."""
+    model = w.model
     w.training.pause()
     names = model.network.parameter_names()
     values = np.array([model.network.get_parameter(k) for k in names])
     rng = np.random.default_rng(0)
     times = []
-    for step in range(1, 8):
+    for step in range(1, count + 1):
         values = values + rng.normal(0, 0.05, len(values))
         t0 = time.perf_counter()
         model.apply_training(dict(zip(names, values.tolist())), step)
@@ -305,9 +305,35 @@ def test_a_training_snapshot_is_shown_quickly(wide):
         viewport(w).repaint()
         times.append(time.perf_counter() - t0)
     assert all(e.weight == pytest.approx(model.network.edges[k]) for k, e in w.scene.edge_items.items())
-    # the bundled edges left their drawing to the bundle
-    assert not any(e.solo for e in w.scene.bundle.edges)
+    return times
+
+
+def test_a_training_snapshot_is_shown_quickly(wide):
+    """A snapshot of every weight: ~1 s with an item drawn per edge, a few tens of ms now (the bench has the
+    figures); the bound is loose, as the machine is shared."""
+    times = snapshot_times(wide)
+    assert not any(e.solo for e in wide.scene.bundle.edges)  # the bundled edges left their drawing to the bundle
     assert statistics.median(times) < 0.25, f"a snapshot took {statistics.median(times) * 1e3:.0f} ms to show"
+
+
+def test_with_everything_selected_a_snapshot_is_still_shown_quickly(wide):
+    """Select All: one selection change (one per item took 20 s), at most MAX_SOLO bundled edges draw
+    themselves, the bundle draws the others orange."""
+    w = wide
+    changes = []
+    w.scene.sigSelectionChanged.connect(lambda: changes.append(1))
+    w.window_actions.select_all.trigger()
+    assert len(changes) == 1
+    bundle = w.scene.bundle
+    solo = [e for e in bundle.edges if e.solo]
+    assert len(solo) == MAX_SOLO and all(e.isSelected() for e in bundle.edges)
+    assert bundle.picked.sum() == len(bundle.edges) - MAX_SOLO
+    [(pen, lines)] = [(pen, lines) for pen, lines in bundle._groups if pen.color() == SELECTED]
+    assert len(lines) == len(bundle.edges) - MAX_SOLO
+    times = snapshot_times(w)
+    assert statistics.median(times) < 0.25, f"a snapshot took {statistics.median(times) * 1e3:.0f} ms to show"
+    w.scene.clearSelection()
+    assert not any(e.solo for e in bundle.edges) and not bundle.picked.any()
 
 
 def test_the_bundle_draws_the_weights_and_the_gradient_overlay(wide, qtbot):

@@ -599,6 +599,9 @@ BUNDLE_GRADIENT_LEVELS = (0.1, 0.3, 0.6)
 #: how much of the full colour each shade has, on white (opaque: 2,048 translucent lines took 20-50 ms to draw,
 #: opaque ones 3-5 ms; the strongest are drawn last, on top)
 BUNDLE_STRENGTH = (0.22, 0.4, 0.65, 1.0)
+#: at most this many bundled edges draw themselves (the rest of a selection is drawn orange by the bundle): with
+#: all 2,720 selected, items drawn one by one took ~1 s a snapshot again
+MAX_SOLO = 256
 
 
 def _on_white(colour: QColor, share: float) -> QColor:
@@ -608,7 +611,8 @@ def _on_white(colour: QColor, share: float) -> QColor:
 
 class EdgeBundle(QGraphicsItem):
     """The edges of the wide layers, all drawn at once: thin lines, blue or red by the weight's sign (purple or
-    green by ∂E/∂w's under the gradient overlay), the paler the smaller it is, in four shades.
+    green by ∂E/∂w's under the gradient overlay), the paler the smaller it is, in four shades; orange those
+    selected that do not draw themselves (see MAX_SOLO).
 
     One item and a few ``drawLines`` instead of thousands of items and pens, sorted into shades again only when
     an edge changes shade: a snapshot of a 64-32-16-10 net (2,720 edges) took ~1 s to show with an item per edge
@@ -623,6 +627,7 @@ class EdgeBundle(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.NoButton)  # clicks go to the edge items under it
         self._rect = QRectF()
         self._key: np.ndarray | None = None  # each edge's shade and sign, as drawn
+        self.picked = np.zeros(len(edges), bool)  # selected, and drawn orange by the bundle
         self._gradient_colours = False  # drawn in the gradient overlay's colours
         self._groups: list[tuple[QPen, list[QLineF]]] = []  # the lines of each shade, weakest first
 
@@ -636,8 +641,13 @@ class EdgeBundle(QGraphicsItem):
         self._key = None
         self.refresh()
 
+    def set_picked(self, picked: np.ndarray) -> None:
+        """Which edges are drawn orange (selected, but not drawing themselves)."""
+        self.picked = picked
+        self.refresh()
+
     def shades(self) -> np.ndarray:
-        """Each edge's shade (0-3) × 2 + 1 if its value is positive, for the values shown now."""
+        """Each edge's shade (0-3) × 2 + 1 if its value is positive, for the values shown now; 8 if picked."""
         edges = self.edges
         if edges and edges[0].gradient is not None:
             scale = edges[0].gradient_scale or 1.0
@@ -646,7 +656,9 @@ class EdgeBundle(QGraphicsItem):
         else:
             values = np.fromiter((e.weight for e in edges), float, len(edges))
             levels = BUNDLE_LEVELS
-        return np.digitize(np.abs(values), levels) * 2 + (values > 0)
+        key = np.digitize(np.abs(values), levels) * 2 + (values > 0)
+        key[self.picked] = 2 * len(BUNDLE_STRENGTH)
+        return key
 
     def refresh(self) -> bool:
         """The weights (or the gradients) changed: sort the lines again and draw them if an edge's shade changed.
@@ -659,12 +671,13 @@ class EdgeBundle(QGraphicsItem):
         self._gradient_colours = self.edges[0].gradient is not None
         colours = (GRAD_DOWN, GRAD_UP) if self._gradient_colours else (NEGATIVE, POSITIVE)
         order = np.argsort(key, kind="stable")  # weakest first
-        bounds = np.searchsorted(key[order], np.arange(2 * len(BUNDLE_STRENGTH) + 1))
+        bounds = np.searchsorted(key[order], np.arange(2 * len(BUNDLE_STRENGTH) + 2))
         groups = []
-        for k in range(2 * len(BUNDLE_STRENGTH)):
+        for k in range(2 * len(BUNDLE_STRENGTH) + 1):
             idx = order[bounds[k]:bounds[k + 1]]
             if len(idx):
-                pen = QPen(_on_white(colours[k % 2], BUNDLE_STRENGTH[k // 2]), 1.0)
+                picked = k == 2 * len(BUNDLE_STRENGTH)
+                pen = QPen(SELECTED if picked else _on_white(colours[k % 2], BUNDLE_STRENGTH[k // 2]), 1.0)
                 pen.setCapStyle(Qt.FlatCap)
                 groups.append((pen, [self.edges[i].line for i in idx.tolist()]))
         self._groups = groups
