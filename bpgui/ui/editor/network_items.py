@@ -628,16 +628,17 @@ class EdgeBundle(QGraphicsItem):
         self._rect = QRectF()
         self._key: np.ndarray | None = None  # each edge's shade and sign, as drawn
         self.picked = np.zeros(len(edges), bool)  # selected, and drawn orange by the bundle
+        self._ends = {e.src for e in edges} | {e.dst for e in edges}
         self._gradient_colours = False  # drawn in the gradient overlay's colours
         self._groups: list[tuple[QPen, list[QLineF]]] = []  # the lines of each shade, weakest first
 
-    def reshape(self) -> None:
-        """The edges' ends moved (or were placed)."""
+    def reshape(self, neurons: dict[str, NeuronItem]) -> None:
+        """The edges' ends moved (or were placed): the box of the ``neurons`` they join (the lines run between
+        their rims) and the lines sorted again."""
         self.prepareGeometryChange()
-        rect = QRectF()
-        for e in self.edges:
-            rect = rect.united(QRectF(e.line.p1(), e.line.p2()).normalized())
-        self._rect = rect.adjusted(-2, -2, 2, 2)
+        places = [neurons[nid].pos() for nid in self._ends]
+        xs, ys = [p.x() for p in places], [p.y() for p in places]
+        self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)).adjusted(-2, -2, 2, 2)
         self._key = None
         self.refresh()
 
