@@ -3,9 +3,9 @@ their weight, or by ∂E/∂w under the gradient overlay) and weight labels; the
 
 A layer of more than :data:`WIDE` neurons (64 inputs from a CSV table, say) is drawn compact: small circles close
 together, named every few (at a size that stays readable at any zoom), and its edges drawn all at once by one
-:class:`EdgeBundle` as thin translucent lines, unlabelled. Each of those edges still has its own (empty) item, which
-is picked, selected and hovered as any other, and draws itself in full when it matters: selected, marked, on the
-surface, or touching a selected neuron.
+:class:`EdgeBundle` as thin lines, paler the smaller the weight, unlabelled. Each of those edges still has its own
+(empty) item, which is picked, selected and hovered as any other, and draws itself in full when it matters:
+selected, marked, on the surface, or touching a selected neuron.
 
 Items only draw: the scene (:mod:`.network_scene`) turns gestures on them into edits of the document.
 """

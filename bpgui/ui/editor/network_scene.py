@@ -203,8 +203,7 @@ class NetworkScene(QGraphicsScene):
         self._update_scene_rect()
         self._show_surface_pair()
         self._show_gradients()
-        self._show_marked()
-        self._show_solo_edges()
+        self._show_marked()  # (and which bundled edges draw themselves)
         self.update()
 
     # ------------------------------------------------------------------ the surface's pair and the gradients
