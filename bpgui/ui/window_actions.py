@@ -207,6 +207,7 @@ class WindowActions(QObject):
             ("Move a neuron", "drag it (to another column: another layer)"),
             ("Connect two neurons", "drag from the small knob on a neuron's right to a neuron in a later layer"),
             ("Change a weight", "drag its edge up or down; double-click the edge to type it"),
+            ("A weight of a wide layer", "click its neuron: its edges are drawn in full and a click picks one"),
             ("Add a neuron", "double-click empty space in a column"),
             ("Delete", f"select, then {key(self.delete)}; right-click a neuron or edge for more"),
             ("Zoom · pan · fit", f"mouse wheel · middle drag or {key(self.play)}+drag · {key(self.fit)}"),
@@ -222,7 +223,8 @@ class WindowActions(QObject):
     def _views_help(self) -> None:
         views = [
             ("Network (middle)", "the neurons in layers and every weight: blue positive, red negative, thicker "
-             "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w."),
+             "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w. A layer of more than 16 "
+             "neurons is drawn small, named every few, its edges thin and paler the smaller."),
             ("Training (left)", "the run buttons, the speed, and how the network learns: learning rate, "
              "optimizer, batch size, loss and data."),
             ("Properties · Chain Rule (left)", "the selected neuron or edge; for a weight, ∂E/∂w taken apart "

@@ -1,6 +1,12 @@
 """What the network canvas is made of: neurons (with a knob to drag connections from), edges (coloured and sized by
 their weight, or by ∂E/∂w under the gradient overlay) and weight labels; the canvas's geometry and colours.
 
+A layer of more than :data:`WIDE` neurons (64 inputs from a CSV table, say) is drawn compact: small circles close
+together, named every few (at a size that stays readable at any zoom), and its edges drawn all at once by one
+:class:`EdgeBundle` as thin lines, paler the smaller the weight, unlabelled. Each of those edges still has its own
+(empty) item, which is picked, selected and hovered as any other, and draws itself in full when it matters:
+selected, marked, on the surface, or touching a selected neuron.
+
 Items only draw: the scene (:mod:`.network_scene`) turns gestures on them into edits of the document.
 """
 
@@ -8,8 +14,9 @@ from __future__ import annotations
 
 import math
 
-from PySide6.QtCore import QPointF, QRectF, Qt
-from PySide6.QtGui import QBrush, QColor, QFont, QPainter, QPainterPath, QPainterPathStroker, QPen
+import numpy as np
+from PySide6.QtCore import QLineF, QPointF, QRectF, Qt
+from PySide6.QtGui import QBrush, QColor, QFont, QFontMetricsF, QPainter, QPainterPath, QPainterPathStroker, QPen
 from PySide6.QtWidgets import (
     QGraphicsEllipseItem,
     QGraphicsItem,
@@ -27,6 +34,17 @@ COLUMN = 150.0  # distance between layer columns
 ROW = 78.0  # default distance between neurons in a column
 RADIUS = 22.0
 KNOB = 6.0
+#: a layer of more neurons than this is drawn compact (small circles COMPACT_ROW apart, edges in one bundle)
+WIDE = 16
+COMPACT_RADIUS = 6.0
+COMPACT_ROW = 16.0
+COMPACT_KNOB = 3.0
+#: in a network with a compact layer, the other layers' neurons may come this close by default (not closer than
+#: their circles and bias labels need), so that no column stands far taller than the rest
+MIN_ROW = 2 * RADIUS + 20
+#: a compact layer's names: this size on screen at any zoom, and at least LABEL_GAP screen pixels apart
+COMPACT_LABEL_FONT = ("DejaVu Sans", 8.5)
+LABEL_GAP = 22.0
 WEIGHT_PER_PIXEL = 0.01  # weight drag sensitivity
 MAX_WIDTH_WEIGHT = 3.0  # |w| at which an edge reaches its full width
 
@@ -79,15 +97,73 @@ def layer_at(x: float) -> int:
     return int(round(x / COLUMN))
 
 
+def is_wide(size: int) -> bool:
+    """A layer of ``size`` neurons is drawn compact."""
+    return size > WIDE
+
+
+def layer_rows(sizes: list[int]) -> list[float]:
+    """The default distance between neighbours in each layer of these sizes: ROW, and COMPACT_ROW in a wide layer.
+    Next to a wide layer the others come closer (down to MIN_ROW), so that no column is much taller than the
+    tallest compact one."""
+    tallest = max((n * COMPACT_ROW for n in sizes if is_wide(n)), default=0.0)
+    rows = []
+    for n in sizes:
+        if is_wide(n):
+            rows.append(COMPACT_ROW)
+        elif tallest:
+            rows.append(min(ROW, max(MIN_ROW, tallest / max(n, 1))))
+        else:
+            rows.append(ROW)
+    return rows
+
+
 def default_positions(net: Network, known: dict) -> dict:
-    """Positions for neurons that have none: stacked and centred in their layer's column."""
+    """Positions for neurons that have none: stacked and centred in their layer's column (a wide layer in a tidy
+    column COMPACT_ROW apart)."""
     out = {}
-    for k in range(net.num_layers):
-        ids = [n.id for n in net.layer(k)]
+    layers = [[n.id for n in net.layer(k)] for k in range(net.num_layers)]
+    for k, (ids, row) in enumerate(zip(layers, layer_rows([len(ids) for ids in layers]))):
         for i, nid in enumerate(ids):
             if nid not in known:
-                out[nid] = (column_x(k), (i - (len(ids) - 1) / 2) * ROW)
+                out[nid] = (column_x(k), (i - (len(ids) - 1) / 2) * row)
     return out
+
+
+def label_step(scale: float) -> int:
+    """Every how many neurons a compact layer names one, at ``scale`` screen pixels per scene unit (1, 2, 4, ...)."""
+    k = 1
+    while k * COMPACT_ROW * scale < LABEL_GAP and k < 1 << 20:
+        k *= 2
+    return k
+
+
+def shows_label(number: int, size: int, step: int) -> bool:
+    """Whether neuron ``number`` (1-based) of a compact layer of ``size`` is named at this ``step``: the first, the
+    last, and every ``step``-th, except those too close to the first or the last."""
+    if number in (1, size):
+        return True
+    return number % step == 0 and number - 1 >= step / 2 and size - number >= step / 2
+
+
+_COMPACT_FONTS: dict[bool, QFont] = {}
+
+
+def compact_font(bold: bool) -> QFont:
+    """The font of a compact layer's names (made once: 96 names are drawn at every snapshot)."""
+    if bold not in _COMPACT_FONTS:
+        _COMPACT_FONTS[bold] = font(COMPACT_LABEL_FONT, bold)
+    return _COMPACT_FONTS[bold]
+
+
+def fitted_font(text: str, spec: tuple[str, float], width: float, smallest: float = 7.0) -> QFont:
+    """The bold font of ``spec``, smaller (down to ``smallest`` points) if ``text`` would be wider than ``width``
+    (a neuron's name in its circle: h2_10 of a 16-neuron layer)."""
+    f = font(spec, bold=True)
+    w = QFontMetricsF(f).horizontalAdvance(text)
+    if w > width:
+        f.setPointSizeF(max(smallest, spec[1] * width / w))
+    return f
 
 
 def weight_pen(w: float, highlight: bool = False) -> QPen:
@@ -111,18 +187,27 @@ class WeightLabel(QGraphicsSimpleTextItem):
 
 
 class EdgeItem(QGraphicsPathItem):
-    def __init__(self, src: str, dst: str, weight: float):
+    """One edge. A ``bundled`` edge (of a wide layer) is drawn by the scene's :class:`EdgeBundle` and draws nothing
+    itself, and follows its weight cheaply, unless it is ``solo`` (selected, marked, on the surface, or touching
+    a selected neuron): then it draws itself as any edge does. It never shows a label."""
+
+    def __init__(self, src: str, dst: str, weight: float, bundled: bool = False):
         super().__init__()
         self.src, self.dst = src, dst
         self.weight = weight
+        self.bundled = bundled
+        self.solo = not bundled
         self.setFlag(QGraphicsItem.ItemIsSelectable)
+        self.setFlag(QGraphicsItem.ItemHasNoContents, bundled)
         self.setZValue(-1)
         self.setAcceptHoverEvents(True)
-        self.label = WeightLabel(self)
-        self.label.setFont(font(SMALL_FONT))
-        self.label.setBrush(QColor("#333333"))
-        self.label.setVisible(False)
+        self._label: WeightLabel | None = None  # made when first wanted: a network may have thousands of edges
         self._p1 = self._p2 = QPointF()
+        self.line = QLineF()
+        self._pen_width = 1.0
+        self._version = 0  # counts changes of the line and the pen's width
+        self._shape: tuple | None = None  # (what it was made for, the grab area)
+        self._bounds: tuple | None = None  # (what it was made for, the bounding box)
         self.label_t = LABEL_AT[0]
         self.axis: str | None = None  # "x" or "y" when the surface shows this weight
         self.marked = False  # another view points at this weight (see NetworkScene.set_marked_parameter)
@@ -135,12 +220,40 @@ class EdgeItem(QGraphicsPathItem):
     def name(self) -> str:
         return weight_name(self.src, self.dst)
 
+    @property
+    def label(self) -> WeightLabel:
+        if self._label is None:
+            self._label = WeightLabel(self)
+            self._label.setFont(font(SMALL_FONT))
+            self._label.setBrush(QColor("#333333"))
+            self._label.setVisible(False)
+            self._place_label()
+        return self._label
+
+    @property
+    def label_shown(self) -> bool:
+        return self._label is not None and self._label.isVisible()
+
     def set_ends(self, p1: QPointF, p2: QPointF) -> None:
+        self.prepareGeometryChange()  # while the box is the old one
         self._p1, self._p2 = p1, p2
+        self.line = QLineF(p1, p2)
         path = QPainterPath(p1)
         path.lineTo(p2)
         self.setPath(path)
-        self._place_label()
+        self._version += 1  # after setPath, which asks for the old box
+        if self._label is not None:
+            self._place_label()
+
+    def set_solo(self, on: bool) -> None:
+        """A bundled edge draws itself in full (on), or leaves its drawing to the bundle."""
+        if not self.bundled or on == self.solo:
+            return
+        self.solo = on
+        self.setFlag(QGraphicsItem.ItemHasNoContents, not on)
+        if on:
+            self._set_pen(self._pen(self.isSelected()))
+        self.update()
 
     def point_at(self, t: float) -> QPointF:
         """The point a share ``t`` of the way from the source's rim to the target's."""
@@ -165,24 +278,29 @@ class EdgeItem(QGraphicsPathItem):
 
     def set_weight(self, w: float) -> None:
         self.weight = w
-        self.setPen(self._pen(self.isSelected()))
-        self._update_label()
+        if self.solo:  # else the bundle draws it (a pen per edge and snapshot took most of a snapshot's time)
+            self._set_pen(self._pen(self.isSelected()))
+        if self._label is not None:  # (a label made later is written then)
+            self._update_label()
 
     def set_label_visible(self, on: bool) -> None:
-        self.label.setVisible(on)
+        on = on and not self.bundled
+        if on or self._label is not None:
+            self.label.setVisible(on)
         self._update_label()
 
     def _update_label(self) -> None:
         """Write the label's text now if it is on show, else when it is shown."""
         self._label_stale = True
-        if self.label.isVisible():
+        if self.label_shown:
             self.label.setText(self._label_text())
             self._place_label()
             self._label_stale = False
 
     def hoverEnterEvent(self, ev):
         # written when wanted rather than at every training snapshot
-        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {self.weight:.6g}<br>"
+        gradient = f"<br>∂E/∂w {self.gradient:.6g}" if self.gradient is not None else ""
+        self.setToolTip(f"<b>{self.src} → {self.dst}</b><br>weight {self.weight:.6g}{gradient}<br>"
                         "<i>drag up or down to change the weight; double-click to type it</i>")
         super().hoverEnterEvent(ev)
 
@@ -201,15 +319,30 @@ class EdgeItem(QGraphicsPathItem):
     def set_gradient(self, g: float | None, scale: float = 1.0) -> None:
         """Draw ∂E/∂w instead of w (None: back to the weight)."""
         self.gradient, self.gradient_scale = g, scale
-        self.setPen(self._pen(self.isSelected()))
-        self._update_label()
+        if self.solo:
+            self._set_pen(self._pen(self.isSelected()))
+        if self._label is not None:
+            self._update_label()
 
     def set_axis(self, axis: str | None) -> None:
         self.axis = axis
         self.update()
 
+    def _set_pen(self, pen: QPen) -> None:
+        if pen.widthF() != self._pen_width:
+            self.prepareGeometryChange()  # while the box is the old one
+            self._pen_width = pen.widthF()
+            self._version += 1
+        self.setPen(pen)
+
+    # The grab area and the box are made once per line and width (and zoom, for the area): Qt asks for them at
+    # every paint, click and hover, for every edge whose box holds the spot, and a wide layer's edges are
+    # thousands of boxes that overlap. The box is made at the zoom of the moment and kept, as Qt's own path item
+    # keeps its box until its path or pen change (the scene's index must find an item where it filed it).
     def boundingRect(self) -> QRectF:
-        return super().boundingRect().adjusted(-14, -14, 14, 14)
+        if self._bounds is None or self._bounds[0] != self._version:
+            self._bounds = (self._version, self.shape().controlPointRect().adjusted(-14, -14, 14, 14))
+        return self._bounds[1]
 
     def set_marked(self, on: bool) -> None:
         self.marked = on
@@ -218,13 +351,13 @@ class EdgeItem(QGraphicsPathItem):
     def paint(self, painter, option, widget=None):
         if self.marked:  # a wide green halo: another view points at this weight
             painter.setRenderHint(QPainter.Antialiasing)
-            halo = QPen(MARK_HALO, self.pen().widthF() + 18)
+            halo = QPen(MARK_HALO, self._pen_width + 18)
             halo.setCapStyle(Qt.RoundCap)
             painter.setPen(halo)
             painter.drawPath(self.path())
         if self.axis:  # a wide soft halo and the axis letter: this weight is on the surface
             painter.setRenderHint(QPainter.Antialiasing)
-            halo = QPen(AXIS_HALO, self.pen().widthF() + 12)
+            halo = QPen(AXIS_HALO, self._pen_width + 12)
             halo.setCapStyle(Qt.RoundCap)
             painter.setPen(halo)
             painter.drawPath(self.path())
@@ -240,9 +373,14 @@ class EdgeItem(QGraphicsPathItem):
             painter.drawText(QRectF(mid.x() - 9, mid.y() - 9, 18, 18), Qt.AlignCenter, self.axis)
 
     def shape(self) -> QPainterPath:
-        stroker = QPainterPathStroker()
-        stroker.setWidth(max(2 * GRAB_PIXELS / view_scale(self), self.pen().widthF() + 6))
-        return stroker.createStroke(self.path())
+        """The line, GRAB_PIXELS either side on screen (wider if its pen is)."""
+        width = max(2 * GRAB_PIXELS / view_scale(self), self._pen_width + 6)
+        key = (self._version, width)
+        if self._shape is None or self._shape[0] != key:
+            stroker = QPainterPathStroker()
+            stroker.setWidth(width)
+            self._shape = (key, stroker.createStroke(self.path()))
+        return self._shape[1]
 
     def distance_to(self, p: QPointF) -> float:
         """How far ``p`` (scene coordinates) is from the edge's line."""
@@ -254,8 +392,8 @@ class EdgeItem(QGraphicsPathItem):
         return math.hypot(p.x() - q.x(), p.y() - q.y())
 
     def itemChange(self, change, value):
-        if change == QGraphicsItem.ItemSelectedHasChanged:
-            self.setPen(self._pen(bool(value)))
+        if change == QGraphicsItem.ItemSelectedHasChanged and self.solo:
+            self._set_pen(self._pen(bool(value)))
         return super().itemChange(change, value)
 
 
@@ -270,8 +408,16 @@ class KnobItem(QGraphicsEllipseItem):
         self.setCursor(Qt.CrossCursor)
         self.setToolTip("drag from here to another neuron to connect them")
 
+    def set_size(self, neuron_radius: float, knob: float) -> None:
+        self.setRect(-knob, -knob, 2 * knob, 2 * knob)
+        self.setPen(QPen(OUTLINE, 1.2 if knob == KNOB else 0.8))
+        self.setPos(neuron_radius, 0)
+
 
 class NeuronItem(QGraphicsObject):
+    """A neuron: a circle with its name, activation and bias; in a compact (wide) layer a small circle, named only
+    every few neurons, beside it, at a size that does not change with the zoom (see :func:`shows_label`)."""
+
     def __init__(self, nid: str, scene):
         super().__init__()
         self.nid = nid
@@ -283,23 +429,56 @@ class NeuronItem(QGraphicsObject):
         self.highlight: QColor | None = None
         self.axis: str | None = None  # "x" or "y" when the surface shows this neuron's bias
         self.marked = False  # another view points at this neuron's bias
+        self.compact = False  # in a wide layer: small, named every few
+        self.radius = RADIUS
+        self.number, self.layer_size = 1, 1  # its place in its layer (1-based) and the layer's size
+        self.scale = 1.0  # screen pixels per scene unit in the view (a compact neuron's name keeps its size)
+        self._name_px = 0.0  # the width of its name on screen, for a compact neuron
         self.setFlags(QGraphicsItem.ItemIsMovable | QGraphicsItem.ItemIsSelectable
                       | QGraphicsItem.ItemSendsGeometryChanges)
         self.setCursor(Qt.OpenHandCursor)
         self.setAcceptHoverEvents(True)  # the tooltip is written on hover
         self.knob = KnobItem(self)
+        self._hovered = False
+        self._id_font = font(ID_FONT, bold=True)
 
-    def update_from(self, n: Neuron, role: str) -> None:
-        """Show neuron ``n`` in its ``role`` (the network's ``roles()[n.id]``)."""
+    def update_from(self, n: Neuron, role: str, number: int = 1, layer_size: int = 1) -> None:
+        """Show neuron ``n`` in its ``role`` (the network's ``roles()[n.id]``), the ``number``-th of its layer of
+        ``layer_size`` neurons (a wide layer is drawn compact)."""
         self.role = role
         self.layer = n.layer
         self.activation, self.bias = n.activation, n.bias
-        self.knob.setVisible(self.role != "output")
+        self.number, self.layer_size = number, layer_size
+        compact = is_wide(layer_size)
+        if compact != self.compact:
+            self.prepareGeometryChange()
+            self.compact = compact
+            self.radius = COMPACT_RADIUS if compact else RADIUS
+            self.knob.set_size(self.radius, COMPACT_KNOB if compact else KNOB)
+            self._name_px = QFontMetricsF(font(COMPACT_LABEL_FONT)).horizontalAdvance(self.nid) + 8
+        self._id_font = fitted_font(self.nid, ID_FONT, 2 * RADIUS - 6)
+        self._show_knob()
         self.update()
+
+    def _show_knob(self) -> None:
+        """An output has no knob; a compact neuron shows its knob only under the mouse or while selected (a
+        column of 64 knobs reads as a second column of neurons)."""
+        self.knob.setVisible(self.role != "output" and (not self.compact or self._hovered or self.isSelected()))
+
+    def set_scale(self, scale: float) -> None:
+        """The view's zoom changed: a compact neuron's name keeps its size on screen (and which are named may
+        change)."""
+        if self.compact and scale != self.scale:
+            self.prepareGeometryChange()
+            self.scale = scale
+            self.update()
+        else:
+            self.scale = scale
 
     def set_bias(self, bias: float) -> None:
         self.bias = bias
-        self.update()
+        if not self.compact:  # a compact neuron does not show it (its tooltip does)
+            self.update()
 
     def hoverEnterEvent(self, ev):
         # written when wanted rather than at every training snapshot
@@ -309,18 +488,45 @@ class NeuronItem(QGraphicsObject):
         else:
             tip = (f"<b>{self.nid}</b> — {self.role} neuron, layer {self.layer}<br>activation {self.activation}: "
                    f"{ACTIVATIONS[self.activation].formula}<br>bias {self.bias:.6g}")
+        if self.compact:
+            tip += "<br><i>select it to see its weights; zoom in (wheel) to see every name</i>"
         self.setToolTip(tip + "<br><i>drag to move (to another column: another layer); right-click for more</i>")
+        self._hovered = True
+        self._show_knob()
         super().hoverEnterEvent(ev)
 
+    def hoverLeaveEvent(self, ev):
+        self._hovered = False
+        self._show_knob()
+        super().hoverLeaveEvent(ev)
+
+    @property
+    def named(self) -> bool:
+        """A compact neuron's name is on show (at this zoom; always while it is picked or on the surface)."""
+        return (shows_label(self.number, self.layer_size, label_step(self.scale)) or self.isSelected()
+                or self.axis is not None or self.highlight is not None)
+
+    def _name_rect(self) -> QRectF:
+        """Where a compact neuron's name goes, left of the circle, in scene units."""
+        s = self.scale
+        w, h = (self._name_px + (18 if self.axis else 0)) / s, 16 / s
+        return QRectF(-self.radius - 2 / s - w, -h / 2, w, h)
+
     def boundingRect(self) -> QRectF:
+        if self.compact:
+            r = self.radius + 6
+            return QRectF(-r, -r, 2 * r + COMPACT_KNOB, 2 * r).united(self._name_rect())
         return QRectF(-RADIUS - 11, -RADIUS - 9, 2 * RADIUS + 22, 2 * RADIUS + 30)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
-        p.addEllipse(QPointF(0, 0), RADIUS, RADIUS)
+        p.addEllipse(QPointF(0, 0), self.radius, self.radius)
         return p
 
     def paint(self, painter: QPainter, option, widget=None):
+        if self.compact:
+            self._paint_compact(painter)
+            return
         painter.setRenderHint(QPainter.Antialiasing)
         if self.marked:
             painter.setPen(Qt.NoPen)
@@ -331,7 +537,7 @@ class NeuronItem(QGraphicsObject):
         painter.setBrush(QBrush(FILL[self.role]))
         painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
         painter.setPen(QColor("#111111"))
-        painter.setFont(font(ID_FONT, bold=True))
+        painter.setFont(self._id_font)
         if self.activation:
             painter.drawText(QRectF(-RADIUS, -RADIUS + 6, 2 * RADIUS, RADIUS), Qt.AlignCenter, self.nid)
             painter.setFont(font(SMALL_FONT))
@@ -350,16 +556,150 @@ class NeuronItem(QGraphicsObject):
         else:
             painter.drawText(QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS), Qt.AlignCenter, self.nid)
 
+    def _paint_compact(self, painter: QPainter) -> None:
+        painter.setRenderHint(QPainter.Antialiasing)
+        r = self.radius
+        if self.marked:
+            painter.setPen(Qt.NoPen)
+            painter.setBrush(MARK_HALO)
+            painter.drawEllipse(QPointF(0, 0), r + 5, r + 5)
+        picked = self.highlight or (SELECTED if self.isSelected() else None)
+        ring = QColor("#d95f02") if self.axis else picked
+        painter.setPen(QPen(ring or OUTLINE, 2.5 if ring else 1.0))
+        painter.setBrush(QBrush(FILL[self.role]))
+        painter.drawEllipse(QPointF(0, 0), r, r)
+        if not self.named:
+            return
+        # the name: drawn in screen pixels, so that it reads the same at every zoom
+        box = self._name_rect()
+        s = self.scale
+        painter.save()
+        painter.scale(1 / s, 1 / s)
+        box = QRectF(box.left() * s, box.top() * s, box.width() * s, box.height() * s)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor("#d95f02") if self.axis else QColor(255, 255, 255, 215))
+        painter.drawRoundedRect(box, 3, 3)
+        painter.setFont(compact_font(self.isSelected()))
+        painter.setPen(QColor("#ffffff") if self.axis else QColor("#222222"))
+        text = f"{self.axis}: {self.nid}" if self.axis else self.nid
+        painter.drawText(box, Qt.AlignCenter, text)
+        painter.restore()
+
     def itemChange(self, change, value):
         if change == QGraphicsItem.ItemPositionHasChanged:
             self._scene.neuron_moved(self)
+        elif change == QGraphicsItem.ItemSelectedHasChanged and self.compact:
+            self._show_knob()  # (a selected compact neuron is always named: its box holds the name anyway)
         return super().itemChange(change, value)
+
+
+#: the bundle's shades: |w| (or |∂E/∂w| ÷ the largest) from these values up gets the next, stronger one
+BUNDLE_LEVELS = (0.25, 0.75, 1.5)
+BUNDLE_GRADIENT_LEVELS = (0.1, 0.3, 0.6)
+#: how much of the full colour each shade has, on white (opaque: 2,048 translucent lines took 20-50 ms to draw,
+#: opaque ones 3-5 ms; the strongest are drawn last, on top)
+BUNDLE_STRENGTH = (0.22, 0.4, 0.65, 1.0)
+#: at most this many bundled edges draw themselves (the rest of a selection is drawn orange by the bundle): with
+#: all 2,720 selected, items drawn one by one took ~1 s a snapshot again
+MAX_SOLO = 256
+
+
+def _on_white(colour: QColor, share: float) -> QColor:
+    """``colour`` with ``share`` of its strength, as it would look translucent on white."""
+    return QColor(*(round(255 + (c - 255) * share) for c in (colour.red(), colour.green(), colour.blue())))
+
+
+class EdgeBundle(QGraphicsItem):
+    """The edges of the wide layers, all drawn at once: thin lines, blue or red by the weight's sign (purple or
+    green by ∂E/∂w's under the gradient overlay), the paler the smaller it is, in four shades; orange those
+    selected that do not draw themselves (see MAX_SOLO).
+
+    One item and a few ``drawLines`` instead of thousands of items and pens, sorted into shades again only when
+    an edge changes shade: a snapshot of a 64-32-16-10 net (2,720 edges) took ~1 s to show with an item per edge
+    (bench/bench_wide_canvas.py). The lines are opaque and one scene unit wide: the 2,048 long lines of a 64-32
+    layer pair take 3-5 ms so, 20-50 ms translucent and more when wider. (A cached picture of the bundle saved
+    nothing measurable, and would make the SVG export a picture.)"""
+
+    def __init__(self, edges: list[EdgeItem]):
+        super().__init__()
+        self.edges = edges
+        self.setZValue(-2)  # under the edges that draw themselves
+        self.setAcceptedMouseButtons(Qt.NoButton)  # clicks go to the edge items under it
+        self._rect = QRectF()
+        self._key: np.ndarray | None = None  # each edge's shade and sign, as drawn
+        self.picked = np.zeros(len(edges), bool)  # selected, and drawn orange by the bundle
+        self._ends = {e.src for e in edges} | {e.dst for e in edges}
+        self._gradient_colours = False  # drawn in the gradient overlay's colours
+        self._groups: list[tuple[QPen, list[QLineF]]] = []  # the lines of each shade, weakest first
+
+    def reshape(self, neurons: dict[str, NeuronItem]) -> None:
+        """The edges' ends moved (or were placed): the box of the ``neurons`` they join (the lines run between
+        their rims) and the lines sorted again."""
+        self.prepareGeometryChange()
+        places = [neurons[nid].pos() for nid in self._ends]
+        xs, ys = [p.x() for p in places], [p.y() for p in places]
+        self._rect = QRectF(min(xs), min(ys), max(xs) - min(xs), max(ys) - min(ys)).adjusted(-2, -2, 2, 2)
+        self._key = None
+        self.refresh()
+
+    def set_picked(self, picked: np.ndarray) -> None:
+        """Which edges are drawn orange (selected, but not drawing themselves)."""
+        self.picked = picked
+        self.refresh()
+
+    def shades(self) -> np.ndarray:
+        """Each edge's shade (0-3) × 2 + 1 if its value is positive, for the values shown now; 8 if picked."""
+        edges = self.edges
+        if edges and edges[0].gradient is not None:
+            scale = edges[0].gradient_scale or 1.0
+            values = np.fromiter((e.gradient for e in edges), float, len(edges)) / scale
+            levels = BUNDLE_GRADIENT_LEVELS
+        else:
+            values = np.fromiter((e.weight for e in edges), float, len(edges))
+            levels = BUNDLE_LEVELS
+        key = np.digitize(np.abs(values), levels) * 2 + (values > 0)
+        key[self.picked] = 2 * len(BUNDLE_STRENGTH)
+        return key
+
+    def refresh(self) -> bool:
+        """The weights (or the gradients) changed: sort the lines again and draw them if an edge's shade changed.
+        Returns whether it did."""
+        key = self.shades()
+        if self._key is not None and np.array_equal(key, self._key) and (
+                (self.edges[0].gradient is None) == self._gradient_colours):
+            return False
+        self._key = key
+        self._gradient_colours = self.edges[0].gradient is not None
+        colours = (GRAD_DOWN, GRAD_UP) if self._gradient_colours else (NEGATIVE, POSITIVE)
+        order = np.argsort(key, kind="stable")  # weakest first
+        bounds = np.searchsorted(key[order], np.arange(2 * len(BUNDLE_STRENGTH) + 2))
+        groups = []
+        for k in range(2 * len(BUNDLE_STRENGTH) + 1):
+            idx = order[bounds[k]:bounds[k + 1]]
+            if len(idx):
+                picked = k == 2 * len(BUNDLE_STRENGTH)
+                pen = QPen(SELECTED if picked else _on_white(colours[k % 2], BUNDLE_STRENGTH[k // 2]), 1.0)
+                pen.setCapStyle(Qt.FlatCap)
+                groups.append((pen, [self.edges[i].line for i in idx.tolist()]))
+        self._groups = groups
+        self.update()
+        return True
+
+    def boundingRect(self) -> QRectF:
+        return self._rect
+
+    def paint(self, painter: QPainter, option, widget=None):
+        painter.setRenderHint(QPainter.Antialiasing)
+        for pen, lines in self._groups:
+            painter.setPen(pen)
+            painter.drawLines(lines)
 
 
 def place_edge(e: EdgeItem, neurons: dict[str, NeuronItem]) -> None:
     """Run the edge from the rim of its source neuron to the rim of its target."""
-    a, b = neurons[e.src].pos(), neurons[e.dst].pos()
+    src, dst = neurons[e.src], neurons[e.dst]
+    a, b = src.pos(), dst.pos()
     d = b - a
     length = math.hypot(d.x(), d.y()) or 1.0
     u = d / length
-    e.set_ends(a + u * RADIUS, b - u * RADIUS)
+    e.set_ends(a + u * src.radius, b - u * dst.radius)

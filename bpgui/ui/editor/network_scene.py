@@ -11,16 +11,20 @@ Gestures (all undoable):
 * drag an edge up or down to change its weight; double-click it to type a value;
 * double-click empty space in a column to add a neuron there; Delete removes the selection;
 * right-click for the actions that apply.
+
+A layer of more than WIDE neurons is drawn compact, its edges bundled (see :mod:`.network_items`); selecting one
+of its neurons draws that neuron's edges in full.
 """
 
 from __future__ import annotations
 
 import math
+from collections import Counter
 
 import numpy as np
 import shiboken6
 from PySide6.QtCore import QPointF, QRectF, Qt, Signal
-from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QPainter, QPen
+from PySide6.QtGui import QAction, QActionGroup, QColor, QFont, QFontMetricsF, QPainter, QPen
 from PySide6.QtWidgets import QGraphicsLineItem, QGraphicsScene, QMenu
 
 from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
@@ -32,13 +36,16 @@ from .network_items import (
     COLUMN,
     INVALID,
     LABEL_AT,
+    MAX_SOLO,
     VALID,
     WEIGHT_PER_PIXEL,
+    EdgeBundle,
     EdgeItem,
     KnobItem,
     NeuronItem,
     column_x,
     default_positions,
+    is_wide,
     layer_at,
     place_edge,
 )
@@ -67,6 +74,9 @@ class NetworkScene(QGraphicsScene):
         self.edits = NetworkEdits(hub, self.sigStatus.emit, self.sigRenamed.emit)
         self.neuron_items: dict[str, NeuronItem] = {}
         self.edge_items: dict[tuple[str, str], EdgeItem] = {}
+        self.bundle: EdgeBundle | None = None  # draws the edges of the wide layers, if there are any
+        self.view_scale = 1.0  # the view's zoom (a compact layer's names keep their size on screen)
+        self.layer_sizes: list[int] = []  # the number of neurons in each layer, as drawn
         self.show_weight_labels = False
         self._rng = np.random.default_rng()
         self._mode: str | None = None  # None, "connect", "weight", "move"
@@ -79,6 +89,7 @@ class NetworkScene(QGraphicsScene):
         self._w0 = 0.0
         self._moved = False
         self._syncing = False
+        self._selection_pending = False  # the selection changed while syncing
         self.surface_pair: tuple[str, str] | None = None
         self.gradients: dict[str, float] | None = None  # the gradient overlay's ∂E/∂w, or None when it is off
         self.marked_parameter: str | None = None  # the parameter another view points at (e.g. a hovered bar)
@@ -97,8 +108,46 @@ class NetworkScene(QGraphicsScene):
         return self.model.network
 
     def _on_selection_change(self) -> None:
-        if shiboken6.isValid(self):  # not while the scene is being destroyed (it clears its items then)
-            self.sigSelectionChanged.emit()
+        if not shiboken6.isValid(self):  # not while the scene is being destroyed (it clears its items then)
+            return
+        if self._syncing:  # many items at once (Qt tells of each): once, when they are done
+            self._selection_pending = True
+            return
+        self._show_solo_edges()
+        self.sigSelectionChanged.emit()
+
+    def _end_sync(self) -> None:
+        self._syncing = False
+        if self._selection_pending:
+            self._selection_pending = False
+            self._on_selection_change()
+
+    @property
+    def has_wide_layer(self) -> bool:
+        return any(is_wide(n) for n in self.layer_sizes)
+
+    def _show_solo_edges(self) -> None:
+        """A bundled edge draws itself in full while it is marked or on the surface, selected, or touches a
+        selected neuron, in that order, up to MAX_SOLO of them; the bundle draws the other selected ones
+        orange."""
+        if self.bundle is None:
+            return
+        edges = self.bundle.edges
+        neurons = {nid for nid, it in self.neuron_items.items() if it.isSelected()}
+        selected = [e.isSelected() for e in edges]
+        rank = [0 if (e.marked or e.axis is not None) else 1 if sel else 2 if (e.src in neurons or e.dst in neurons)
+                else 3 for e, sel in zip(edges, selected)]
+        wanted = sorted((r, i) for i, r in enumerate(rank) if r < 3)
+        solo = {i for n, (r, i) in enumerate(wanted) if r == 0 or n < MAX_SOLO}
+        for i, e in enumerate(edges):
+            e.set_solo(i in solo)
+        self.bundle.set_picked(np.array([sel and i not in solo for i, sel in enumerate(selected)], bool))
+
+    def set_view_scale(self, scale: float) -> None:
+        """The view's zoom (screen pixels per scene unit) changed: a compact layer's names keep their size."""
+        self.view_scale = scale
+        for it in self.neuron_items.values():
+            it.set_scale(scale)
 
     # ------------------------------------------------------------------ model → items
     def _show_document(self, *_) -> None:
@@ -111,30 +160,50 @@ class NetworkScene(QGraphicsScene):
         self._syncing = True
         for it in list(self.neuron_items.values()) + list(self.edge_items.values()):
             self.removeItem(it)
+        if self.bundle is not None:
+            self.removeItem(self.bundle)
+            self.bundle = None
         self.neuron_items.clear()
         self.edge_items.clear()
         net = self.network
         self.model.add_positions(default_positions(net, self.model.positions))
         roles = net.roles()
+        sizes = Counter(n.layer for n in net)
+        self.layer_sizes = [sizes[k] for k in range(net.num_layers)]
+        # Qt's index of items by place (a BSP tree) slows a wide network down: its thousands of edges have large
+        # boxes that overlap, and the tree files each in many cells. Without it a snapshot of a 64-32-16-10 net
+        # painted in 14 ms instead of 18, and of a 256-64-10 net (17,024 edges) in 44 instead of 290; a click or
+        # a hover takes ~1 ms more (bench/README.md)
+        index = QGraphicsScene.NoIndex if self.has_wide_layer else QGraphicsScene.BspTreeIndex
+        if self.itemIndexMethod() != index:
+            self.setItemIndexMethod(index)
+        numbers = Counter()
         for n in net:
+            numbers[n.layer] += 1
             it = NeuronItem(n.id, self)
-            it.update_from(n, roles[n.id])
+            it.update_from(n, roles[n.id], numbers[n.layer], sizes[n.layer])
+            it.set_scale(self.view_scale)
             self.addItem(it)
             it.setPos(*self.model.positions[n.id])
             it.setSelected(n.id in selected)
             self.neuron_items[n.id] = it
+        layer = {nid: n.layer for nid, n in net.neurons.items()}
         for (a, b), w in net.edges.items():
-            e = EdgeItem(a, b, w)
+            e = EdgeItem(a, b, w, bundled=is_wide(sizes[layer[a]]) or is_wide(sizes[layer[b]]))
             e.set_label_visible(self.show_weight_labels)
             self.addItem(e)
             e.setSelected((a, b) in selected_edges)
             self.edge_items[(a, b)] = e
-        self._syncing = False
+        bundled = [e for e in self.edge_items.values() if e.bundled]
+        if bundled:
+            self.bundle = EdgeBundle(bundled)
+            self.addItem(self.bundle)
+        self._end_sync()
         self._update_edges()
         self._update_scene_rect()
         self._show_surface_pair()
         self._show_gradients()
-        self._show_marked()
+        self._show_marked()  # (and which bundled edges draw themselves)
         self.update()
 
     # ------------------------------------------------------------------ the surface's pair and the gradients
@@ -151,8 +220,10 @@ class NetworkScene(QGraphicsScene):
         for nid, it in self.neuron_items.items():
             axis = axes.get(f"{nid}.bias")
             if it.axis != axis:
+                it.prepareGeometryChange()  # a compact neuron's name grows by the letter
                 it.axis = axis
                 it.update()
+        self._show_solo_edges()
         self._place_labels()  # the axis letters are where labels must not go
 
     def set_marked_parameter(self, name: str | None) -> None:
@@ -171,10 +242,11 @@ class NetworkScene(QGraphicsScene):
             if it.marked != on:
                 it.marked = on
                 it.update()
+        self._show_solo_edges()
 
     def set_gradients(self, gradients: dict[str, float] | None) -> None:
         """The gradient overlay: every edge drawn by ∂E/∂w (purple positive, green negative, width by size) and
-        labelled with it; None turns it off."""
+        labelled with it (not in a network with a wide layer); None turns it off."""
         switched = (gradients is None) != (self.gradients is None)
         self.gradients = gradients
         self._show_gradients()
@@ -189,23 +261,34 @@ class NetworkScene(QGraphicsScene):
                 if e.gradient is not None:
                     e.set_gradient(None)
                     e.set_label_visible(self.show_weight_labels)
+            if self.bundle is not None:
+                self.bundle.refresh()
             return
         values = [abs(g[e.name]) for e in self.edge_items.values() if e.name in g and math.isfinite(g[e.name])]
         scale = max(values, default=0.0)
+        # every edge labelled with its ∂E/∂w, but in a network with a wide layer: there the labels of even its
+        # small layers (16 × 10 edges) covered each other (the edges' tooltips have the values)
+        labels = self.show_weight_labels or not self.has_wide_layer
         for e in self.edge_items.values():
             value = g.get(e.name)
-            e.set_label_visible(True)
+            e.set_label_visible(labels)
             e.set_gradient(value if value is not None and math.isfinite(value) else 0.0, scale)
+        if self.bundle is not None:
+            self.bundle.refresh()
 
     def _on_network_change(self, change: Change) -> None:
         if change.structural or set(self.edge_items) != set(self.network.edges):
             self.rebuild()
             return
         net = self.network
+        bundled = False
         for key, item in self.edge_items.items():
             w = net.edges[key]
             if w != item.weight:
                 item.set_weight(w)
+                bundled = bundled or item.bundled
+        if bundled and self.gradients is None:
+            self.bundle.refresh()
         for nid, item in self.neuron_items.items():
             bias = net.neurons[nid].bias
             if bias != item.bias:
@@ -218,26 +301,32 @@ class NetworkScene(QGraphicsScene):
         for nid, item in self.neuron_items.items():
             if nid in self.model.positions:
                 item.setPos(*self.model.positions[nid])
-        self._syncing = False
+        self._end_sync()
         self._update_edges()
         self._update_scene_rect()
 
     def neuron_moved(self, item: NeuronItem) -> None:
         if self._syncing:
             return
+        moved_bundled = False
         for (a, b), e in self.edge_items.items():
             if item.nid in (a, b):
                 place_edge(e, self.neuron_items)
+                moved_bundled = moved_bundled or e.bundled
+        if moved_bundled:
+            self.bundle.reshape(self.neuron_items)
 
     def _update_edges(self) -> None:
         for e in self.edge_items.values():
             place_edge(e, self.neuron_items)
+        if self.bundle is not None:
+            self.bundle.reshape(self.neuron_items)
         self._place_labels()
 
     def _place_labels(self) -> None:
         """Each shown weight label at the first of LABEL_AT where it covers no neuron, no axis letter and no label
         placed before it (else where it covers least)."""
-        edges = [e for e in self.edge_items.values() if e.label.isVisible()]
+        edges = [e for e in self.edge_items.values() if e.label_shown]
         if not edges or len(edges) > MAX_PLACED_LABELS:
             return
         taken = [it.sceneBoundingRect() for it in self.neuron_items.values()]
@@ -275,8 +364,28 @@ class NetworkScene(QGraphicsScene):
             painter.fillRect(band, QColor("#f4f6f9") if k % 2 == 0 else QColor("#eef1f5"))
             name = "inputs" if k == 0 else ("outputs" if k == L - 1 else f"hidden {k}")
             painter.setPen(QColor("#6b7785"))
-            painter.drawText(QRectF(x - COLUMN / 2, top + 8, COLUMN, 18), Qt.AlignCenter,
-                             f"layer {k} · {name}")
+            if self.has_wide_layer:
+                self._draw_header(painter, k, name, top)
+            else:
+                painter.drawText(QRectF(x - COLUMN / 2, top + 8, COLUMN, 18), Qt.AlignCenter,
+                                 f"layer {k} · {name}")
+
+    def _draw_header(self, painter: QPainter, k: int, name: str, top: float) -> None:
+        """A column's header in a network with a wide layer: drawn at its size on screen at any zoom (it is seen
+        zoomed out), with the layer's size on a second line."""
+        s = painter.worldTransform().m11()
+        painter.save()
+        painter.translate(column_x(k), top)
+        painter.scale(1 / s, 1 / s)
+        width = COLUMN * s
+        metrics = QFontMetricsF(painter.font())
+        size = self.layer_sizes[k] if k < len(self.layer_sizes) else 0
+        lines = []
+        for long, short in ((f"layer {k} · {name}", name), (f"{size} neuron{'s' if size != 1 else ''}", f"{size}")):
+            lines.append(long if metrics.horizontalAdvance(long) <= width - 6 else short)
+        painter.drawText(QRectF(-width / 2, 6, width, 16), Qt.AlignCenter, lines[0])
+        painter.drawText(QRectF(-width / 2, 22, width, 16), Qt.AlignCenter, lines[1])
+        painter.restore()
 
     # ------------------------------------------------------------------ lookups
     def neuron_at(self, pos: QPointF) -> NeuronItem | None:
@@ -289,14 +398,15 @@ class NetworkScene(QGraphicsScene):
 
     def _item_at(self, pos: QPointF):
         """The neuron (or its knob) under ``pos``; else the edge whose line is nearest to it (edges overlap near
-        the neurons they share, and a skip edge passes its neighbours)."""
+        the neurons they share, and a skip edge passes its neighbours), one drawn in full before one of a wide
+        layer's bundle (select a neuron there to pick one of its weights)."""
         edges = []
         for it in self.items(pos):
             if isinstance(it, (KnobItem, NeuronItem)):
                 return it
             if isinstance(it, EdgeItem):
                 edges.append(it)
-        return min(edges, key=lambda e: e.distance_to(pos)) if edges else None
+        return min(edges, key=lambda e: (not e.solo, e.distance_to(pos))) if edges else None
 
     # ------------------------------------------------------------------ gestures
     @property
@@ -467,8 +577,10 @@ class NetworkScene(QGraphicsScene):
         return None
 
     def select_all(self) -> None:
+        self._syncing = True  # one selection change, not one per item (2,842 took 20 s on a 64-32-16-10 net)
         for it in list(self.neuron_items.values()) + list(self.edge_items.values()):
             it.setSelected(True)
+        self._end_sync()
 
     def delete_selected(self) -> None:
         if not self.busy:

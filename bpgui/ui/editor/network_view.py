@@ -38,6 +38,10 @@ class NetworkView(QGraphicsView):
         factor = max(MIN_ZOOM / z, min(MAX_ZOOM / z, factor))
         self.scale(factor, factor)
         self.auto_fit = False
+        self._zoom_changed()
+
+    def _zoom_changed(self) -> None:
+        self.scene().set_view_scale(self.zoom())
 
     def resizeEvent(self, ev):
         super().resizeEvent(ev)
@@ -52,6 +56,7 @@ class NetworkView(QGraphicsView):
             self.resetTransform()
             self.scale(1.6, 1.6)
             self.centerOn(rect.center())
+        self._zoom_changed()
 
     # panning ------------------------------------------------------------------------------------------
     def event(self, ev):

@@ -8,7 +8,7 @@ from PySide6.QtWidgets import QComboBox, QDoubleSpinBox, QFormLayout, QLabel, QV
 from ...core.activations import ACTIVATION_NAMES, ACTIVATIONS
 from ...core.losses import LOSSES
 from ..style import NEGATIVE_COLOR, POSITIVE_COLOR
-from .network_items import GRAD_DOWN, GRAD_UP
+from .network_items import GRAD_DOWN, GRAD_UP, WIDE
 
 
 def _spin(tip: str) -> QDoubleSpinBox:
@@ -101,12 +101,18 @@ class PropertiesPanel(QWidget):
     def _edge_legend(self) -> str:
         """What the edges' colours and widths mean now: weights, or ∂E/∂w under the gradient overlay."""
         if self.scene.gradients is not None:
-            return (f"Gradient overlay: edges show ∂E/∂w, <span style='color:{GRAD_UP.name()}'><b>purple</b></span> "
+            text = (f"Gradient overlay: edges show ∂E/∂w, <span style='color:{GRAD_UP.name()}'><b>purple</b></span> "
                     f"positive (a descent step lowers the weight), <span style='color:{GRAD_DOWN.name()}'>"
                     "<b>green</b></span> negative (it raises it); the thicker, the larger |∂E/∂w|.")
-        return (f"Edges: <span style='color:{POSITIVE_COLOR}'><b>blue</b></span> positive, "
-                f"<span style='color:{NEGATIVE_COLOR}'><b>red</b></span> negative weight; the thicker, the larger "
-                "|w|.")
+        else:
+            text = (f"Edges: <span style='color:{POSITIVE_COLOR}'><b>blue</b></span> positive, "
+                    f"<span style='color:{NEGATIVE_COLOR}'><b>red</b></span> negative weight; the thicker, the "
+                    "larger |w|.")
+        if self.scene.has_wide_layer:
+            text += (f"<br><br>Layers of more than {WIDE} neurons are drawn small, with thin edges, the paler the "
+                     "smaller. Select a neuron there to see its edges in full and pick one; zoom in (wheel) to "
+                     "read every name.")
+        return text
 
     def _may_overwrite(self, spin: QDoubleSpinBox, item) -> bool:
         """Not while the user types into the box for the same item (training moves the values meanwhile)."""
