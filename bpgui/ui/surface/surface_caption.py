@@ -43,8 +43,8 @@ def surface_caption(f: CaptionFacts) -> str:
         elif f.scale is not None:
             since = f" since step {f.scale_since:,}" if f.scale_since is not None else ""
             why = f", {f.rescaled}" if f.rescaled else ""
-            lines.append(f"{grad} Arrows p − {num(f.scale, 3)}·∂E/∂p (one scale{since}{why}: they shrink as ∇E "
-                         f"does): <span style='color:{X_ARROW}'>−∂E/∂x</span>, "
+            lines.append(f"{grad} Arrows p − {num(f.scale, 3)}·∂E/∂p (one scale{since}{why}: they shrink with "
+                         f"∇E): <span style='color:{X_ARROW}'>−∂E/∂x</span>, "
                          f"<span style='color:{Y_ARROW}'>−∂E/∂y</span>, <b>−∇E</b>; ○ the next step.")
         else:
             lines.append(grad)
@@ -53,8 +53,8 @@ def surface_caption(f: CaptionFacts) -> str:
                      "show the shape.")
     if f.moved is not None:
         name, by = f.moved
-        lines.append(f"Other weights moved since the path began (most: {rich_name(name)} by {num(by, 2)}): its "
-                     "fainter, older part crossed a different landscape.")
+        lines.append(f"Other weights moved (most: {rich_name(name)} by {num(by, 2)}): the path's fainter, older "
+                     "part crossed another landscape.")
     if f.start_outside:
         lines.append("The path starts outside this grid: choose grid <i>Whole path</i> to see it all.")
     return "<br>".join(lines)
