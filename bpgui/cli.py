@@ -20,7 +20,7 @@ from . import __version__
 
 SCREENSHOT_VIEWS = ("window", "canvas", "surface", "loss", "boundary", "slice", "directions", "step", "line",
                     "slopes")
-SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "data", "examples")
+SUBCOMMANDS = ("inspect", "explain", "train", "screenshot", "surface", "data", "examples", "lessons")
 
 
 class CLIError(Exception):
@@ -262,6 +262,10 @@ def _build_parser() -> _Parser:
                          "cross_entropy)")
 
     sub.add_parser("examples", help="list the bundled example networks")
+    le = sub.add_parser("lessons", help="list the bundled lessons (Help > Lessons in the window), or check a lesson "
+                                        "file")
+    le.add_argument("--check", metavar="FILE", help="validate this lesson file: its format, and every name it uses "
+                                                   "against its document; one line, exit status 2 when malformed")
     return p
 
 
@@ -877,6 +881,29 @@ def cmd_examples(args) -> int:
     return 0
 
 
+def cmd_lessons(args) -> int:
+    from .core.lessons import LessonError, bundled_lessons, check_lesson, read_lesson
+
+    if args.check is not None:
+        try:
+            lesson = read_lesson(args.check)
+            check_lesson(lesson)
+        except LessonError as e:
+            raise CLIError(f"{args.check}: {e}") from None
+        predictions = sum(s.predict is not None for s in lesson.steps)
+        _print(f"{_one_line(args.check)}: a good lesson: {lesson.title!r}, {len(lesson.steps)} steps, "
+               f"{predictions} prediction{'s' if predictions != 1 else ''}, on {lesson.document}")
+        return 0
+    for path in bundled_lessons():
+        try:
+            lesson = read_lesson(path)
+        except LessonError as e:  # a bundled lesson is checked by the tests: say so, and go on
+            _print(f"{path.name}: cannot be read: {e}")
+            continue
+        _print(f"{lesson.title}\n    {lesson.summary}\n    {path}")
+    return 0
+
+
 def cmd_open(file: str | None) -> int:
     try:
         from .ui.app import run
@@ -908,7 +935,8 @@ def _run(argv: list[str]) -> int:
         if argv and argv[0] in SUBCOMMANDS or any(a in ("-h", "--help", "--version") for a in argv[:1]):
             args = _build_parser().parse_args(argv)
             return {"inspect": cmd_inspect, "explain": cmd_explain, "train": cmd_train, "screenshot": cmd_screenshot,
-                    "surface": cmd_surface, "data": cmd_data, "examples": cmd_examples}[args.command](args)
+                    "surface": cmd_surface, "data": cmd_data, "examples": cmd_examples,
+                    "lessons": cmd_lessons}[args.command](args)
         opener = _Parser(prog="bpgui", add_help=False)
         opener.add_argument("file", nargs="?")
         args = opener.parse_args(argv)
