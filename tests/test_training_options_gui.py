@@ -250,7 +250,13 @@ def test_the_loss_plot_draws_the_data_loss_and_the_total(qtbot, make_window):
     assert np.allclose(plot.total_curve.yData, snap.history_total, rtol=1e-12)
     assert np.all(plot.total_curve.yData > plot.train_curve.yData)
     assert plot.total_curve.opts["pen"].style() == Qt.DashLine
-    assert "train total (E + R)" in [label.text for _, label in plot.legend.items]
+    assert plot.total_label.isVisible() and plot.total_label.textItem.toPlainText() == "train total E + R"
+    # ...at the end of its curve, above every point of the curve under it
+    assert plot.total_label.pos().x() == snap.history_steps[-1]
+    box = plot.plot_item.vb.mapSceneToView(plot.total_label.mapRectToScene(plot.total_label.boundingRect()))
+    box = box.boundingRect()
+    under = (snap.history_steps >= box.left()) & (snap.history_steps <= box.right())
+    assert under.sum() >= 5 and np.all(np.log10(snap.history_total[under]) <= min(box.top(), box.bottom()) + 1e-9)
     # hovering names both, with R
     vb = plot.plot_item.vb
     view = plot.plot_widget
@@ -270,7 +276,7 @@ def test_the_loss_plot_draws_the_data_loss_and_the_total(qtbot, make_window):
     w.training.train_steps(3)
     qtbot.waitUntil(lambda: w.training.latest.step == 3)
     assert not plot.has_total() and len(plot.total_curve.yData or []) == 0
-    assert "train total (E + R)" not in [label.text for _, label in plot.legend.items]
+    assert not plot.total_label.isVisible()
 
 
 # ---------------------------------------------------------------------------------------------- the gradient views
@@ -308,7 +314,7 @@ def test_every_gradient_view_is_of_the_total_and_says_so(qtbot, make_window):
     # the words
     formula = decay.formula()
     caption = w.surface_view.caption.text()
-    assert caption.startswith("E + R over") and formula in caption and num(snap.total_loss, 4) in caption
+    assert caption.startswith(f"E + R = {formula}, over") and f"here E + R = {num(snap.total_loss, 4)}." in caption
     assert w.surface_view.colorbar.getAxis("right").labelText == "log₁₀ (E + R)"
     assert formula in w.slice_plot.caption.text()
     assert w.slice_plot.plot_item.getAxis("left").labelText == "loss E + R"
@@ -340,7 +346,7 @@ def test_turning_weight_decay_on_redraws_the_surface_of_the_total(qtbot, make_wi
     net = w.model.network
     assert w.surface.result.current_loss == pytest.approx(before + penalty_by_hand(net.parameters(), 0.1),
                                                           rel=1e-9)
-    assert "E + R over" in w.surface_view.caption.text()
+    assert w.surface_view.caption.text().startswith("E + R = E + (λ/2)·Σw², λ = 0.1, over")
     w.window_actions.undo.trigger()
     w.window_actions.undo.trigger()
     qtbot.waitUntil(lambda: w.surface.settled and w.surface.result.current_loss == pytest.approx(before),
@@ -422,3 +428,27 @@ def test_a_bad_stop_value_is_refused(qtbot, make_window):
     assert "whole number of at least 1" in w.status.text()
     type_into(o.stop_loss, "abc")
     assert w.training.stop_rule is None and "target loss must be a number" in w.status.text()
+
+
+def test_a_plane_of_directions_is_of_the_total_too(qtbot, make_window):
+    decay = WeightDecay("l1", 0.02)
+    w = make_window(xor_with(weight_decay=decay), wait="surface")
+    w.surface.choose_plane("gradient")
+    qtbot.waitUntil(lambda: w.surface.settled and w.surface.result.kind == "gradient", timeout=20_000)
+    snap = w.training.latest
+    result = w.surface.result
+    assert result.current_loss == pytest.approx(snap.total_loss, rel=1e-12)
+    net = w.model.network
+    d = w.model.dataset()
+    # the plane's origin is the current weights: E + R there, with λ·Σ|w| worked out here
+    l1 = 0.02 * math.fsum(abs(v) for k, v in net.parameters().items() if "->" in k)
+    assert snap.total_loss == pytest.approx(Engine(net).loss_value(d.x_train, d.t_train) + l1, rel=1e-12)
+    # a grid point of the plane: E + R of the weights there, worked out independently
+    surf = result.surface
+    probe = net.copy()
+    probe.set_parameters(result.plane.parameters(float(surf.x[4]), float(surf.y[7])))
+    l1_there = 0.02 * math.fsum(abs(v) for k, v in probe.parameters().items() if "->" in k)
+    e_there = Engine(probe).loss_value(d.x_train, d.t_train)
+    assert surf.loss[7, 4] == pytest.approx(e_there + l1_there, rel=1e-6)
+    assert abs(surf.loss[7, 4] - e_there) > 1e-3
+    assert w.surface_view.caption.text().startswith(f"E + R = {decay.formula()}, over the <b>gradient plane</b>")

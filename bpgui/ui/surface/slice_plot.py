@@ -93,7 +93,10 @@ class SlicePlot(QWidget):
         else:
             self.curve_landing.setData([], [])
             self.drop.setData([], [])
-        self.caption.setText(self._caption(name, current, loss, gradient, learning_rate, actual, decay))
+        text = self._caption(name, current, loss, gradient, learning_rate, actual, decay)
+        if decay is not None:
+            text += f"<br>E + R is the total {decay.formula()}."
+        self.caption.setText(text)
 
     def curve_at(self, p: float) -> float:
         """E at ``p`` interpolated linearly between the slice's points (NaN outside it or next to a gap)."""
@@ -115,8 +118,7 @@ class SlicePlot(QWidget):
     def _caption(name, p0, e0, gradient, rate, e1, decay=None) -> str:
         curve = f"<span style='color:{TRAIN_COLOR}'>━</span>"
         tangent = f"<span style='color:{TEST_COLOR}'>╌</span>"
-        total = f" (E + R = {decay.formula()})" if decay is not None else ""
-        head = (f"{curve} {loss_name(decay)} along p = <b>{rich_name(name)}</b>{total}, the others held still · "
+        head = (f"{curve} {loss_name(decay)} along p = <b>{rich_name(name)}</b>, the others held still · "
                 f"{tangent} tangent<br>")
         if not np.isfinite(gradient) or not np.isfinite(e0):
             return head + "∂E/∂p is not finite here: no step to show"

@@ -34,18 +34,18 @@ class CaptionFacts:
 
 
 def _total(decay: WeightDecay | None) -> tuple[str, str]:
-    """The loss's name ("E", or "E + R" with a weight decay) and, with one, what it is: " (the total E + …)"."""
+    """The loss's name ("E", or "E + R" with a weight decay) and how a caption's first line names what is drawn:
+    "E", or "E + R = E + (λ/2)·Σw², λ = 0.01,"."""
     if decay is None:
-        return "E", ""
-    return "E + R", f" (the total {decay.formula()})"
+        return "E", "E"
+    return "E + R", f"E + R = {decay.formula()},"
 
 
 def surface_caption(f: CaptionFacts) -> str:
     x, y = (f"<b>{rich_name(p)}</b>" for p in f.pair)
-    e, total = _total(f.decay)
-    lines = [f"{e} over {x} and {y}, the other parameters held"
-             + (f"; here {e} = {num(f.loss, 4)}" if f.loss is not None and math.isfinite(f.loss) else "")
-             + f"{total}."]
+    e, drawn = _total(f.decay)
+    lines = [f"{drawn} over {x} and {y}, the other parameters held"
+             + (f"; here {e} = {num(f.loss, 4)}." if f.loss is not None and math.isfinite(f.loss) else ".")]
     if f.gradient is not None:
         gx, gy = f.gradient
         grad = f"∂E/∂x = {num(gx, 3)}, ∂E/∂y = {num(gy, 3)}."
@@ -94,9 +94,9 @@ def plane_caption(result, gradient=None, share=None, scale=None, scale_since=Non
     E here, −∇E on the plane (``gradient`` = (gᵀu, gᵀv), ``share`` of |∇E| the plane holds, arrows on ``scale``),
     and for pca how much of the path it holds and how far the path strays from it. The numbers come first: a
     short view shows the caption's first lines."""
-    e, total = _total(decay)
-    here = f" here {e} = {num(result.current_loss, 4)}{total};" if math.isfinite(result.current_loss) else ""
-    lines = [f"{e} over the <b>{result.kind} plane</b> ({PLANE_SHORT.get(result.kind, result.kind)}):{here} every "
+    e, drawn = _total(decay)
+    here = f" here {e} = {num(result.current_loss, 4)};" if math.isfinite(result.current_loss) else ""
+    lines = [f"{drawn} over the <b>{result.kind} plane</b> ({PLANE_SHORT.get(result.kind, result.kind)}):{here} every "
              "parameter moves, (x, y) = the weights at (0, 0) + x·u + y·v (drag the point)."]
     if gradient is not None:
         gx, gy = gradient

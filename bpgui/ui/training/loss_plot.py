@@ -25,8 +25,11 @@ ACCURACY_TIP = ("Show the share of training (solid) and test (dashed) points cla
                 "axis from 0 to 100 %")
 NO_ACCURACY_TIP = ("Accuracy is counted for networks that classify (loss bce or cross_entropy) data with classes, "
                    "not values to fit")
-#: the legend's name of the total E + R (with a weight decay)
-TOTAL_NAME = "train total (E + R)"
+#: the name of the total E + R (with a weight decay), written at the end of its curve
+TOTAL_NAME = "train total E + R"
+#: where the legend sits (pixels from the plot area's corner): top right, or bottom left when the total's name is
+#: at the end of its curve
+LEGEND, LEGEND_WITH_TOTAL = (-8, 8), (8, -8)
 
 
 class LossAxis(pg.AxisItem):
@@ -45,9 +48,10 @@ class LossAxis(pg.AxisItem):
 
 
 class LossPlot(QWidget):
-    """Train loss (solid) and test loss (dashed) against step, the train total E + R (thin, dashed) while the history
-    has a weight decay's penalty in it, and on request (:attr:`accuracy_action`, off at first) the train and test
-    accuracy in percent on a right-hand axis. Hovering shows the values at the nearest step."""
+    """Train loss (solid) and test loss (dashed) against step, the train total E + R (thin, dashed, named at its
+    end) while the history has a weight decay's penalty in it, and on request (:attr:`accuracy_action`, off at
+    first) the train and test accuracy in percent on a right-hand axis. Hovering shows the values at the nearest
+    step."""
 
     def __init__(self, parent=None):
         super().__init__(parent)
@@ -55,15 +59,19 @@ class LossPlot(QWidget):
         self.plot_widget, self.plot_item = make_plot(axisItems={"left": LossAxis("left")})
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.setLabel("left", "loss E")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR, colCount=2,
+        self.legend = self.plot_item.addLegend(offset=LEGEND, labelTextColor=TEXT_COLOR, colCount=2,
                                                brush=(255, 255, 255, 210), pen="#bdbdbd")
         self.train_curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.plot_item.plot(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine), name="test")
-        # with a weight decay: what training minimises, E + R, thin and dashed over the data loss E
-        self.total_curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=1, style=Qt.DashLine),
-                                               name=TOTAL_NAME)
-        self.legend.removeItem(self.total_curve)
-        self._total_in_legend = False
+        # with a weight decay: what training minimises, E + R, thin and dashed over the data loss E; named at the
+        # end of the curve, above it (where the falling curves leave room), not in the legend, which would cover
+        # the curves of a small plot; the legend moves to the bottom left (below the curves' high start), out of
+        # the name's way
+        self.total_curve = pg.PlotDataItem(pen=pg.mkPen(TRAIN_COLOR, width=1, style=Qt.DashLine))
+        self.plot_item.addItem(self.total_curve)
+        self.total_label = pg.TextItem(TOTAL_NAME, color=TRAIN_COLOR, anchor=(1, 1))
+        self.plot_item.addItem(self.total_label, ignoreBounds=True)
+        self.total_label.hide()
         self.hover_marker = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
         self.hover_marker.setZValue(20)
         self.hover_text = pg.TextItem(color=TEXT_COLOR, fill=(255, 255, 255, 225), border="#969696")
@@ -100,6 +108,8 @@ class LossPlot(QWidget):
         # a resting mouse points at another step when the axes rescale
         self.plot_item.vb.sigRangeChanged.connect(lambda *_: self._update_hover())
         self.plot_item.vb.sigResized.connect(lambda *_: self._update_hover())  # e.g. wider tick labels
+        for signal in (self.plot_item.vb.sigResized, self.plot_item.vb.sigRangeChanged):  # other pixel sizes
+            signal.connect(lambda *_: self._place_total_label())
         # The axes follow the data in coarse steps (nice step counts, whole decades), not every frame: a new range
         # means new ticks, which cost more to paint than the curves. Zooming or panning by hand stops the
         # following; the plot's "A" button starts it again.
@@ -211,15 +221,29 @@ class LossPlot(QWidget):
             self._test_in_legend = has_test
         has_total = self.has_total()
         self.total_curve.setData(*((self._steps, self._shown(self._total)) if has_total else ([], [])))
-        if has_total != self._total_in_legend:
-            if has_total:
-                self.legend.addItem(self.total_curve, TOTAL_NAME)
-            else:
-                self.legend.removeItem(self.total_curve)
-            self._total_in_legend = has_total
+        offset = LEGEND_WITH_TOTAL if has_total else LEGEND
+        if self.legend.opts["offset"] != offset:
+            self.legend.setOffset(offset)
         self._draw_accuracy()
         self._fit_range()
+        self._place_total_label()
         self._update_hover()
+
+    def _place_total_label(self) -> None:
+        """The total's name ends where its curve ends, above the curve's highest point under the name (a curve
+        still falling is higher to the left of its end)."""
+        finite = np.flatnonzero(np.isfinite(self._total))
+        if not self.has_total() or len(finite) == 0:
+            self.total_label.setVisible(False)
+            return
+        i = finite[-1]
+        end = float(self._steps[i])
+        px = self.plot_item.vb.viewPixelSize()[0]
+        width = self.total_label.boundingRect().width() * px if px > 0 else 0.0
+        under = finite[self._steps[finite] >= end - width]
+        top = max(self._view_y(float(self._total[j])) for j in under)
+        self.total_label.setPos(end, top)
+        self.total_label.setVisible(True)
 
     def has_total(self) -> bool:
         """The history on show has a total E + R apart from the data loss E (a weight decay was on)."""
