@@ -167,7 +167,7 @@ class SurfaceController(QObject):
         """Show this document: its saved pair and span, or the default pair."""
         self._drag_before = self._drag_model = None  # a drag on the old document ends with it
         self._drag_plane = self._dropped = None
-        self.view.set_loss_name(model.doc.training.weight_decay)
+        self._name_loss()
         saved = (model.doc.view or {}).get("surface", {})
         saved = saved if isinstance(saved, dict) else {}
         span = saved.get("span")
@@ -244,8 +244,14 @@ class SurfaceController(QObject):
         self._schedule(0)
 
     def _on_data_change(self) -> None:
-        self.view.set_loss_name(self.decay)
+        self._name_loss()
         self._schedule(0)
+
+    def _name_loss(self) -> None:
+        """The colour bar and the 3D view's height say E + R with a weight decay."""
+        self.view.set_loss_name(self.decay)
+        if self.view_3d is not None:
+            self.view_3d.set_loss_name(self.decay)
 
     # ------------------------------------------------------------------ choosing the pair
     def choose_axis(self, name: str, axis: str) -> None:
