@@ -160,7 +160,7 @@ def test_log_scale_clips_zero_loss(qtbot, circles):
     train[-1] = 0.0
     plot = LossPlot()
     qtbot.addWidget(plot)
-    plot.update_snapshot(dataclasses.replace(snap, history_train=train))
+    plot.update_snapshot(dataclasses.replace(snap, history_train=train, history_total=train))
     assert plot.train_curve.yData[-1] == LOG_FLOOR
     assert np.isfinite(plot.train_curve.getData()[1]).all()
     plot.set_log(False)
@@ -216,7 +216,7 @@ def test_hover_shows_the_nearest_step(qtbot, circles, log):
     assert np.allclose(marker_y, np.log10([train[i], test[i]]) if log else [train[i], test[i]])
 
     # the text follows the data while training goes on under a resting mouse
-    plot.update_snapshot(dataclasses.replace(snap, history_train=train * 2))
+    plot.update_snapshot(dataclasses.replace(snap, history_train=train * 2, history_total=train * 2))
     settle(plot.plot_item)
     i = hovered()
     assert hover_text(plot) == f"step {steps[i]:,} · train {2 * train[i]:.4g} · test {test[i]:.4g}"

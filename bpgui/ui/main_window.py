@@ -149,8 +149,10 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:
         hub, training, scene = self.hub, self.training, self.scene
-        for source in (scene, self.training_panel, self.surface, self.banner, self.chain_rule, self.output_plot):
+        for source in (scene, self.training_panel, self.surface, self.banner, self.chain_rule, self.output_plot,
+                       training):
             source.sigStatus.connect(self.show_status)
+        self.training_panel.options.sigStopRule.connect(training.set_stop_rule)
         self.view.sigSpaceTap.connect(self.window_actions.play.trigger)
         for name in ("directions", "slice"):  # hidden tabs are not kept up to date while training
             self.findChild(QDockWidget, name).visibilityChanged.connect(lambda on: on and self.surface.refresh_views())
@@ -171,6 +173,7 @@ class MainWindow(QMainWindow):
         self.chain_rule.follow(scene, training)
         self._follow_step_views()
         training.sigSnapshot.connect(self.run_status.update_snapshot)
+        training.sigSnapshot.connect(self.training_panel.update_snapshot)
         training.sigSnapshot.connect(self._paint_now)
         for signal in (hub.sigCleanChanged, hub.sigPathChanged, hub.sigTrainingPending, hub.sigDocumentReplaced):
             signal.connect(self._update_title)

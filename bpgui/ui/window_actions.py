@@ -69,7 +69,8 @@ class WindowActions(QObject):
                                   "train to the end of the epoch: one pass over the training set (E)")
         self.epoch.setIcon(icon(QStyle.SP_MediaSeekForward))
         self.reset = self._action("&Reset", training.reset, "Ctrl+R",
-                                  "new random weights from the seed, back to step 0 (undoable)")
+                                  "new random weights drawn by the initialisation (Training panel, More options) from "
+                                  "the seed, back to step 0 (undoable)")
         self.reset.setIcon(icon(QStyle.SP_BrowserReload))
         self.restore = self._action(RESTORE_TEXT, w.banner.restore_finite, None,
                                     "after training diverged or got stuck: go back to the last weights before the "

@@ -1,5 +1,6 @@
 """What the three step views share: a plot, with a message in its place when there is no step to draw, a caption
-under it; drawn from the snapshots while on show, at a readable pace."""
+under it (that says when E is the total E + R of a weight decay); drawn from the snapshots while on show, at a
+readable pace."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from PySide6.QtWidgets import QWidget
 from ...core.step_anatomy import StepAnatomy
 from ...core.training_run import TrainingSnapshot
 from ..style import caption_label, plot_or_message
+from ..text import total_words
 from .step_state import DrawPace, step_to_draw
 
 
@@ -25,9 +27,11 @@ class StepView(QWidget):
         #: visible to Qt, so the window sets this from the dock's visibilityChanged
         self.on_show = False
         self._pace = DrawPace()
+        self._hub = None
 
     def follow(self, hub, training) -> None:
         """Draw each of ``training``'s snapshots while on show; empty when another document opens."""
+        self._hub = hub
         training.sigSnapshot.connect(self.update_snapshot)
         hub.sigDocumentReplaced.connect(lambda *_: self.clear())
 
@@ -49,6 +53,9 @@ class StepView(QWidget):
             self.clear(note)
             self.nothing_to_draw(snap)
             return
+        decay = self._hub.model.doc.training.weight_decay if self._hub is not None else None
+        if decay is not None:  # the anatomy is of what training minimises
+            note = total_words(decay) + " " + note
         self.set_anatomy(a, note)
 
     def nothing_to_draw(self, snap: TrainingSnapshot) -> None:

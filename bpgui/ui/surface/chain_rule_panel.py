@@ -6,6 +6,9 @@ For one sample: ∂Eₙ/∂w = δⱼ · outᵢ, δⱼ = ∂Eₙ/∂outⱼ · ∂
 is ∂E/∂w, and one of how each δⱼ⁽ⁿ⁾ comes about; a sample's row shows the numbers its own view shows. Both beside
 the finite-difference value. Samples are numbered from 1 on screen, as ``bpgui inspect`` numbers them.
 
+With the document's weight decay the gradient is of the total E + R: the penalty's part ∂R/∂w (λ·w or λ·sign(w);
+0 for a bias) is added to the data's, and the loss shown is E + R.
+
 Over a large training set (up to 100,000 samples) working it out takes a good part of a second: above THREAD_WORK
 it is worked out in a thread of its own (the newest request wins), so that the window never waits for it."""
 
@@ -22,6 +25,7 @@ from PySide6.QtWidgets import QHBoxLayout, QLabel, QSpinBox, QTextBrowser, QVBox
 from ...core.explain import ChainRule, chain_rule
 from ...core.gradcheck import relative_difference
 from ...core.network import Network
+from ...core.regularization import WeightDecay
 from ..style import MUTED_COLOR, NEGATIVE_COLOR, POSITIVE_COLOR, TEXT_COLOR
 from ..text import num, rich_name
 from ..threads import WorkerThread
@@ -117,6 +121,7 @@ class RuleRequest:
     name: str
     sample: int | None  # None: over all samples
     n_samples: int  # of the training set
+    decay: WeightDecay | None = None  # the document's weight decay: the rule of E + R
 
 
 class ChainRuleWorker(QObject):
@@ -137,7 +142,7 @@ class ChainRuleWorker(QObject):
         if req is None:
             return
         try:
-            self.sigResult.emit((req, chain_rule(req.network, req.x, req.t, req.name), None))
+            self.sigResult.emit((req, chain_rule(req.network, req.x, req.t, req.name, decay=req.decay), None))
         except Exception as e:  # noqa: BLE001 - a view must not break the window
             self.sigResult.emit((req, None, f"cannot explain {req.name}: {e}"))
 
@@ -163,6 +168,7 @@ class ChainRulePanel(QWidget):
         self._in_flight = False  # the thread is working one out
         self._dirty = False  # asked for again while the thread was busy
         self._shown: tuple[str, int | None] | None = None  # (parameter, sample) of the rule on show
+        self._decay: WeightDecay | None = None  # the weight decay of the rule on show
         self.sample_spin = QSpinBox()
         self.sample_spin.setPrefix("sample ")
         self.sample_spin.setSpecialValueText("all samples")
@@ -222,18 +228,19 @@ class ChainRulePanel(QWidget):
         else:
             sample = None
         n_samples = len(data.x_train)
+        decay = model.doc.training.weight_decay
         if len(x) * (len(net.neurons) + len(net.edges)) > THREAD_WORK:
-            self._ask_thread(RuleRequest(self._request_id, net.copy(), x, t, name, sample, n_samples))
+            self._ask_thread(RuleRequest(self._request_id, net.copy(), x, t, name, sample, n_samples, decay))
             return
         try:
-            rule = chain_rule(net, x, t, name)
+            rule = chain_rule(net, x, t, name, decay=decay)
         except Exception as e:  # noqa: BLE001 - a view must not break the window
             self.sigStatus.emit(f"cannot explain {name}: {e}")
             return
-        self._show(rule, sample, n_samples)
+        self._show(rule, sample, n_samples, decay)
 
-    def _show(self, rule: ChainRule, sample: int | None, n_samples: int) -> None:
-        self.set_rule(rule, sample, n_samples)
+    def _show(self, rule: ChainRule, sample: int | None, n_samples: int, decay: WeightDecay | None = None) -> None:
+        self.set_rule(rule, sample, n_samples, decay)
         self._shown = (rule.name, sample)
 
     def _ask_thread(self, req: RuleRequest) -> None:
@@ -265,7 +272,7 @@ class ChainRulePanel(QWidget):
         if error:
             self.sigStatus.emit(error)
             return
-        self._show(rule, req.sample, req.n_samples)
+        self._show(rule, req.sample, req.n_samples, req.decay)
 
     def busy(self) -> bool:
         """A chain rule is being worked out in the panel's thread."""
@@ -280,9 +287,10 @@ class ChainRulePanel(QWidget):
         """The shown text, without markup."""
         return self.browser.toPlainText()
 
-    def set_rule(self, rule: ChainRule | None, sample: int | None, n_samples: int) -> None:
-        """Show ``rule``, computed for the sample in row ``sample`` (None: over all ``n_samples`` samples); None
-        shows a hint."""
+    def set_rule(self, rule: ChainRule | None, sample: int | None, n_samples: int,
+                 decay: WeightDecay | None = None) -> None:
+        """Show ``rule``, computed for the sample in row ``sample`` (None: over all ``n_samples`` samples) with the
+        weight decay ``decay`` (None: without one); None shows a hint."""
         self.sample_spin.blockSignals(True)
         self.sample_spin.setRange(0, n_samples)  # 0 is "all samples"; sample n (from 1) is row n − 1
         self.sample_spin.setValue(0 if sample is None else sample + 1)
@@ -292,6 +300,7 @@ class ChainRulePanel(QWidget):
         if rule is None:
             self.browser.setHtml(para(f"<i>{HINT}</i>", color=MUTED))
             return
+        self._decay = decay
         self.browser.setHtml(self._html(rule, sample, n_samples))
 
     def _sample_changed(self, value: int) -> None:
@@ -309,13 +318,19 @@ class ChainRulePanel(QWidget):
         ks = [who(d.neuron, "k") for d in rule.downstream]
         if ks:
             names += f", &nbsp;k = {ks[0]}" if len(ks) == 1 else f", &nbsp;k ∈ {{{', '.join(ks)}}}"
-        loss = mono(rule.loss, LOSS_DIGITS)
+        decay = self._decay
+        loss = mono(rule.loss if decay is None else rule.data_loss, LOSS_DIGITS)
         if sample is not None:
             scope = f"sample n = {sample + 1} of {n_samples}, its own loss: {E_N} = {loss}"
         elif rule.n == 1:
             scope = f"the only sample (N = 1): E = E{ix('1')} = {loss}"
         else:
             scope = f"all N = {rule.n} samples: E = (1/N) {SUM_N} {E_N} = {loss}"
+        if decay is not None:  # the penalty and the total training minimises
+            e = "E" if sample is None else E_N
+            scope += (f"<br>{decay.kind} weight decay: R = {self._penalty_formula(decay)} = "
+                      f"{mono(rule.penalty, LOSS_DIGITS)}, so {e} + R = {mono(rule.loss, LOSS_DIGITS)} "
+                      "(biases are not decayed)")
         parts = [para(f"{title}<br>{names}<br>{muted(scope)}")]
         if rule.n > 1:
             parts += self._batch(rule, p)
@@ -324,9 +339,23 @@ class ChainRulePanel(QWidget):
         return "".join(parts)
 
     @staticmethod
-    def _gradient(rule: ChainRule, lhs: str, formula: str, numbers: str, notes: tuple[str, ...] = ()) -> str:
+    def _penalty_formula(decay: WeightDecay) -> str:
+        return "(λ/2)·Σw²" if decay.kind == "l2" else "λ·Σ|w|"
+
+    def _with_penalty(self, rule: ChainRule, lhs: str, formula: str, numbers: str) -> tuple[str, str, str]:
+        """With a weight decay and a weight: ∂(E + R)/∂w = (the data's part) + ∂R/∂w, ∂R/∂w = λ·w or λ·sign(w)."""
+        decay = self._decay
+        if decay is None or rule.src is None:
+            return lhs, formula, numbers
+        e, p = lhs[1:].split("/∂", 1)
+        term = "λ·w" if decay.kind == "l2" else "λ·sign(w)"
+        return (f"∂({e} + R)/∂{p}", f"{formula} + {term}",
+                f"{numbers} + {factor(rule.penalty_gradient, GRADIENT_DIGITS)}")
+
+    def _gradient(self, rule: ChainRule, lhs: str, formula: str, numbers: str, notes: tuple[str, ...] = ()) -> str:
         """``lhs`` (∂E/∂p or ∂Eₙ/∂p): its formula, with numbers, its value and the finite-difference value beneath
-        it; what a step does."""
+        it; what a step does. With a weight decay, of the total (see :meth:`_with_penalty`)."""
+        lhs, formula, numbers = self._with_penalty(rule, lhs, formula, numbers)
         g = rule.gradient
         rows = [(lhs, "=", formula), ("", "=", numbers), ("", "=", signed(g)),
                 ("", "≈", f"{mono(rule.numeric, GRADIENT_DIGITS)} {muted('finite difference')}")]
@@ -397,7 +426,9 @@ class ChainRulePanel(QWidget):
         if left_out:
             rows.append(("⋮",) * len(rows[0]))
         rows.append((SUM_N,) + blank + (mono(total, 6),))
-        rows.append((f"(1/N) {SUM_N}",) + blank + (signed(total / n), f"= ∂E/∂{'b' if rule.src is None else 'w'}"))
+        part = " (the data's part)" if self._decay is not None and rule.src is not None else ""
+        rows.append((f"(1/N) {SUM_N}",) + blank + (signed(total / n),
+                                                   f"= ∂E/∂{'b' if rule.src is None else 'w'}{part}"))
         align = "r" * len(rows[0]) + "l"
         return head + self._table_and_notes(rows, align, [f"{left_out}; {SUM_N} is over all {n}"] if left_out else [])
 

@@ -1,5 +1,6 @@
 """Why −∇E: the slope D_uE = ∇E·u of the loss along every unit direction u in the plane of two parameters, against
-the direction's angle. It is most negative along −∇E, and positive for every u with a positive dot product with ∇E."""
+the direction's angle. It is most negative along −∇E, and positive for every u with a positive dot product with ∇E.
+With a weight decay E is the total E + R training minimises, and the caption says so."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from ...core.explain import StepPrediction, directional_derivatives, steepest_descent_angle
 from ..style import TEXT_COLOR, TRAIN_COLOR, caption_label, make_plot, plot_or_message
-from ..text import num, rich_name
+from ..text import num, rich_name, total_words
 
 DOWNHILL_COLOR = "#2166ac"
 UPHILL_COLOR = "#e08214"
@@ -78,12 +79,15 @@ class DirectionPlot(QWidget):
         self.prediction.setText("")
         self.prediction.hide()
 
-    def set_gradient(self, x_name: str, y_name: str, gx: float, gy: float, stationary: bool = False) -> None:
+    def set_gradient(self, x_name: str, y_name: str, gx: float, gy: float, stationary: bool = False,
+                     decay=None) -> None:
         """Show D_uE for the gradient (``gx``, ``gy``) = (∂E/∂``x_name``, ∂E/∂``y_name``); ``stationary``: it is
-        0 within rounding (every direction is flat)."""
+        0 within rounding (every direction is flat); ``decay``: the weight decay whose total E + R E is, or None."""
         x, y = (f"<b>{rich_name(name)}</b>&nbsp;(θ&nbsp;=&nbsp;{angle}°)"
                 for name, angle in ((x_name, 0), (y_name, 90)))
         plane = f"∇E = ({num(gx)}, {num(gy)}) in the plane of {x} and {y}."
+        if decay is not None:
+            plane += " " + total_words(decay)
         finite = bool(np.isfinite(gx) and np.isfinite(gy))
         if not finite or gx == gy == 0 or stationary:
             for curve in (self.curve, self.downhill, self.uphill):

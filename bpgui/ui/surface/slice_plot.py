@@ -1,5 +1,6 @@
 """The 1-D slice E(p) through the current point, the other parameters held still: the curve, its tangent of slope
-∂E/∂p, and where one gradient step p − η·∂E/∂p lands on the tangent and on the curve."""
+∂E/∂p, and where one gradient step p − η·∂E/∂p lands on the tangent and on the curve. With a weight decay E is the
+total E + R training minimises, and the plot says so."""
 
 from __future__ import annotations
 
@@ -9,7 +10,7 @@ from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QVBoxLayout, QWidget
 
 from ..style import MUTED_COLOR, TEST_COLOR, TRAIN_COLOR, caption_label, make_plot
-from ..text import distinct, num, rich_name
+from ..text import distinct, loss_name, num, rich_name
 
 DROP_COLOR = MUTED_COLOR
 #: fraction of the curve's span added above and below it (and left and right of the slice)
@@ -49,13 +50,15 @@ class SlicePlot(QWidget):
         self.caption.setText("")
 
     def set_slice(self, name: str, values: np.ndarray, losses: np.ndarray, current: float, loss: float,
-                  gradient: float, learning_rate: float) -> None:
+                  gradient: float, learning_rate: float, decay=None) -> None:
         """Show E(``name``) = ``losses`` at ``values`` (non-finite losses are gaps), the current point
         (``current``, ``loss``) with its tangent of slope ``gradient``, and where the step −η·∂E/∂p lands.
-        ``values`` should be increasing and cover the current point and the landing point."""
+        ``values`` should be increasing and cover the current point and the landing point. ``decay``: the weight
+        decay (core.regularization.WeightDecay) whose total E + R the losses are, or None."""
         values = np.asarray(values, dtype=float)
         losses = np.where(np.isfinite(losses), losses, np.nan)
         self.plot_item.setLabel("bottom", name)
+        self.plot_item.setLabel("left", "loss " + loss_name(decay))
         self.curve.setData(values, losses)
         has_step = bool(np.isfinite(gradient) and np.isfinite(loss))
         self.current.setData(*([[current], [loss]] if np.isfinite(loss) else [[], []]))
@@ -90,7 +93,10 @@ class SlicePlot(QWidget):
         else:
             self.curve_landing.setData([], [])
             self.drop.setData([], [])
-        self.caption.setText(self._caption(name, current, loss, gradient, learning_rate, actual))
+        text = self._caption(name, current, loss, gradient, learning_rate, actual, decay)
+        if decay is not None:
+            text += f"<br>E + R is the total {decay.formula()}."
+        self.caption.setText(text)
 
     def curve_at(self, p: float) -> float:
         """E at ``p`` interpolated linearly between the slice's points (NaN outside it or next to a gap)."""
@@ -109,10 +115,11 @@ class SlicePlot(QWidget):
         return np.array([lo, hi])
 
     @staticmethod
-    def _caption(name, p0, e0, gradient, rate, e1) -> str:
+    def _caption(name, p0, e0, gradient, rate, e1, decay=None) -> str:
         curve = f"<span style='color:{TRAIN_COLOR}'>━</span>"
         tangent = f"<span style='color:{TEST_COLOR}'>╌</span>"
-        head = f"{curve} E along p = <b>{rich_name(name)}</b>, the others held still · {tangent} tangent<br>"
+        head = (f"{curve} {loss_name(decay)} along p = <b>{rich_name(name)}</b>, the others held still · "
+                f"{tangent} tangent<br>")
         if not np.isfinite(gradient) or not np.isfinite(e0):
             return head + "∂E/∂p is not finite here: no step to show"
         if gradient == 0:

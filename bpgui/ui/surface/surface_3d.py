@@ -51,6 +51,7 @@ class Surface3D(QWidget):
         self.problem: str | None = None  # why there is no 3D view, once known
         self._surface: Surface | None = None
         self._path = (np.zeros(0), np.zeros(0), np.zeros(0))
+        self._loss_name = "E"  # "(E + R)" with a weight decay
         self._tries = 0
         self._timer = QTimer(self)  # owned: it dies with the widget
         self._timer.setSingleShot(True)
@@ -121,6 +122,11 @@ class Surface3D(QWidget):
         self._surface = surf
         self._redraw()
 
+    def set_loss_name(self, decay) -> None:
+        """The height is log₁₀ E, or log₁₀ (E + R) with a weight decay (None: without)."""
+        self._loss_name = "E" if decay is None else "(E + R)"
+        self._redraw()
+
     def set_path(self, xs: np.ndarray, ys: np.ndarray, losses: np.ndarray) -> None:
         self._path = (np.asarray(xs), np.asarray(ys), np.asarray(losses))
         self._redraw()
@@ -152,7 +158,7 @@ class Surface3D(QWidget):
         self._mesh.setData(x=unit(s.x, s.x[0], s.x[-1]), y=unit(s.y, s.y[0], s.y[-1]), z=height.T, colors=colors)
         self._labels["x"].setData(text=f"{s.x_name} [{s.x[0]:.3g}, {s.x[-1]:.3g}]")
         self._labels["y"].setData(text=f"{s.y_name} [{s.y[0]:.3g}, {s.y[-1]:.3g}]")
-        self._labels["z"].setData(text=f"log₁₀ E [{lo:.2f}, {hi:.2f}]")
+        self._labels["z"].setData(text=f"log₁₀ {self._loss_name} [{lo:.2f}, {hi:.2f}]")
         xs, ys, es = self._path
         if len(xs):
             with np.errstate(divide="ignore", invalid="ignore"):

@@ -1,5 +1,6 @@
-"""The words under the error surface: what is drawn, the gradient's numbers, the arrows' scale (or that there is no
-gradient to draw), how much E varies over the window, and whether the landscape under the path has moved."""
+"""The words under the error surface: what is drawn (the total E + R with a weight decay), the gradient's numbers,
+the arrows' scale (or that there is no gradient to draw), how much E varies over the window, and whether the
+landscape under the path has moved."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ...core.regularization import WeightDecay
 from ..text import num, rich_name
 from .surface_view import X_ARROW, Y_ARROW
 
@@ -28,12 +30,22 @@ class CaptionFacts:
     variation: float | None  # (max − min) / max of E over the grid
     moved: tuple[str, float] | None  # the other parameter that moved most since the path began, and by how much
     start_outside: bool  # the path's start is outside the grid
+    decay: WeightDecay | None = None  # the document's weight decay: the surface is of E + R
+
+
+def _total(decay: WeightDecay | None) -> tuple[str, str]:
+    """The loss's name ("E", or "E + R" with a weight decay) and how a caption's first line names what is drawn:
+    "E", or "E + R = E + (λ/2)·Σw², λ = 0.01,"."""
+    if decay is None:
+        return "E", "E"
+    return "E + R", f"E + R = {decay.formula()},"
 
 
 def surface_caption(f: CaptionFacts) -> str:
     x, y = (f"<b>{rich_name(p)}</b>" for p in f.pair)
-    lines = [f"E over {x} and {y}, the other parameters held"
-             + (f"; here E = {num(f.loss, 4)}." if f.loss is not None and math.isfinite(f.loss) else ".")]
+    e, drawn = _total(f.decay)
+    lines = [f"{drawn} over {x} and {y}, the other parameters held"
+             + (f"; here {e} = {num(f.loss, 4)}." if f.loss is not None and math.isfinite(f.loss) else ".")]
     if f.gradient is not None:
         gx, gy = f.gradient
         grad = f"∂E/∂x = {num(gx, 3)}, ∂E/∂y = {num(gy, 3)}."
@@ -76,13 +88,15 @@ PLANE_WORDS = {
 }
 
 
-def plane_caption(result, gradient=None, share=None, scale=None, scale_since=None, rescaled=None) -> str:
+def plane_caption(result, gradient=None, share=None, scale=None, scale_since=None, rescaled=None,
+                  decay: WeightDecay | None = None) -> str:
     """The caption of a surface over a plane of directions (a SurfaceResult with ``plane``): what the plane is,
     E here, −∇E on the plane (``gradient`` = (gᵀu, gᵀv), ``share`` of |∇E| the plane holds, arrows on ``scale``),
     and for pca how much of the path it holds and how far the path strays from it. The numbers come first: a
     short view shows the caption's first lines."""
-    here = f" here E = {num(result.current_loss, 4)};" if math.isfinite(result.current_loss) else ""
-    lines = [f"E over the <b>{result.kind} plane</b> ({PLANE_SHORT.get(result.kind, result.kind)}):{here} every "
+    e, drawn = _total(decay)
+    here = f" here {e} = {num(result.current_loss, 4)};" if math.isfinite(result.current_loss) else ""
+    lines = [f"{drawn} over the <b>{result.kind} plane</b> ({PLANE_SHORT.get(result.kind, result.kind)}):{here} every "
              "parameter moves, (x, y) = the weights at (0, 0) + x·u + y·v (drag the point)."]
     if gradient is not None:
         gx, gy = gradient

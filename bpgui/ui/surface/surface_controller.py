@@ -3,6 +3,7 @@ dragging the current point, and feeding the surface, slice, directions and 3D vi
 
 The surface is recomputed in the surface thread (:mod:`.surface_worker`) whenever the network changes (other
 weights keep training, so the landscape itself moves), at most one request at a time and the newest request wins.
+With the document's weight decay every picture, number and caption is of the total E + R that training minimises.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from PySide6.QtCore import QObject, QTimer, Signal
 
 from ...core.network import Change, Network
 from ...core.planes import PLANES, Plane, project_gradient
+from ...core.regularization import WeightDecay
 from ...core.step_anatomy import trainable_parameters
 from ...core.surface import DEFAULT_SPAN
 from ...core.weight_path import WeightPath
@@ -155,11 +157,17 @@ class SurfaceController(QObject):
     def model(self) -> DocumentModel:
         return self.hub.model
 
+    @property
+    def decay(self) -> WeightDecay | None:
+        """The document's weight decay: the views show the total E + R with it."""
+        return self.model.doc.training.weight_decay
+
     # ------------------------------------------------------------------ the document
     def _load(self, model: DocumentModel) -> None:
         """Show this document: its saved pair and span, or the default pair."""
         self._drag_before = self._drag_model = None  # a drag on the old document ends with it
         self._drag_plane = self._dropped = None
+        self._name_loss()
         saved = (model.doc.view or {}).get("surface", {})
         saved = saved if isinstance(saved, dict) else {}
         span = saved.get("span")
@@ -236,7 +244,14 @@ class SurfaceController(QObject):
         self._schedule(0)
 
     def _on_data_change(self) -> None:
+        self._name_loss()
         self._schedule(0)
+
+    def _name_loss(self) -> None:
+        """The colour bar and the 3D view's height say E + R with a weight decay."""
+        self.view.set_loss_name(self.decay)
+        if self.view_3d is not None:
+            self.view_3d.set_loss_name(self.decay)
 
     # ------------------------------------------------------------------ choosing the pair
     def choose_axis(self, name: str, axis: str) -> None:
@@ -354,7 +369,7 @@ class SurfaceController(QObject):
             return
         x, y = float(snap.values[i]), float(snap.values[j])
         if math.isfinite(x) and math.isfinite(y):
-            self.path.add(x, y, snap.train_loss, snap.step, snap.names, snap.values)
+            self.path.add(x, y, snap.total_loss, snap.step, snap.names, snap.values)
             self.view.set_path(self.path.x, self.path.y)
             if self.view_3d is not None:  # kept there, drawn once it has an OpenGL view
                 self.view_3d.set_path(self.path.x, self.path.y, self.path.loss)
@@ -422,7 +437,8 @@ class SurfaceController(QObject):
             return
         self._text_time = now
         if self.direction_plot is not None and gradient is not None and self.direction_plot.isVisible():
-            self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient, stationary=self.stationary)
+            self.direction_plot.set_gradient(self.pair[0], self.pair[1], *gradient, stationary=self.stationary,
+                                             decay=self.decay)
         if self.pair is not None and self.cleared is None:
             self.view.set_caption(surface_caption(self._caption_facts(snap, point, gradient, noise, scale)))
 
@@ -473,11 +489,11 @@ class SurfaceController(QObject):
         self._text_time = now
         if self.pair is not None and self.cleared is None:
             self.view.set_caption(plane_caption(result, gradient, share, scale, self.arrow_since,
-                                                self._rescaled if scale is not None else None))
+                                                self._rescaled if scale is not None else None, self.decay))
 
     def _caption_facts(self, snap, point, gradient, noise, scale) -> CaptionFacts:
         picture = self.result.picture if self.result is not None else None
-        loss = snap.train_loss if snap is not None and self.training.is_current(snap) else (
+        loss = snap.total_loss if snap is not None and self.training.is_current(snap) else (
             self.result.current_loss if self.result is not None else None)
         moved = None
         if snap is not None:
@@ -491,7 +507,7 @@ class SurfaceController(QObject):
             outside = not (surf.x[0] <= x0 <= surf.x[-1] and surf.y[0] <= y0 <= surf.y[-1])
         return CaptionFacts(self.pair, loss, gradient, self.stationary, noise, scale, self.arrow_since,
                             self._rescaled if scale is not None else None,
-                            picture.variation if picture is not None else None, moved, outside)
+                            picture.variation if picture is not None else None, moved, outside, self.decay)
 
     def _grid_side(self) -> float:
         """The grid's shorter side (parameter units)."""
@@ -546,7 +562,7 @@ class SurfaceController(QObject):
         self._request_id += 1
         self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
                                              self.pair, x_range, y_range, self.span, point, delta,
-                                             live=self.training.playing, levels=self.levels)
+                                             live=self.training.playing, levels=self.levels, decay=self.decay)
         self._in_flight = True
         self._last_request = time.monotonic()
         self._sigWork.emit()
@@ -568,7 +584,7 @@ class SurfaceController(QObject):
         self.worker.pending = SurfaceRequest(self._request_id, self.model.network.copy(), data.x_train, data.t_train,
                                              self.pair, x_range, y_range, self.span, (0.0, 0.0), None,
                                              live=self.training.playing, levels=self.levels, plane=self.plane,
-                                             trajectory=trajectory, movable=self._movable())
+                                             trajectory=trajectory, movable=self._movable(), decay=self.decay)
         self._in_flight = True
         self._last_request = time.monotonic()
         self._sigWork.emit()
@@ -626,7 +642,7 @@ class SurfaceController(QObject):
         values, losses = result.slice_values, result.slice_losses
         current = float(values[len(values) // 2])
         self.slice_plot.set_slice(self.pair[0], values, losses, current, float(losses[len(losses) // 2]),
-                                  self.gradient[0], self.model.doc.training.learning_rate)
+                                  self.gradient[0], self.model.doc.training.learning_rate, decay=self.decay)
 
     # ------------------------------------------------------------------ dragging the point
     def _drag_started(self) -> None:

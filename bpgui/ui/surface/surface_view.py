@@ -320,6 +320,10 @@ class SurfaceView(QWidget):
         self.message.setPos(rect.center())
         self.message.show()
 
+    def set_loss_name(self, decay) -> None:
+        """The colour bar names the loss drawn: log₁₀ E, or log₁₀ (E + R) with a weight decay (None: without)."""
+        self.colorbar.getAxis("right").setLabel("log₁₀ E" if decay is None else "log₁₀ (E + R)", color=TEXT_COLOR)
+
     def set_surface(self, surf: Surface, picture: SurfacePicture | None) -> None:
         """A new grid of E (kept until the next) and its picture (log₁₀ E, levels, contours); without a picture
         the grid is flat to rounding precision, and nothing is drawn of it."""

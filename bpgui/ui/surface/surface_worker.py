@@ -1,5 +1,6 @@
 """The surface thread: it computes the error surface over two parameters (a coarse grid first, then a fine one;
-one medium grid while training), the 1-D slice and the first-order prediction, and runs the optimizer race.
+one medium grid while training), the 1-D slice and the first-order prediction, and runs the optimizer race. With
+the document's weight decay every one of them is of the total E + R that training minimises.
 
 The newest request wins: a request that arrives while one is being computed cancels it (between chunks).
 """
@@ -16,6 +17,7 @@ from ...core.engine import Engine
 from ...core.explain import StepPrediction, gradient_noise, optimizer_race, predict_step, slice_1d
 from ...core.network import Network
 from ...core.planes import PathOnPlane, Plane, PlaneError, make_plane, path_on_plane, path_window, plane_surface
+from ...core.regularization import WeightDecay
 from ...core.surface import Surface, SurfaceCancelled, surface
 from ...core.surface_picture import SurfacePicture, float32_resolves, surface_picture
 from ...core.trajectory import Trajectory
@@ -49,6 +51,7 @@ class SurfaceRequest:
     plane: str = "weights"  # another plane (planes.PLANES): E over origin + a·u + b·v, x_range/y_range in a, b
     trajectory: Trajectory | None = None  # the real path so far, for the pca plane
     movable: tuple[str, ...] | None = None  # the parameters training moves (the gradient plane's), None: all
+    decay: WeightDecay | None = None  # the document's weight decay: E + R everywhere
 
 
 @dataclass(frozen=True)
@@ -60,7 +63,7 @@ class SurfaceResult:
     slice_values: np.ndarray | None = None
     slice_losses: np.ndarray | None = None
     prediction: StepPrediction | None = None
-    current_loss: float = float("nan")  # E at the current point
+    current_loss: float = float("nan")  # E (E + R with a weight decay) at the current point
     noise: tuple[float, float] = (0.0, 0.0)  # how close to 0 the pair's ∂E/∂p can come by rounding alone
     kind: str = "weights"  # the plane the surface is on
     plane: Plane | None = None  # that plane, for any but "weights"
@@ -116,11 +119,12 @@ class SurfaceWorker(QObject):
         try:
             # E at the current point, the rounding floor of its gradient, the slice and the step's prediction:
             # cheap next to a grid, and what the caption, the arrows, Slice and Directions show
-            current_loss = Engine(req.network).loss_value(req.x, req.t)
+            decay = req.decay
+            current_loss = Engine(req.network, decay).loss_value(req.x, req.t)
             noise = gradient_noise(req.network, req.x, req.t, req.names)
             values = np.linspace(req.current[0] - req.span, req.current[0] + req.span, SLICE_POINTS)
-            losses = slice_1d(req.network, req.x, req.t, req.names[0], values)
-            prediction = predict_step(req.network, req.x, req.t, req.delta) if req.delta else None
+            losses = slice_1d(req.network, req.x, req.t, req.names[0], values, decay=decay)
+            prediction = predict_step(req.network, req.x, req.t, req.delta, decay=decay) if req.delta else None
             extras = dict(slice_values=values, slice_losses=losses, prediction=prediction,
                           current_loss=current_loss, noise=(noise[req.names[0]], noise[req.names[1]]))
             for points in ((LIVE,) if req.live else (COARSE, FINE)):
@@ -129,7 +133,7 @@ class SurfaceWorker(QObject):
                 # own rounding: then float64
                 for dtype in (np.float32, np.float64):
                     surf = surface(req.network, req.x, req.t, *req.names, grid=shape, x_range=req.x_range,
-                                   y_range=req.y_range, dtype=dtype, keep_going=self._keep_going)
+                                   y_range=req.y_range, dtype=dtype, keep_going=self._keep_going, decay=decay)
                     if float32_resolves(surf.loss):
                         break
                 picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
@@ -143,24 +147,25 @@ class SurfaceWorker(QObject):
         """E over a plane of directions: the window ± span around its origin (x_range, y_range), or around the
         projected path for pca."""
         try:
-            current_loss = Engine(req.network).loss_value(req.x, req.t)
+            decay = req.decay
+            current_loss = Engine(req.network, decay).loss_value(req.x, req.t)
             try:
                 plane = make_plane(req.plane, req.network, req.x, req.t, trajectory=req.trajectory,
-                                   movable=req.movable)
+                                   movable=req.movable, decay=decay)
             except PlaneError as e:
                 self.sigResult.emit(SurfaceResult(req.id, None, True, kind=req.plane, plane_error=str(e)))
                 return
             path = None
             x_range, y_range = req.x_range, req.y_range
             if req.plane == "pca" and req.trajectory is not None:
-                path = path_on_plane(req.network, req.x, req.t, plane, req.trajectory)
+                path = path_on_plane(req.network, req.x, req.t, plane, req.trajectory, decay)
                 x_range, y_range = fill_aspect(path_window(path, "x"), path_window(path, "y"), req.x_range,
                                                req.y_range)
             x_label, y_label = PLANE_AXES.get(req.plane, (plane.x_label, plane.y_label))
             for points in ((LIVE,) if req.live else (COARSE, FINE)):
                 shape = grid_shape(points, x_range, y_range)
                 ps = plane_surface(req.network, req.x, req.t, plane, grid=shape, x_range=x_range, y_range=y_range,
-                                   keep_going=self._keep_going)
+                                   keep_going=self._keep_going, decay=decay)
                 surf = Surface(x_label, y_label, ps.x, ps.y, ps.loss, (0.0, 0.0))
                 picture = surface_picture(surf, current_loss, req.levels, may_shrink=not req.live)
                 self.sigResult.emit(SurfaceResult(req.id, surf, points != COARSE, picture, current_loss=current_loss,

@@ -1,6 +1,6 @@
 """The loss curve: train and test loss against step, on a log or linear scale, with the values at the step under
-the mouse; on request, the train and test accuracy of a network that classifies, on a right-hand axis from 0 to
-100 %."""
+the mouse; with a weight decay, the total E + R that training minimises beside the data loss E; on request, the
+train and test accuracy of a network that classifies, on a right-hand axis from 0 to 100 %."""
 
 from __future__ import annotations
 
@@ -25,6 +25,11 @@ ACCURACY_TIP = ("Show the share of training (solid) and test (dashed) points cla
                 "axis from 0 to 100 %")
 NO_ACCURACY_TIP = ("Accuracy is counted for networks that classify (loss bce or cross_entropy) data with classes, "
                    "not values to fit")
+#: the name of the total E + R (with a weight decay), written at the end of its curve
+TOTAL_NAME = "train total E + R"
+#: where the legend sits (pixels from the plot area's corner): top right, or bottom left when the total's name is
+#: at the end of its curve
+LEGEND, LEGEND_WITH_TOTAL = (-8, 8), (8, -8)
 
 
 class LossAxis(pg.AxisItem):
@@ -43,7 +48,8 @@ class LossAxis(pg.AxisItem):
 
 
 class LossPlot(QWidget):
-    """Train loss (solid) and test loss (dashed) against step, and on request (:attr:`accuracy_action`, off at
+    """Train loss (solid) and test loss (dashed) against step, the train total E + R (thin, dashed, named at its
+    end) while the history has a weight decay's penalty in it, and on request (:attr:`accuracy_action`, off at
     first) the train and test accuracy in percent on a right-hand axis. Hovering shows the values at the nearest
     step."""
 
@@ -53,10 +59,19 @@ class LossPlot(QWidget):
         self.plot_widget, self.plot_item = make_plot(axisItems={"left": LossAxis("left")})
         self.plot_item.setLabel("bottom", "step")
         self.plot_item.setLabel("left", "loss E")
-        self.legend = self.plot_item.addLegend(offset=(-8, 8), labelTextColor=TEXT_COLOR, colCount=2,
+        self.legend = self.plot_item.addLegend(offset=LEGEND, labelTextColor=TEXT_COLOR, colCount=2,
                                                brush=(255, 255, 255, 210), pen="#bdbdbd")
         self.train_curve = self.plot_item.plot(pen=pg.mkPen(TRAIN_COLOR, width=2), name="train")
         self.test_curve = self.plot_item.plot(pen=pg.mkPen(TEST_COLOR, width=2, style=Qt.DashLine), name="test")
+        # with a weight decay: what training minimises, E + R, thin and dashed over the data loss E; named at the
+        # end of the curve, above it (where the falling curves leave room), not in the legend, which would cover
+        # the curves of a small plot; the legend moves to the bottom left (below the curves' high start), out of
+        # the name's way
+        self.total_curve = pg.PlotDataItem(pen=pg.mkPen(TRAIN_COLOR, width=1, style=Qt.DashLine))
+        self.plot_item.addItem(self.total_curve)
+        self.total_label = pg.TextItem(TOTAL_NAME, color=TRAIN_COLOR, anchor=(1, 1))
+        self.plot_item.addItem(self.total_label, ignoreBounds=True)
+        self.total_label.hide()
         self.hover_marker = pg.ScatterPlotItem(size=7, pen=pg.mkPen("w", width=1))
         self.hover_marker.setZValue(20)
         self.hover_text = pg.TextItem(color=TEXT_COLOR, fill=(255, 255, 255, 225), border="#969696")
@@ -84,6 +99,7 @@ class LossPlot(QWidget):
         self._steps = np.zeros(0, dtype=np.int64)
         self._train = np.zeros(0)
         self._test = np.zeros(0)
+        self._total = np.zeros(0)  # E + R on the training set (the train loss again without a weight decay)
         self._accuracy = np.zeros(0)  # in percent, NaN where there is none
         self._test_accuracy = np.zeros(0)
         self._test_in_legend = True
@@ -92,6 +108,8 @@ class LossPlot(QWidget):
         # a resting mouse points at another step when the axes rescale
         self.plot_item.vb.sigRangeChanged.connect(lambda *_: self._update_hover())
         self.plot_item.vb.sigResized.connect(lambda *_: self._update_hover())  # e.g. wider tick labels
+        for signal in (self.plot_item.vb.sigResized, self.plot_item.vb.sigRangeChanged):  # other pixel sizes
+            signal.connect(lambda *_: self._place_total_label())
         # The axes follow the data in coarse steps (nice step counts, whole decades), not every frame: a new range
         # means new ticks, which cost more to paint than the curves. Zooming or panning by hand stops the
         # following; the plot's "A" button starts it again.
@@ -159,11 +177,15 @@ class LossPlot(QWidget):
         acc, test_acc = snap.history_accuracy, snap.history_test_accuracy
         if acc is None or len(acc) != len(steps):
             acc = test_acc = np.full(len(steps), np.nan)
+        total = snap.history_total
+        if total is None or len(total) != len(steps):
+            total = train
         self._set_accuracy_available(snap.accuracy is not None or bool(np.isfinite(acc).any()))
         if (np.array_equal(steps, self._steps) and np.array_equal(train, self._train, equal_nan=True)
-                and np.array_equal(test, self._test, equal_nan=True)):
+                and np.array_equal(test, self._test, equal_nan=True)
+                and np.array_equal(total, self._total, equal_nan=True)):
             return
-        self._steps, self._train, self._test = steps, train, test
+        self._steps, self._train, self._test, self._total = steps, train, test, total
         self._accuracy, self._test_accuracy = 100.0 * acc, 100.0 * test_acc
         self._redraw()
 
@@ -175,6 +197,7 @@ class LossPlot(QWidget):
     def clear(self, *_) -> None:
         """No history: empty curves, no hover text."""
         self._steps, self._train, self._test = np.zeros(0, dtype=np.int64), np.zeros(0), np.zeros(0)
+        self._total = np.zeros(0)
         self._accuracy, self._test_accuracy = np.zeros(0), np.zeros(0)
         self._redraw()
 
@@ -196,9 +219,36 @@ class LossPlot(QWidget):
             else:
                 self.legend.removeItem(self.test_curve)
             self._test_in_legend = has_test
+        has_total = self.has_total()
+        self.total_curve.setData(*((self._steps, self._shown(self._total)) if has_total else ([], [])))
+        offset = LEGEND_WITH_TOTAL if has_total else LEGEND
+        if self.legend.opts["offset"] != offset:
+            self.legend.setOffset(offset)
         self._draw_accuracy()
         self._fit_range()
+        self._place_total_label()
         self._update_hover()
+
+    def _place_total_label(self) -> None:
+        """The total's name ends where its curve ends, above the curve's highest point under the name (a curve
+        still falling is higher to the left of its end)."""
+        finite = np.flatnonzero(np.isfinite(self._total))
+        if not self.has_total() or len(finite) == 0:
+            self.total_label.setVisible(False)
+            return
+        i = finite[-1]
+        end = float(self._steps[i])
+        px = self.plot_item.vb.viewPixelSize()[0]
+        width = self.total_label.boundingRect().width() * px if px > 0 else 0.0
+        under = finite[self._steps[finite] >= end - width]
+        top = max(self._view_y(float(self._total[j])) for j in under)
+        self.total_label.setPos(end, top)
+        self.total_label.setVisible(True)
+
+    def has_total(self) -> bool:
+        """The history on show has a total E + R apart from the data loss E (a weight decay was on)."""
+        t = self._total
+        return len(t) == len(self._train) and bool(np.any(np.isfinite(t) & (t != self._train)))
 
     def _draw_accuracy(self) -> None:
         """The accuracy curves, while shown. They are not in the legend: their axis names them, in their colour,
@@ -236,7 +286,7 @@ class LossPlot(QWidget):
         self.plot_item.disableAutoRange()
         log = self.is_log()
         steps = self._steps
-        values = np.concatenate([self._train, self._test])
+        values = np.concatenate([self._train, self._test] + ([self._total] if self.has_total() else []))
         values = values[np.isfinite(values)]
         if log:
             values = values[values > 0]
@@ -310,13 +360,20 @@ class LossPlot(QWidget):
         j = int(np.searchsorted(steps, x))  # the first step at or right of the mouse
         i = j if j < len(steps) and (j == 0 or steps[j] - x < x - steps[j - 1]) else j - 1
         step, train, test = int(steps[i]), float(self._train[i]), float(self._test[i])
-        text = f"step {step:,} · train {train:.4g}" + ("" if np.isnan(test) else f" · test {test:.4g}")
+        total = float(self._total[i]) if self.has_total() else None
+        if total is None:
+            text = f"step {step:,} · train {train:.4g}" + ("" if np.isnan(test) else f" · test {test:.4g}")
+        else:  # the data loss E, the penalty R and their total
+            text = (f"step {step:,} · train E {train:.4g}" + ("" if np.isnan(test) else f" · test {test:.4g}")
+                    + f"\ntotal E + R {total:.4g} (R = {total - train:.4g})")
         accuracy, test_accuracy = self._hover_accuracy(i, step)
         if accuracy is not None:
             text += f"\naccuracy {percent(accuracy / 100.0)}"
             if test_accuracy is not None:
                 text += f" · test {percent(test_accuracy / 100.0)}"
-        marked = [(loss, color) for loss, color in ((train, TRAIN_COLOR), (test, TEST_COLOR)) if np.isfinite(loss)]
+        marked = [(loss, color) for loss, color in ((train, TRAIN_COLOR), (test, TEST_COLOR),
+                                                    (total if total is not None else np.nan, TRAIN_COLOR))
+                  if np.isfinite(loss)]
         ys = [self._view_y(loss) for loss, _ in marked]
         self.hover_marker.setData([step] * len(ys), ys, brush=[color for _, color in marked])
         self.hover_marker.setVisible(bool(ys))

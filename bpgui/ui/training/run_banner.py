@@ -1,5 +1,6 @@
 """The banner above the canvas when training needs the user: it diverged or got stuck (with "Go back to step N",
-the weights before the trouble), or an internal error stopped it. It goes once training runs again."""
+the weights before the trouble), an internal error stopped it, or it paused where the user's "stop at" said. It
+goes once training runs again."""
 
 from __future__ import annotations
 
@@ -43,6 +44,7 @@ class RunBanner(QFrame):
         training.sigPlayingChanged.connect(self._on_playing_changed)
         training.sigDiverged.connect(self._on_diverged)
         training.sigError.connect(self._on_error)
+        training.sigStopped.connect(self._on_stopped)
         self.restore.clicked.connect(self.restore_finite)
 
     def _on_playing_changed(self, playing: bool) -> None:
@@ -58,6 +60,13 @@ class RunBanner(QFrame):
             self.sigStatus.emit("training paused: see the message above the network")
         else:
             self.hide()
+
+    def _on_stopped(self, message: str) -> None:
+        """Play paused at the user's target: why, and that Play trains on past it."""
+        self.setToolTip("")
+        self.show_message(f"Training {message}. Play trains on past it; change the target under Training › "
+                          "More options.", restore=False)
+        self.sigStatus.emit(f"training {message}")
 
     def _on_error(self, message: str) -> None:
         self.show_message(message.split("\n", 1)[0], restore=False)

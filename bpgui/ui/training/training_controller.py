@@ -11,7 +11,10 @@ import sys
 
 from PySide6.QtCore import QObject, Signal
 
+from ...core.initialization import init_warning
 from ...core.network import Change
+from ...core.stopping import Stop as StopReason
+from ...core.stopping import StopRule
 from ...core.training_run import TrainingSnapshot, initial_parameters
 from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
@@ -30,6 +33,7 @@ from .training_worker import (
     ShowInputs,
     Steps,
     Stop,
+    StopAt,
     TrainingWorker,
     Want,
 )
@@ -45,6 +49,10 @@ class TrainingController(QObject):
     sigDiverged = Signal(str)
     #: an unexpected error in the training thread
     sigError = Signal(str)
+    #: Play paused where the stop rule said: the message for the user ("stopped at step 812: …")
+    sigStopped = Signal(str)
+    #: a message for the status bar
+    sigStatus = Signal(str)
     _sigCommand = Signal(object)
 
     def __init__(self, hub: DocumentHub, parent=None):
@@ -55,6 +63,7 @@ class TrainingController(QObject):
         self._sigCommand.connect(self.worker.command)
         self.worker.sigSnapshot.connect(self._on_snapshot)
         self.worker.sigError.connect(self._on_error)
+        self.worker.sigStopped.connect(self._on_stopped)
         self.thread = WorkerThread(self.worker, "bpgui training", self)
         self.generation = 0
         self.latest: TrainingSnapshot | None = None
@@ -69,6 +78,8 @@ class TrainingController(QObject):
         self._names: tuple[str, ...] = ()
         self.wanted: set[str] = set()  # what snapshots carry on request (training_worker.EXTRAS)
         self.shown_inputs: tuple[int, ...] | None = None  # the inputs output pictures span (None: the default)
+        self.stop_rule: StopRule | None = None  # where Play pauses (a window setting, see set_stop_rule)
+        self.stopped: StopReason | None = None  # why Play last paused by the stop rule (None after another Play)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigSettingsChanged.connect(self._on_settings_change)
         hub.sigDocumentReplaced.connect(self._load)
@@ -120,6 +131,7 @@ class TrainingController(QObject):
         self._sigCommand.emit(cmd)
 
     def play(self) -> None:
+        self.stopped = None
         self._set_playing(True)
         self._set_diverged("")
         self._send(Play())
@@ -148,15 +160,26 @@ class TrainingController(QObject):
         self._send(Steps(epoch=True))
 
     def reset(self) -> None:
-        """New random weights from the training seed, step 0 and an empty history (undoable)."""
-        seed = self.model.doc.training.seed
+        """New random weights drawn by the document's initialisation from the training seed, step 0 and an empty
+        history (undoable)."""
+        cfg = self.model.doc.training
+        seed, init = cfg.seed, cfg.init
         error = self.model.edit("Reset weights",
-                                lambda n, p: n.set_parameters(initial_parameters(n, seed)))
+                                lambda n, p: n.set_parameters(initial_parameters(n, seed, init)))
         if error:
             return
         self.generation += 1
         self._set_diverged("")
         self._send(Reset(self.model.network.copy(), self.generation))
+        warning = init_warning(init)
+        self.sigStatus.emit(f"reset the weights ({init.describe()}, seed {seed})"
+                            + (f". {warning}" if warning else ""))
+
+    def set_stop_rule(self, rule: StopRule | None) -> None:
+        """Pause Play where ``rule`` says: at a target training loss and/or a step count (None: never)."""
+        if rule != self.stop_rule:
+            self.stop_rule = rule
+            self._send(StopAt(rule))
 
     def restore_finite(self) -> None:
         self._set_diverged("")
@@ -229,6 +252,12 @@ class TrainingController(QObject):
             self._names = tuple(net.parameter_names())
             self._names_version = net.structure_version
         return self._names
+
+    def _on_stopped(self, stop: StopReason) -> None:
+        if self.thread.is_finished():
+            return
+        self.stopped = stop
+        self.sigStopped.emit(f"stopped at step {stop.step:,}: {stop.message}")
 
     def _on_error(self, message: str) -> None:
         self._set_playing(False)

@@ -1,6 +1,7 @@
-"""The training panel: the run's buttons and its speed under them, its settings (learning rate, optimizer and its
-hyperparameters, batch size, frozen biases, seed, loss) and the data (generator, points, noise, test fraction,
-regenerate).
+"""The training panel: the run's buttons and its speed under them, its settings (learning rate and, under a schedule,
+the η of the next step; optimizer and its hyperparameters, batch size, frozen biases, seed, loss), the folding
+"More options" (weight decay, schedule, initialisation, where Play stops: :mod:`.training_options`) and the data
+(generator, points, noise, test fraction, regenerate).
 
 Every change is an undoable edit of the document (:meth:`DocumentModel.edit_settings`, or :meth:`edit` for the
 loss), so it is saved with the document and reaches a running training thread at its next step.
@@ -41,7 +42,10 @@ from ...core.network import Change
 from ...core.optimizers import HYPERPARAMETER_RANGES, HYPERPARAMETERS, OPTIMIZER_NAMES
 from ..document.document_hub import DocumentHub
 from ..document.document_model import DocumentModel
+from ..style import MUTED_COLOR
+from ..text import num, parse_number
 from .learning_rate_slider import LearningRateSlider
+from .training_options import TrainingOptions
 
 #: the learning-rate slider spans 10^LR_MIN … 10^LR_MAX (in steps of 10^(1/LR_TICKS))
 LR_MIN, LR_MAX = -5, 1
@@ -87,18 +91,9 @@ class SciSpinBox(QDoubleSpinBox):
         return QValidator.Acceptable, text, pos
 
 
-_NUMBER = re.compile(r"^\s*[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\s*$")
 _SPEED_UNIT = re.compile(r"\s*(steps?\s*/\s*s(ec(ond)?)?|/\s*s)\s*$", re.IGNORECASE)
 #: what the speed box takes for "no limit" (0 as in the old spin box)
 _NO_LIMIT = ("unlimited", "no limit", "none", "max", "∞", "inf", "0")
-
-
-def parse_number(text: str) -> float | None:
-    """A plain finite decimal number (no "nan", "inf" or Python's "1_0"), or None."""
-    if not _NUMBER.match(text):
-        return None
-    v = float(text)
-    return v if math.isfinite(v) else None
 
 
 def speed_text(steps_per_second: float | None) -> str:
@@ -138,6 +133,7 @@ class TrainingPanel(QWidget):
     def __init__(self, hub: DocumentHub, actions, parent=None):
         super().__init__(parent)
         self.hub = hub
+        self._lr_now: float | None = None  # the η of the run's next step, under a schedule
         lay = QVBoxLayout(self)
         # the run buttons: in one row where there is room, in two where the panel is narrow (a small window)
         self.run_buttons = []
@@ -182,6 +178,11 @@ class TrainingPanel(QWidget):
         row.addWidget(self.lr_slider, 1)
         row.addWidget(self.lr_edit)
         form.addRow("learning rate", row)
+        # under a schedule, the η of the next step (the field above holds η₀)
+        self.lr_now = QLabel()
+        self.lr_now.setStyleSheet(f"color: {MUTED_COLOR};")
+        self.lr_now.setWordWrap(True)
+        form.addRow("", self.lr_now)
         self.optimizer = QComboBox()
         for name in OPTIMIZER_NAMES:
             self.optimizer.addItem(name)
@@ -223,6 +224,9 @@ class TrainingPanel(QWidget):
         form.addRow("loss", self.loss)
         self.form = form
         lay.addLayout(form)
+        self.options = TrainingOptions(hub)
+        self.options.sigStatus.connect(self.sigStatus)
+        lay.addWidget(self.options)
 
         box = QGroupBox("Data")
         dform = QFormLayout(box)
@@ -356,6 +360,23 @@ class TrainingPanel(QWidget):
         self.lr_slider.setValue(self.lr_slider.position(lr))
         self.lr_edit.setText(f"{lr:g}")
         self.lr_edit.setStyleSheet("")
+        self._show_lr_now()
+
+    def update_snapshot(self, snap) -> None:
+        """The η of the run's next step, while a schedule changes it."""
+        self._lr_now = snap.learning_rate_now if self.model.doc.training.schedule is not None else None
+        self._show_lr_now()
+
+    def _show_lr_now(self) -> None:
+        schedule = self.model.doc.training.schedule
+        self.form.setRowVisible(self.lr_now, schedule is not None)
+        if schedule is None:
+            return
+        now = self._lr_now
+        if now is None or not math.isfinite(now):
+            now = self.model.doc.training.learning_rate
+        self.lr_now.setText(f"now η = {num(now, 4)} ({schedule.describe()})")
+        self.lr_now.setToolTip("the learning rate of the run's next step: the schedule's, from η₀ above at step 0")
 
     def _show_speed(self, steps_per_second: float | None) -> None:
         self.speed_slider.setValue(speed_position(steps_per_second))

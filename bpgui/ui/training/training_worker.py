@@ -16,6 +16,8 @@ from dataclasses import dataclass
 from PySide6.QtCore import QObject, QTimer, Signal, Slot
 
 from ...core.network import Network
+from ...core.stopping import Stop as StopReason
+from ...core.stopping import Stopper, StopRule
 from ...core.training_run import TrainingRun
 from ..threads import failure_text
 
@@ -123,6 +125,13 @@ class Stop:
     pass
 
 
+@dataclass(frozen=True)
+class StopAt:
+    """Pause Play where ``rule`` says (a target training loss, a step count; None: never). A window setting,
+    kept for later runs and documents."""
+
+    rule: StopRule | None
+
 
 class TrainingWorker(QObject):
     """Lives in the training thread. Created without a parent (it is moved to the thread)."""
@@ -130,6 +139,8 @@ class TrainingWorker(QObject):
     sigSnapshot = Signal(object)
     #: an unexpected error stopped training (the message is for the user)
     sigError = Signal(str)
+    #: Play paused where the stop rule said (a core.stopping.Stop), just before the snapshot of that step
+    sigStopped = Signal(object)
 
     def __init__(self):
         super().__init__()
@@ -151,6 +162,10 @@ class TrainingWorker(QObject):
         self._published_step = -1
         self.wanted: set[str] = set()  # the EXTRAS snapshots carry: each only while a view draws it
         self.shown_inputs: tuple[int, ...] | None = None  # the inputs output pictures span (None: the default)
+        self.stop_rule: StopRule | None = None  # where Play pauses (see StopAt)
+        self._stopper: Stopper | None = None  # the rule's watch over the current Play
+        self._stop_epoch = -1  # the epoch at the stopper's last look at the training loss
+        self._stop: StopReason | None = None  # why the current Play must pause, once it must
 
     # ------------------------------------------------------------------ commands (in the worker thread)
     @Slot(object)
@@ -184,6 +199,7 @@ class TrainingWorker(QObject):
             self._publish(force=True)
             return
         self.playing = True
+        self._arm_stopper()
         self._reset_rate()
         self._restart_cap()
         if self._timer is None:
@@ -255,13 +271,53 @@ class TrainingWorker(QObject):
             self.run.show_inputs(cmd.inputs)
             self._publish(force=True)
 
-    def _stop(self, _cmd) -> None:
+    def _stop_thread(self, _cmd) -> None:
         self._pause_quietly()
         self.run = None
 
+    def _stop_at(self, cmd: StopAt) -> None:
+        self.stop_rule = cmd.rule
+        if self.playing:
+            self._arm_stopper()
+
     _handlers = {Load: _load, Play: _play, Pause: _pause, Steps: _steps, Adopt: _adopt, SetValues: _set_values,
                  Reset: _reset, SetConfig: _set_config, SetData: _set_data, RestoreFinite: _restore,
-                 Want: _want, ShowInputs: _show_inputs, Stop: _stop}
+                 Want: _want, ShowInputs: _show_inputs, Stop: _stop_thread, StopAt: _stop_at}
+
+    # ------------------------------------------------------------------ stopping where the user asked
+    def _arm_stopper(self) -> None:
+        """Watch the stop rule over this Play. A part of it already met where Play starts (the target loss
+        reached, the step count passed) is left out: Play after such a stop trains on past it."""
+        self._stopper, self._stop = None, None
+        rule, run = self.stop_rule, self.run
+        if rule is None or run is None or not run.can_train:
+            return
+        until, max_steps = rule.until_loss, rule.max_steps
+        if max_steps is not None and run.step_count >= max_steps:
+            max_steps = None
+        if until is not None and not run.trainer.train_loss() > until:
+            until = None
+        if until is None and max_steps is None:
+            return
+        self._stopper = Stopper(StopRule(until_loss=until, max_steps=max_steps))
+        self._stop_epoch = run.epoch
+
+    def _reached_stop(self) -> bool:
+        """After each step of Play: has the run reached where the rule pauses it? The step count is looked at
+        after every step, the training loss after every epoch (every step with full batches), as bpgui train
+        --until-loss does."""
+        stopper, run = self._stopper, self.run
+        if stopper is None or self._stop is not None:
+            return self._stop is not None
+        train = None
+        if stopper.rule.until_loss is not None and run.epoch != self._stop_epoch:
+            self._stop_epoch = run.epoch
+            train = run.trainer.train_loss()
+        self._stop = stopper.observe(run.step_count, train)
+        return self._stop is not None
+
+    def _keep_playing(self) -> bool:
+        return not self._reached_stop() and self.ui_idle.is_set()
 
     # ------------------------------------------------------------------ the loop
     def _restart_cap(self) -> None:
@@ -284,7 +340,7 @@ class TrainingWorker(QObject):
         if not self.ui_idle.is_set():
             self.ui_idle.wait(MAX_UI_WAIT)
         now = time.perf_counter()
-        keep_going = self.ui_idle.is_set
+        keep_going = self.ui_idle.is_set if self._stopper is None else self._keep_playing
         if self._cap:
             due = int((now - self._cap_t0) * self._cap) + 1 - self._cap_done  # the first step at once
             if due > 0:
@@ -296,7 +352,15 @@ class TrainingWorker(QObject):
             self._timer.setInterval(max(0, min(100, int(wait * 1000))))
         else:
             run.run(1 << 40, deadline=now + CHUNK, keep_going=keep_going)
-        if run.diverged or not run.can_train:
+        if self._stopper is not None:  # the run skips keep_going after the step that reaches its deadline
+            self._reached_stop()
+        if self._stop is not None:  # paused where the user asked: say why, then show that step
+            stop, self._stop, self._stopper = self._stop, None, None
+            self.playing = False
+            self._timer.stop()
+            self.sigStopped.emit(stop)
+            self._publish(force=True)
+        elif run.diverged or not run.can_train:
             self.playing = False
             self._timer.stop()
             self._publish(force=True)
