@@ -50,6 +50,10 @@ def make_plot(**kwargs) -> tuple[pg.PlotWidget, pg.PlotItem]:
     return widget, item
 
 
+#: the smallest font a FittedCaption shrinks to (points)
+MIN_CAPTION_POINTS = 7.0
+
+
 def caption_label(background: str | None = "white") -> QLabel:
     """A word-wrapped rich-text caption in the text colour, with a little padding."""
     label = QLabel()
@@ -58,6 +62,38 @@ def caption_label(background: str | None = "white") -> QLabel:
     fill = f" background: {background};" if background else ""
     label.setStyleSheet(f"color: {TEXT_COLOR};{fill} padding: 2px 6px;")
     return label
+
+
+class FittedCaption(QLabel):
+    """A word-wrapped rich-text caption of a fixed height (so that the plot above it keeps its size) whose font
+    shrinks, down to MIN_CAPTION_POINTS, until its text fits the width it has: a long caption at a small window
+    stays whole instead of losing its last lines."""
+
+    def __init__(self, background: str | None = None):
+        super().__init__()
+        self.setWordWrap(True)
+        self.setTextFormat(Qt.RichText)
+        fill = f" background: {background};" if background else ""
+        self.setStyleSheet(f"color: {TEXT_COLOR};{fill} padding: 2px 6px;")
+        self._points = self.font().pointSizeF()
+
+    def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
+        super().setText(text)
+        self._fit()
+
+    def resizeEvent(self, ev):  # noqa: N802 - Qt's name
+        super().resizeEvent(ev)
+        self._fit()
+
+    def _fit(self) -> None:
+        font = self.font()
+        size = self._points
+        font.setPointSizeF(size)
+        self.setFont(font)
+        while size > MIN_CAPTION_POINTS and self.heightForWidth(self.width()) > self.height():
+            size = max(MIN_CAPTION_POINTS, size - 0.5)
+            font.setPointSizeF(size)
+            self.setFont(font)
 
 
 def plot_or_message(owner: QWidget, plot_widget: QWidget, *below: QWidget) -> tuple[QLabel, QStackedLayout]:

@@ -28,7 +28,7 @@ from PySide6.QtWidgets import (
 from ...core.planes import PLANES
 from ...core.surface import Surface
 from ...core.surface_picture import SurfacePicture
-from ..style import SURFACE_COLORS, TEXT_COLOR, caption_label, grid_rect, make_plot
+from ..style import SURFACE_COLORS, TEXT_COLOR, FittedCaption, grid_rect, make_plot
 
 PATH_COLOR = (255, 255, 255)
 POINT_COLOR = "#d7301f"
@@ -223,7 +223,7 @@ class SurfaceView(QWidget):
         self.message.setZValue(30)
         self.plot_item.addItem(self.message, ignoreBounds=True)
         self.message.hide()
-        self.caption = caption_label(background=None)
+        self.caption = FittedCaption()
         self.caption.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         # a fixed height: a caption that grows or shrinks would resize the plot, and with it the grid
         lines = self.caption.fontMetrics().lineSpacing()
