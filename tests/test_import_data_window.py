@@ -429,6 +429,10 @@ def test_fit_resizes_the_network_to_a_file_of_digit_labels_as_one_undo_step_with
     assert len(net.inputs) == 3 and len(net.outputs) == 4 and net.loss == "cross_entropy"
     assert same_table(w.model.doc.data, [r[:3] for r in rows], [np.eye(4)[r[3]].tolist() for r in rows])
     assert history(w)[0] == before[0] + 1 and "now has 3 inputs and 4 outputs" in w.status.text()
+    # the resized layers are laid out afresh: the kept x1, x2 and y1 line up with the new neurons, in order
+    for layer in (net.inputs, net.outputs):
+        ys = [w.scene.neuron_items[n.id].pos().y() for n in layer]
+        assert ys == sorted(ys) and len(set(ys)) == len(ys), ys
     w.window_actions.undo.trigger()  # one step takes back the network and the data
     assert w.model.network.same_as(old_net) and w.model.doc.data is old_data
     w.window_actions.redo.trigger()

@@ -206,7 +206,13 @@ class DocumentModel(QObject):
         trial = self.state()
         if network is not None:
             trial.network = network.copy()
-            trial.positions = {k: v for k, v in trial.positions.items() if k in network.neurons}
+            # a layer that gained or lost neurons is laid out afresh (its kept neurons' old places would sit among
+            # the new ones); the other layers keep their places
+            old, new = self.network, network
+            changed = ({n.layer for n in new if n.id not in old.neurons}
+                       | {n.layer for n in old if n.id not in new.neurons})
+            trial.positions = {k: v for k, v in trial.positions.items()
+                               if k in new.neurons and new.neurons[k].layer not in changed}
         if training is not None:
             trial.training = training.copy()
         if data is not None:
@@ -292,6 +298,11 @@ class DocumentModel(QObject):
 
     def restore(self, snap: EditState, scope=EDIT + SETTINGS) -> None:
         net = self.network
+        # the places first (announced after the network): a canvas rebuilt for a new structure then lays out
+        # afresh the neurons the restored places leave out, rather than keeping them where they were
+        moved = "positions" in scope and snap.positions != self.positions
+        if moved:
+            self.positions = dict(snap.positions)
         if "network" in scope:
             if not net.same_structure(snap.network):
                 net.assign(snap.network)
@@ -299,8 +310,7 @@ class DocumentModel(QObject):
                 changed = {k: v for k, v in snap.network.parameters().items() if net.get_parameter(k) != v}
                 if changed:
                     net.set_parameters(changed)
-        if "positions" in scope and snap.positions != self.positions:
-            self.positions = dict(snap.positions)
+        if moved:
             self.sigPositionsChanged.emit()
         if "settings" in scope and (snap.training != self.doc.training or snap.data != self.doc.data):
             self.doc.training = snap.training.copy()
