@@ -130,7 +130,7 @@ class WindowActions(QObject):
         m = mb.addMenu("&View")
         m.addActions([self.fit, self.zoom_in, self.zoom_out])
         m.addSeparator()
-        m.addActions([self.labels, self.gradients, self.accuracy])
+        m.addActions([self.labels, self.gradients, w.neuron_pictures.action, self.accuracy])
         m.addSeparator()
         for dock in w.findChildren(QDockWidget):
             m.addAction(dock.toggleViewAction())
