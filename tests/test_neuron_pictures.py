@@ -10,7 +10,7 @@ import sys
 
 import numpy as np
 import pytest
-from PySide6.QtCore import QPoint, QPointF
+from PySide6.QtCore import QPoint, QPointF, QRectF
 from PySide6.QtGui import QColor, QImage
 from PySide6.QtTest import QTest
 from PySide6.QtWidgets import QMenu
@@ -21,7 +21,7 @@ from bpgui.core.document import document_from_dict
 from bpgui.core.training_run import GRID, TrainingRun
 from bpgui.resources import example_paths
 from bpgui.ui.document.document_model import DocumentModel
-from bpgui.ui.editor.network_items import PICTURE
+from bpgui.ui.editor.network_items import KNOB, PICTURE
 from bpgui.ui.editor.neuron_pictures import (
     LUT,
     NO_PICTURES_TIP,
@@ -201,8 +201,9 @@ def test_pictures_follow_training_on_screen_where_a_neuron_changes_sign(make_win
     assert (old_colour[2] > old_colour[0]) != positive
 
 
-def test_hovering_a_neuron_enlarges_its_picture_beside_it(make_window, qtbot):
-    w = make_window("circles")
+@pytest.mark.parametrize("size", [(1280, 800), (1024, 640)])
+def test_hovering_a_neuron_enlarges_its_picture_beside_it(make_window, qtbot, size):
+    w = make_window("circles", size=size)
     w.neuron_pictures.set_on(True)
     w.training.train_steps(100)
     qtbot.waitUntil(lambda: w.training.latest.step >= 100 and "h2" in pictured(w), timeout=10_000)
@@ -223,10 +224,15 @@ def test_hovering_a_neuron_enlarges_its_picture_beside_it(make_window, qtbot):
     img = viewport.grab().toImage()
     ratio = img.devicePixelRatio()
     cells = w.training.latest.grid_neurons
-    side = zoom.PAD, zoom.PAD + zoom.TITLE
+    k = zoom.factor  # smaller where the canvas has no room for all of it
+    assert k == 1.0 if size == (1280, 800) else 0.6 <= k < 1.0
+    left, top, side = k * zoom.PAD, k * (zoom.PAD + zoom.TITLE), k * ZOOM_SIDE
+    assert not QRectF(z.x(), z.y(), zoom.boundingRect().width(), zoom.boundingRect().height()).intersects(
+        QRectF(w.view.mapFromScene(QRectF(it.x() - PICTURE / 2, it.y() - PICTURE / 2, PICTURE + KNOB, PICTURE))
+               .boundingRect()))  # beside the neuron's picture and knob, not over them
     for i, j in ((16, 16), (32, 32), (48, 20)):
-        px = z.x() + side[0] + (j + 0.5) / GRID * ZOOM_SIDE
-        py = z.y() + side[1] + ZOOM_SIDE - (i + 0.5) / GRID * ZOOM_SIDE
+        px = z.x() + left + (j + 0.5) / GRID * side
+        py = z.y() + top + side - (i + 0.5) / GRID * side
         got = np.array(QColor(img.pixel(int(px * ratio), int(py * ratio))).getRgb()[:3])
         want = lut_colour(cells.output("h2")[i, j], cells.level("h2"))
         assert np.abs(got - want).max() <= 30, (i, j, got, want)
@@ -295,3 +301,17 @@ def test_screenshot_with_neuron_pictures_draws_them_and_refuses_a_network_of_one
     assert r.stderr.strip().splitlines() == ["bpgui: error: --neuron-pictures: the network has 1 input; neuron "
                                              "pictures need 2"]
     assert not (tmp_path / "s.png").exists()
+
+
+def test_opening_another_document_keeps_pictures_on_and_draws_the_new_networks(make_window, qtbot):
+    w = make_window("xor")
+    w.neuron_pictures.set_on(True)
+    qtbot.waitUntil(lambda: pictured(w) == {"h1", "h2", "y1"}, timeout=5000)
+    assert w.open_path(example_paths()["circles"], ask=False)
+    qtbot.waitUntil(lambda: pictured(w) == {"h1", "h2", "h3", "h4", "y1"}, timeout=5000)
+    snap = w.training.latest
+    assert set(snap.grid_neurons.ids) == {"h1", "h2", "h3", "h4", "y1"}
+    assert w.scene.neuron_items["h3"].picture.extent[0][0] == pytest.approx(float(snap.grid_x[0]))
+    assert w.open_path(example_paths()["sine"], ask=False)
+    qtbot.waitUntil(lambda: not pictures_action(w).isEnabled(), timeout=5000)
+    assert not pictured(w) and "neurons" not in w.training.wanted

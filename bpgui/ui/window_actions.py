@@ -225,7 +225,8 @@ class WindowActions(QObject):
         views = [
             ("Network (middle)", "the neurons in layers and every weight: blue positive, red negative, thicker "
              "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w. A layer of more than 16 "
-             "neurons is drawn small, named every few, its edges thin and paler the smaller."),
+             "neurons is drawn small, named every few, its edges thin and paler the smaller. With View > Neuron "
+             "Pictures (2 inputs), each neuron is drawn as its output over the inputs; hover one to enlarge it."),
             ("Training (left)", "the run buttons, the speed, and how the network learns: learning rate, "
              "optimizer, batch size, loss and data."),
             ("Properties · Chain Rule (left)", "the selected neuron or edge; for a weight, ∂E/∂w taken apart "

@@ -152,6 +152,7 @@ class NetworkScene(QGraphicsScene):
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom (screen pixels per scene unit) changed: a compact layer's names keep their size."""
         self.view_scale = scale
+        self.hide_picture_zoom()  # placed for the zoom it was shown at
         for it in self.neuron_items.values():
             it.set_scale(scale)
 

@@ -32,11 +32,14 @@ NO_PICTURES_TIP = ("neuron pictures need a network of 2 inputs (this one has {n}
 #: the colours of the outputs from the low end of the scale (0) to the high end (255), and of a value that is not
 #: finite (the last row)
 LUT = np.vstack([OUTPUT_COLORS.getLookupTable(0.0, 1.0, 256, alpha=False), [[150, 150, 150]]]).astype(np.uint8)
-#: while the run plays, the pictures are drawn at most this often (seconds): 30 small images (a 2-16-16-1 net) take
-#: ~1 ms to make and paint, little beside a snapshot's other work, but more often than this no eye follows them
+#: while the run plays, the pictures are made at most this often (seconds): the 33 of a 2-16-16-1 net took 1.5-2 ms
+#: to make, and painting them added no measurable time to that canvas's repaint (20-30 ms, its 300 edges), but
+#: more often than this no eye follows them
 PLAYING_INTERVAL = 1 / 30
-#: the enlarged picture's side, in screen pixels
+#: the enlarged picture's side, in screen pixels (smaller, down to ZOOM_SMALLEST times this, where a narrow canvas
+#: has no room for it beside the neuron: 1024x640 leaves ~140 pixels)
 ZOOM_SIDE = 168
+ZOOM_SMALLEST = 0.6
 
 
 @dataclass(frozen=True)
@@ -91,8 +94,9 @@ def colour_bar() -> QImage:
 
 
 class PictureZoom(QGraphicsItem):
-    """A hovered neuron's picture enlarged, beside it, at a fixed size on screen: its name, activation and role
-    above; the inputs' ranges and the colour scale with its ends below."""
+    """A hovered neuron's picture enlarged, beside it, at a fixed size on screen (smaller where the canvas has no
+    room for it, see :meth:`place`): its name, activation and role above; the inputs' ranges and the colour scale
+    with its ends below."""
 
     PAD = 8.0
     TITLE = 20.0
@@ -105,23 +109,30 @@ class PictureZoom(QGraphicsItem):
         self.setAcceptedMouseButtons(Qt.NoButton)
         self.setZValue(50)
         self.neuron = None  # the NeuronItem shown
+        self.factor = 1.0  # the size drawn, of the full size
         self._bar = colour_bar()
 
-    def size(self) -> tuple[float, float]:
+    def full_size(self) -> tuple[float, float]:
         height = self.PAD + self.TITLE + ZOOM_SIDE + 4 + 2 * self.LINE + 4 + self.BAR + self.LINE + self.LINE \
             + self.PAD
         return ZOOM_SIDE + 2 * self.PAD, height
 
     def boundingRect(self) -> QRectF:
-        w, h = self.size()
-        return QRectF(0, 0, w, h)
+        w, h = self.full_size()
+        return QRectF(0, 0, w * self.factor, h * self.factor)
 
     def paint(self, painter: QPainter, option, widget=None):
         item = self.neuron
         picture = item.picture if item is not None else None
         if picture is None:
             return
-        w, h = self.size()
+        painter.save()
+        painter.scale(self.factor, self.factor)
+        self._paint_full(painter, item, picture)
+        painter.restore()
+
+    def _paint_full(self, painter: QPainter, item, picture: NeuronPicture) -> None:
+        w, h = self.full_size()
         pad, side = self.PAD, float(ZOOM_SIDE)
         painter.setRenderHint(QPainter.Antialiasing)
         painter.setPen(QPen(QColor("#8c8c8c"), 1.0))
@@ -177,14 +188,23 @@ class PictureZoom(QGraphicsItem):
         painter.drawText(QRectF(pad, y, side, self.LINE), Qt.AlignLeft | Qt.AlignVCenter, here)
 
     def place(self, view_rect: QRectF, scale: float) -> None:
-        """Beside its neuron, right of it if it fits in ``view_rect`` (the scene's visible part), else left; moved
-        up or down to stay in it. ``scale``: screen pixels per scene unit."""
+        """Beside its neuron, right of it if it fits in ``view_rect`` (the scene's visible part), else left if it
+        fits there, else on the roomier side, made smaller to fit (down to ZOOM_SMALLEST); moved up or down to stay
+        in it. ``scale``: screen pixels per scene unit."""
         item = self.neuron
-        w, h = (v / scale for v in self.size())
+        full_w, full_h = (v / scale for v in self.full_size())
         gap = 10 / scale
-        x = item.x() + item.radius + gap
-        if x + w > view_rect.right() and item.x() - item.radius - gap - w >= view_rect.left():
-            x = item.x() - item.radius - gap - w
+        right = view_rect.right() - (item.x() + item.radius + gap)
+        left = (item.x() - item.radius - gap) - view_rect.left()
+        on_right = right >= full_w or (left < full_w and right >= left)
+        room = right if on_right else left
+        factor = min(1.0, max(ZOOM_SMALLEST, room / full_w), view_rect.height() / full_h)
+        if factor != self.factor:
+            self.prepareGeometryChange()
+            self.factor = factor
+        w, h = full_w * factor, full_h * factor
+        x = item.x() + item.radius + gap if on_right else item.x() - item.radius - gap - w
+        x = max(view_rect.left(), min(x, view_rect.right() - w))
         y = item.y() - h / 2
         y = max(view_rect.top(), min(y, view_rect.bottom() - h))
         self.setPos(QPointF(x, y))
@@ -213,7 +233,7 @@ class NeuronPictures(QObject):
         self._hub = hub
         self._training = training
         hub.sigNetworkChanged.connect(lambda change: change.structural and self._update_available())
-        hub.sigDocumentReplaced.connect(self._update_available)
+        hub.sigDocumentReplaced.connect(self._on_document_replaced)
         training.sigSnapshot.connect(self.update_snapshot)
         self._update_available()
 
@@ -223,6 +243,11 @@ class NeuronPictures(QObject):
 
     def set_on(self, on: bool) -> None:
         self.action.setChecked(on)
+
+    def _on_document_replaced(self, *_) -> None:
+        if self.scene.neuron_pictures:  # of another network: its first snapshot brings this one's
+            self.scene.set_neuron_pictures({})
+        self._update_available()
 
     def _update_available(self, *_) -> None:
         inputs = [n.id for n in self._hub.model.network.inputs]
