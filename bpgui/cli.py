@@ -213,6 +213,8 @@ def _build_parser() -> _Parser:
     sh.add_argument("--weight-labels", action="store_true", help="show every edge's weight")
     sh.add_argument("--accuracy", action="store_true", help="show the accuracy in the loss plot (networks that "
                     "classify: loss bce or cross_entropy)")
+    sh.add_argument("--neuron-pictures", action="store_true", help="show each neuron's output over the two inputs "
+                    "on the network (View > Neuron Pictures; networks of 2 inputs)")
     sh.add_argument("--view", choices=SCREENSHOT_VIEWS, default="window",
                     help="the whole window (default), or one view: the network canvas or a plot (.svg allowed)")
     sh.add_argument("--x", metavar="PARAM", help="the surface's x parameter (default: the document's or two weights "
@@ -691,6 +693,11 @@ def cmd_screenshot(args) -> int:
                 raise CLIError(f"--x/--y: the network has no parameter '{p}' (weights are 'a->b', biases 'b.bias')")
         if args.x == args.y:
             raise CLIError("--x and --y must be two different parameters")
+    if args.neuron_pictures:
+        net = doc.network if doc is not None else _load(str(_default_example())).network
+        if len(net.inputs) != 2:
+            raise CLIError(f"--neuron-pictures: the network has {len(net.inputs)} input"
+                           f"{'s' if len(net.inputs) != 1 else ''}; neuron pictures need 2")
     os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
     from .ui.app import make_application
     from .ui.document.document_model import DocumentModel
@@ -719,6 +726,8 @@ def cmd_screenshot(args) -> int:
         window.show()
         if args.x is not None:
             window.surface.choose(args.x, args.y)
+        if args.neuron_pictures:
+            window.neuron_pictures.set_on(True)
         wait(lambda: window.training.latest is not None, 10)
         if args.steps:
             window.training.train_steps(args.steps)
@@ -729,6 +738,9 @@ def cmd_screenshot(args) -> int:
             wait(lambda: window.training.latest is not None and window.training.latest.step >= args.steps
                  and (args.plane != "pca" or window.training.latest.trajectory is not None), 10)
         wait(lambda: window.surface.settled and not window.chain_rule.busy(), 60)
+        if args.neuron_pictures:  # the last snapshot carries them (a run that cannot train has none)
+            wait(lambda: window.scene.neuron_pictures or not window.training.latest.finite
+                 or bool(window.training.latest.problem), 10)
         app.processEvents()
         window.view.fit()
         if args.weight_labels:

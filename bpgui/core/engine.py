@@ -227,6 +227,11 @@ class Engine:
         ws = Workspace(self, x.shape[0])
         ws.load(x)
         self.forward(ws)
+        return self.outputs(ws)
+
+    def outputs(self, ws: Workspace) -> np.ndarray:
+        """Outputs (N × K, document order, a new array) of the forward pass just made on ``ws``; every neuron's own
+        output is at hand there too, ``ws.A[engine.row[id]]``."""
         return self.loss.outputs(ws.z, ws.y)[self._perm].T.copy()
 
     def loss_only(self, ws: Workspace) -> float:

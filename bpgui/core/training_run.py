@@ -70,16 +70,56 @@ def shown_output(n_outputs: int) -> int:
     return 1 if n_outputs == 2 else 0
 
 
-def output_range(loss: str, d: Dataset) -> tuple[float, float]:
-    """The output values at the two ends of a colour map of the shown output; their middle is the decision
-    level: [0, 1] for probabilities, else the span of the targets (±0.5 around them if they are all equal)."""
+def output_range(loss: str, d: Dataset, k: int | None = None) -> tuple[float, float]:
+    """The output values at the two ends of a colour map of output ``k`` (default: the shown output); their middle
+    is the decision level: [0, 1] for probabilities, else the span of the targets (±0.5 around them if they are
+    all equal)."""
     if loss in PROBABILITY_LOSSES:
         return 0.0, 1.0
-    k = shown_output(d.n_outputs)
+    k = shown_output(d.n_outputs) if k is None else k
     t = np.concatenate([d.t_train[:, k], d.t_test[:, k]]) if len(d.t_test) else d.t_train[:, k]
     lo, hi = float(t.min()), float(t.max())
     middle, half = (lo + hi) / 2, (hi - lo) / 2 or 0.5
     return middle - half, middle + half
+
+
+#: activations whose outputs lie in [0, 1] (a colour map of them is centred on 0.5), and in [-1, 1] (on 0); a
+#: picture of any other (linear, relu, leaky_relu, softplus) spans ±its largest |output| over the grid
+UNIT_ACTIVATIONS = ("sigmoid", "gaussian")
+SIGNED_UNIT_ACTIVATIONS = ("tanh",)
+
+
+def activation_range(activation: str, values: np.ndarray) -> tuple[float, float]:
+    """The output values at the two ends of a colour map of a neuron with this ``activation``, centred where its
+    outputs change sign or class: [0, 1] for sigmoid and gaussian, [-1, 1] for tanh, else ±the largest finite
+    |value| of ``values`` (±1 when they are all 0 or none is finite)."""
+    if activation in UNIT_ACTIVATIONS:
+        return 0.0, 1.0
+    if activation in SIGNED_UNIT_ACTIVATIONS:
+        return -1.0, 1.0
+    finite = np.abs(values[np.isfinite(values)])
+    m = float(finite.max()) if finite.size else 0.0
+    m = m if m > 0.0 else 1.0
+    return -m, m
+
+
+@dataclass(frozen=True)
+class NeuronGrids:
+    """Every non-input neuron's output over a snapshot's grid (2-D inputs): what each one computes of the two
+    inputs, as :attr:`TrainingSnapshot.grid_outputs` shows the network's. Hidden neurons: their output ``out =
+    f(net)``; outputs: the network's output as it reports it (the softmax probability with cross_entropy), so
+    that their pictures match the Outputs view."""
+
+    ids: tuple[str, ...]  # document order
+    outputs: np.ndarray  # M × G × G (row = y, as grid_outputs), read-only
+    levels: np.ndarray  # M × 2: the values at the two ends of the colour map (see activation_range, output_range)
+
+    def output(self, nid: str) -> np.ndarray:
+        return self.outputs[self.ids.index(nid)]
+
+    def level(self, nid: str) -> tuple[float, float]:
+        lo, hi = self.levels[self.ids.index(nid)]
+        return float(lo), float(hi)
 
 
 class StallWatch:
@@ -198,6 +238,8 @@ class TrainingSnapshot:
     history_total: np.ndarray | None = None
     #: η of the next optimizer step (the schedule's, see core/schedules.py; else the learning rate)
     learning_rate_now: float = math.nan
+    #: every non-input neuron's output over the grid (2-D grids only), when asked for (see ``snapshot``)
+    grid_neurons: NeuronGrids | None = None
 
     @property
     def parameters(self) -> dict[str, float]:
@@ -222,6 +264,8 @@ class TrainingRun:
         self._config = config.copy()
         self.trainer: Trainer | None = None
         self._shown_inputs: tuple[int, ...] | None = None  # the inputs the output pictures span (see output_axes)
+        self._grid_ws: Workspace | None = None  # the grid's points loaded for self._grid_for's engine and grid
+        self._grid_for: tuple | None = None
         # checkpoints, each with its place (step, epoch, minibatch cursor): the last parameters whose loss was
         # finite and sane (_good), and the last ones whose loss was not far up (_calm; see StallWatch)
         self._good = np.zeros(0)
@@ -600,10 +644,11 @@ class TrainingRun:
         return self.trainer.engine.parameter_values()
 
     def snapshot(self, playing: bool = False, steps_per_second: float = 0.0,
-                 anatomy: bool = False, trajectory: bool = False) -> TrainingSnapshot:
+                 anatomy: bool = False, trajectory: bool = False, neurons: bool = False) -> TrainingSnapshot:
         """What the views draw now; ``anatomy``: with the next step's :class:`StepAnatomy` (1-6 ms on the
         bundled examples, so only while a view shows it; None when the parameters are not finite); ``trajectory``: with
-        the real path so far (only while a view draws it)."""
+        the real path so far (only while a view draws it); ``neurons``: with every neuron's output over a 2-D grid
+        (:class:`NeuronGrids`, from the same forward pass as the grid's outputs)."""
         steps, train_h, test_h = self.history.arrays()
         acc_h, test_acc_h = self.history.accuracy_arrays()
         total_h = self.history.total_array()
@@ -634,14 +679,14 @@ class TrainingRun:
                 test = t.test_loss()
                 if test is not None and self._classifies:
                     test_acc = _loaded_accuracy(eng, eng.workspace(len(t.dataset.x_test)))
-                grid = self._outputs_on_grid()
+                grid = self._outputs_on_grid(neurons)
                 next_values = _read_only(self._peek_step(g)[self._order])
             else:
                 train, test, grid = math.nan, None, None
                 gradient = np.full(len(values), np.nan)
-        gx = gy = go = boundary = None
+        gx = gy = go = boundary = cells = None
         if grid is not None:
-            gx, gy, go = grid
+            gx, gy, go, cells = grid
             if gy is not None and self._two_classes:
                 lo, hi = output_range(self._network.loss, t.dataset)
                 image = go[:, :, shown_output(go.shape[2])]
@@ -652,7 +697,7 @@ class TrainingRun:
             gx, gy, go, boundary, next_values, self.restore_step, self._restore_note(),
             self.step_anatomy() if anatomy else None, self.trajectory() if trajectory else None,
             acc, test_acc, acc_h, test_acc_h, self._grid[3] if grid is not None else None, float(total), total_h,
-            float(t.learning_rate_now))
+            float(t.learning_rate_now), cells)
 
     def trajectory(self) -> Trajectory | None:
         """The real path so far: every parameter (names as in snapshots) at the steps the loss history records
@@ -695,14 +740,42 @@ class TrainingRun:
         if self.trainer is not None:
             self._grid = _output_inputs(self.trainer.dataset, self._shown_inputs)
 
-    def _outputs_on_grid(self):
+    def _outputs_on_grid(self, neurons: bool = False):
+        """(gx, gy, the outputs, the neurons' NeuronGrids or None) over the grid, from one forward pass; None
+        without a grid."""
         if self._grid is None:
             return None
         gx, gy, points, _axes = self._grid
-        out = self.trainer.engine.predict(points)
+        eng = self.trainer.engine
+        if self._grid_for is None or self._grid_for[0] is not eng or self._grid_for[1] is not points:
+            self._grid_ws = Workspace(eng, len(points))  # kept: the engine's weights are read in place
+            self._grid_ws.load(points)
+            self._grid_for = (eng, points)
+        ws = self._grid_ws
+        eng.forward(ws)
+        out = eng.outputs(ws)
         if gy is None:
-            return gx, None, _read_only(out)
-        return gx, gy, _read_only(out.reshape(len(gy), len(gx), -1))
+            return gx, None, _read_only(out), None
+        shape = (len(gy), len(gx))
+        cells = self._neuron_grids(ws, out, shape) if neurons else None
+        return gx, gy, _read_only(out.reshape(*shape, -1)), cells
+
+    def _neuron_grids(self, ws: Workspace, out: np.ndarray, shape: tuple[int, int]) -> NeuronGrids:
+        """Every non-input neuron's output in the forward pass just made on the grid's workspace ``ws`` (``out``:
+        the network's outputs there, document order)."""
+        eng = self.trainer.engine
+        net = self._network
+        outputs = {nid: k for k, nid in enumerate(eng.output_ids)}
+        ids = tuple(n.id for n in net if not n.is_input)
+        images = np.empty((len(ids), *shape))
+        levels = np.empty((len(ids), 2))
+        for i, nid in enumerate(ids):
+            k = outputs.get(nid)
+            values = ws.A[eng.row[nid]] if k is None else out[:, k]
+            images[i] = values.reshape(shape)
+            levels[i] = (activation_range(net.neurons[nid].activation, images[i]) if k is None
+                         else output_range(net.loss, self.trainer.dataset, k))
+        return NeuronGrids(ids, _read_only(images), _read_only(levels))
 
 
 # ---------------------------------------------------------------------------------------------- helpers

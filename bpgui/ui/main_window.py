@@ -26,6 +26,7 @@ from .document.document_model import DocumentModel
 from .document.export_actions import ExportActions
 from .editor.network_scene import NetworkScene
 from .editor.network_view import NetworkView
+from .editor.neuron_pictures import NeuronPictures
 from .editor.properties_panel import PropertiesPanel
 from .step.direction_slopes import DirectionSlopes
 from .step.step_line_plot import StepLinePlot
@@ -59,6 +60,7 @@ class MainWindow(QMainWindow):
         self.setWindowIcon(QIcon(str(resource_path("icons", "bpgui.svg"))))
         self.scene = NetworkScene(self.hub, self)
         self.view = NetworkView(self.scene, self)
+        self.neuron_pictures = NeuronPictures(self.scene, self)
         self.banner = RunBanner(self)
         central = QWidget()
         lay = QVBoxLayout(central)
@@ -170,6 +172,7 @@ class MainWindow(QMainWindow):
         self.loss_plot.follow(hub, training)
         self.output_plot.follow(hub, training)
         training.sigSnapshot.connect(self._show_gradients)
+        self.neuron_pictures.follow(hub, training)
         self.chain_rule.follow(scene, training)
         self._follow_step_views()
         training.sigSnapshot.connect(self.run_status.update_snapshot)

@@ -18,6 +18,9 @@ POSITIVE_COLOR = "#2166ac"
 NEGATIVE_COLOR = "#d6604d"
 #: the error surface's colour map (2-D heatmap and 3-D mesh)
 SURFACE_COLORS = pg.colormap.get("viridis")
+#: the network's outputs over its inputs (the Outputs view, the canvas's neuron pictures): output at the low level
+#: → light orange, midpoint → white, high level → light blue
+OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 
 
 def style_plot(plot: pg.PlotItem) -> None:

@@ -130,7 +130,7 @@ class WindowActions(QObject):
         m = mb.addMenu("&View")
         m.addActions([self.fit, self.zoom_in, self.zoom_out])
         m.addSeparator()
-        m.addActions([self.labels, self.gradients, self.accuracy])
+        m.addActions([self.labels, self.gradients, w.neuron_pictures.action, self.accuracy])
         m.addSeparator()
         for dock in w.findChildren(QDockWidget):
             m.addAction(dock.toggleViewAction())
@@ -225,7 +225,8 @@ class WindowActions(QObject):
         views = [
             ("Network (middle)", "the neurons in layers and every weight: blue positive, red negative, thicker "
              "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w. A layer of more than 16 "
-             "neurons is drawn small, named every few, its edges thin and paler the smaller."),
+             "neurons is drawn small, named every few, its edges thin and paler the smaller. With View > Neuron "
+             "Pictures (2 inputs), each neuron is drawn as its output over the inputs; hover one to enlarge it."),
             ("Training (left)", "the run buttons, the speed, and how the network learns: learning rate, "
              "optimizer, batch size, loss and data."),
             ("Properties · Chain Rule (left)", "the selected neuron or edge; for a weight, ∂E/∂w taken apart "

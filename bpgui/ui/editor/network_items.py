@@ -60,6 +60,16 @@ MARK_HALO = QColor(26, 152, 80, 130)  # the parameter under the mouse in another
 GRAD_UP = QColor("#7b3294")  # ∂E/∂w > 0: descent lowers the weight
 GRAD_DOWN = QColor("#008837")  # ∂E/∂w < 0: descent raises the weight
 
+#: a neuron picture's side (View > Neuron Pictures, see neuron_pictures.py): the neuron is drawn as the picture,
+#: a square as wide as its circle (as the Playground draws its neurons; a square inside the circle was half as
+#: large, ~21 px on screen at 1024x640, too small to read). Its name goes on a tag above (over the picture it hid
+#: the middle, where the picture changes most), the activation's glyph to the enlarged picture on hover
+PICTURE = 2 * RADIUS
+#: the name tag above a picture: its height (it fits between the picture and the bias label of a neuron ROW above)
+#: and its font
+TAG = 16.0
+TAG_FONT = ("DejaVu Sans", 10)
+
 #: text on the canvas: at the window's default size the canvas is drawn at about its own scale, so these read as
 #: large as the panels' text
 ID_FONT = ("DejaVu Sans", 11)
@@ -441,6 +451,11 @@ class NeuronItem(QGraphicsObject):
         self.knob = KnobItem(self)
         self._hovered = False
         self._id_font = font(ID_FONT, bold=True)
+        self._tag_font = font(TAG_FONT, bold=True)  # the name above a picture, cut short to the item's width
+        metrics = QFontMetricsF(self._tag_font)
+        self._tag_text = metrics.elidedText(nid, Qt.ElideRight, 2 * RADIUS + 12)
+        self._tag_width = metrics.horizontalAdvance(self._tag_text) + 8
+        self.picture = None  # a NeuronPicture (see neuron_pictures.py), drawn in the circle; None: the usual look
 
     def update_from(self, n: Neuron, role: str, number: int = 1, layer_size: int = 1) -> None:
         """Show neuron ``n`` in its ``role`` (the network's ``roles()[n.id]``), the ``number``-th of its layer of
@@ -480,7 +495,21 @@ class NeuronItem(QGraphicsObject):
         if not self.compact:  # a compact neuron does not show it (its tooltip does)
             self.update()
 
+    def set_picture(self, picture) -> None:
+        """Draw this neuron's output over the inputs (a NeuronPicture) in its circle, or (None) its usual look."""
+        if (picture is None) != (self.picture is None):
+            self.prepareGeometryChange()  # the name tag above the circle comes or goes
+        self.picture = picture
+        self.update()
+
     def hoverEnterEvent(self, ev):
+        self._hovered = True
+        if self.picture is not None:  # the enlarged picture tells what the tooltip would, and more
+            self.setToolTip("")
+            self._scene.show_picture_zoom(self)
+            self._show_knob()
+            super().hoverEnterEvent(ev)
+            return
         # written when wanted rather than at every training snapshot
         if self.layer == 0:
             inputs = [n.id for n in self._scene.network.inputs]
@@ -491,13 +520,13 @@ class NeuronItem(QGraphicsObject):
         if self.compact:
             tip += "<br><i>select it to see its weights; zoom in (wheel) to see every name</i>"
         self.setToolTip(tip + "<br><i>drag to move (to another column: another layer); right-click for more</i>")
-        self._hovered = True
         self._show_knob()
         super().hoverEnterEvent(ev)
 
     def hoverLeaveEvent(self, ev):
         self._hovered = False
         self._show_knob()
+        self._scene.hide_picture_zoom(self)
         super().hoverLeaveEvent(ev)
 
     @property
@@ -516,11 +545,15 @@ class NeuronItem(QGraphicsObject):
         if self.compact:
             r = self.radius + 6
             return QRectF(-r, -r, 2 * r + COMPACT_KNOB, 2 * r).united(self._name_rect())
-        return QRectF(-RADIUS - 11, -RADIUS - 9, 2 * RADIUS + 22, 2 * RADIUS + 30)
+        top = RADIUS + (TAG + 3 if self.picture is not None else 9)
+        return QRectF(-RADIUS - 11, -top, 2 * RADIUS + 22, top + RADIUS + 21)
 
     def shape(self) -> QPainterPath:
         p = QPainterPath()
-        p.addEllipse(QPointF(0, 0), self.radius, self.radius)
+        if self.picture is not None and not self.compact:
+            p.addRect(QRectF(-PICTURE / 2, -PICTURE / 2, PICTURE, PICTURE))
+        else:
+            p.addEllipse(QPointF(0, 0), self.radius, self.radius)
         return p
 
     def paint(self, painter: QPainter, option, widget=None):
@@ -533,16 +566,16 @@ class NeuronItem(QGraphicsObject):
             painter.setBrush(MARK_HALO)
             painter.drawEllipse(QPointF(0, 0), RADIUS + 9, RADIUS + 9)
         outline = self.highlight or (SELECTED if self.isSelected() else OUTLINE)
-        painter.setPen(QPen(outline, 3.0 if (self.highlight or self.isSelected()) else 1.5))
-        painter.setBrush(QBrush(FILL[self.role]))
-        painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
-        painter.setPen(QColor("#111111"))
-        painter.setFont(self._id_font)
+        pen = QPen(outline, 3.0 if (self.highlight or self.isSelected()) else 1.5)
+        if self.picture is not None:  # the picture as the neuron, the name on a tag above it
+            self._paint_picture(painter, pen)
+        else:
+            painter.setPen(pen)
+            painter.setBrush(QBrush(FILL[self.role]))
+            painter.drawEllipse(QPointF(0, 0), RADIUS, RADIUS)
+            self._paint_name(painter)
         if self.activation:
-            painter.drawText(QRectF(-RADIUS, -RADIUS + 6, 2 * RADIUS, RADIUS), Qt.AlignCenter, self.nid)
             painter.setFont(font(SMALL_FONT))
-            painter.setPen(QColor("#555555"))
-            painter.drawText(QRectF(-RADIUS, 0, 2 * RADIUS, RADIUS - 4), Qt.AlignCenter, GLYPHS[self.activation])
             bias_box = QRectF(-RADIUS - 10, RADIUS + 1, 2 * RADIUS + 20, 16)
             if self.axis:  # the bias is on the surface: its label on an orange tag with the axis letter
                 painter.setPen(Qt.NoPen)
@@ -553,8 +586,37 @@ class NeuronItem(QGraphicsObject):
             else:
                 painter.setPen(QColor("#333333"))
                 painter.drawText(bias_box, Qt.AlignCenter, f"b {self.bias:+.2f}")
+
+    def _paint_name(self, painter: QPainter) -> None:
+        """The name in the circle, with the activation's glyph under it (not an input's)."""
+        painter.setPen(QColor("#111111"))
+        painter.setFont(self._id_font)
+        if self.activation:
+            painter.drawText(QRectF(-RADIUS, -RADIUS + 6, 2 * RADIUS, RADIUS), Qt.AlignCenter, self.nid)
+            painter.setFont(font(SMALL_FONT))
+            painter.setPen(QColor("#555555"))
+            painter.drawText(QRectF(-RADIUS, 0, 2 * RADIUS, RADIUS - 4), Qt.AlignCenter, GLYPHS[self.activation])
         else:
             painter.drawText(QRectF(-RADIUS, -RADIUS, 2 * RADIUS, 2 * RADIUS), Qt.AlignCenter, self.nid)
+
+    def _paint_picture(self, painter: QPainter, outline: QPen) -> None:
+        """The picture, framed by ``outline``, and the name on a tag above it."""
+        half = PICTURE / 2
+        box = QRectF(-half, -half, PICTURE, PICTURE)
+        painter.save()
+        painter.setRenderHint(QPainter.SmoothPixmapTransform)
+        painter.drawImage(box, self.picture.image)
+        painter.setPen(outline)
+        painter.setBrush(Qt.NoBrush)
+        painter.drawRect(box)
+        painter.setFont(self._tag_font)
+        tag = QRectF(-self._tag_width / 2, -RADIUS - TAG - 1, self._tag_width, TAG)
+        painter.setPen(Qt.NoPen)
+        painter.setBrush(QColor(255, 255, 255, 225))
+        painter.drawRoundedRect(tag, 3, 3)
+        painter.setPen(QColor("#111111"))
+        painter.drawText(tag, Qt.AlignCenter, self._tag_text)
+        painter.restore()
 
     def _paint_compact(self, painter: QPainter) -> None:
         painter.setRenderHint(QPainter.Antialiasing)

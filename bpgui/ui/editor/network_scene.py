@@ -12,6 +12,9 @@ Gestures (all undoable):
 * double-click empty space in a column to add a neuron there; Delete removes the selection;
 * right-click for the actions that apply.
 
+With View > Neuron Pictures (see :mod:`.neuron_pictures`) each neuron of a narrow layer shows its output over the
+two inputs in its circle; hovering one enlarges its picture beside it.
+
 A layer of more than WIDE neurons is drawn compact, its edges bundled (see :mod:`.network_items`); selecting one
 of its neurons draws that neuron's edges in full.
 """
@@ -49,6 +52,7 @@ from .network_items import (
     layer_at,
     place_edge,
 )
+from .neuron_pictures import NeuronPicture, PictureZoom
 
 #: above this many shown weight labels they keep their default places (placing them one by one takes too long)
 MAX_PLACED_LABELS = 400
@@ -93,6 +97,8 @@ class NetworkScene(QGraphicsScene):
         self.surface_pair: tuple[str, str] | None = None
         self.gradients: dict[str, float] | None = None  # the gradient overlay's ∂E/∂w, or None when it is off
         self.marked_parameter: str | None = None  # the parameter another view points at (e.g. a hovered bar)
+        self.neuron_pictures: dict[str, NeuronPicture] | None = None  # None: off (see set_neuron_pictures)
+        self.picture_zoom: PictureZoom | None = None  # the hovered neuron's picture enlarged, made when first wanted
         self.selectionChanged.connect(self._on_selection_change)
         hub.sigNetworkChanged.connect(self._on_network_change)
         hub.sigPositionsChanged.connect(self._on_positions_change)
@@ -146,6 +152,7 @@ class NetworkScene(QGraphicsScene):
     def set_view_scale(self, scale: float) -> None:
         """The view's zoom (screen pixels per scene unit) changed: a compact layer's names keep their size."""
         self.view_scale = scale
+        self.hide_picture_zoom()  # placed for the zoom it was shown at
         for it in self.neuron_items.values():
             it.set_scale(scale)
 
@@ -157,6 +164,7 @@ class NetworkScene(QGraphicsScene):
     def rebuild(self, *_) -> None:
         selected = {it.nid for it in self.neuron_items.values() if it.isSelected()}
         selected_edges = {k for k, it in self.edge_items.items() if it.isSelected()}
+        self.hide_picture_zoom()  # its neuron item goes
         self._syncing = True
         for it in list(self.neuron_items.values()) + list(self.edge_items.values()):
             self.removeItem(it)
@@ -204,6 +212,7 @@ class NetworkScene(QGraphicsScene):
         self._show_surface_pair()
         self._show_gradients()
         self._show_marked()  # (and which bundled edges draw themselves)
+        self._show_pictures()
         self.update()
 
     # ------------------------------------------------------------------ the surface's pair and the gradients
@@ -276,6 +285,48 @@ class NetworkScene(QGraphicsScene):
         if self.bundle is not None:
             self.bundle.refresh()
 
+    # ------------------------------------------------------------------ neuron pictures
+    def set_neuron_pictures(self, pictures: dict[str, NeuronPicture] | None) -> None:
+        """Each neuron's output over the two inputs, drawn in its circle (neurons of wide layers and inputs show
+        none, nor neurons missing from ``pictures``); None: the usual look."""
+        self.neuron_pictures = pictures
+        self._show_pictures()
+
+    def _show_pictures(self) -> None:
+        pictures = self.neuron_pictures or {}
+        for nid, it in self.neuron_items.items():
+            picture = pictures.get(nid) if it.layer > 0 and not it.compact else None
+            if picture is not it.picture:
+                it.set_picture(picture)
+        zoom = self.picture_zoom
+        if zoom is not None and zoom.isVisible():
+            if zoom.neuron.picture is None:
+                self.hide_picture_zoom()
+            else:
+                zoom.update()
+
+    def show_picture_zoom(self, item: NeuronItem) -> None:
+        """Enlarge ``item``'s picture beside it (while the mouse is over it)."""
+        views = self.views()
+        if item.picture is None or not views:
+            return
+        if self.picture_zoom is None:
+            self.picture_zoom = PictureZoom()
+            self.addItem(self.picture_zoom)
+        zoom = self.picture_zoom
+        zoom.neuron = item
+        view = views[0]
+        zoom.place(view.mapToScene(view.viewport().rect()).boundingRect(), view.transform().m11())
+        zoom.show()
+        zoom.update()
+
+    def hide_picture_zoom(self, item: NeuronItem | None = None) -> None:
+        """Hide the enlarged picture (only if it is ``item``'s, when given)."""
+        zoom = self.picture_zoom
+        if zoom is not None and zoom.isVisible() and (item is None or zoom.neuron is item):
+            zoom.hide()
+            zoom.neuron = None
+
     def _on_network_change(self, change: Change) -> None:
         if change.structural or set(self.edge_items) != set(self.network.edges):
             self.rebuild()
@@ -341,7 +392,13 @@ class NetworkScene(QGraphicsScene):
             taken.append(e.label_rect_at(best))
 
     def _update_scene_rect(self) -> None:
+        zoom = self.picture_zoom
+        if zoom is not None:  # not a part of the network's extent (hidden or not)
+            self.hide_picture_zoom()
+            self.removeItem(zoom)
         rect = self.itemsBoundingRect().adjusted(-COLUMN / 2, -80, COLUMN / 2, 60)
+        if zoom is not None:
+            self.addItem(zoom)
         cols = QRectF(-COLUMN / 2, rect.top(), COLUMN * self.network.num_layers, rect.height())
         self.setSceneRect(rect.united(cols))
 
@@ -415,6 +472,7 @@ class NetworkScene(QGraphicsScene):
         return self._mode in ("connect", "weight")
 
     def mousePressEvent(self, ev):
+        self.hide_picture_zoom()  # a drag or a click: the picture would be in the way
         if self.busy:  # another button during a drag: ignore it, the drag goes on
             ev.accept()
             return

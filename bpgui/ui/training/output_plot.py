@@ -29,7 +29,7 @@ from ...core.accuracy import has_accuracy, is_classification
 from ...core.clicked_points import extra_row
 from ...core.datasets import Dataset, names_classes, sample_rows
 from ...core.training_run import TrainingSnapshot, output_axes, output_range, shown_output
-from ..style import TEXT_COLOR, grid_rect, style_plot
+from ..style import OUTPUT_COLORS, TEXT_COLOR, grid_rect, style_plot
 from .point_clicks import PointClicks
 
 #: point colours of class 0, class 1, … (fill of training points, ring of test points); more classes than colours
@@ -40,8 +40,6 @@ CLASS_RING = ("#b35806", "#053061", "#0e5c45", "#3f3a7a", "#8c1152", "#5e4210", 
               "#0b6e78")
 #: with more than two classes the colour map shows the predicted class: its colour, this much over white
 CLASS_TINT = 0.35
-#: the heatmap: output at the low level → light orange, midpoint → white, high level → light blue
-OUTPUT_COLORS = pg.ColorMap([0.0, 0.5, 1.0], ["#f1a859", "#f7f7f7", "#6f9fcf"])
 POINT_GREY = "#737373"
 #: 2-D regression: the outlines of training and test points (test ones thicker), and the colours their targets
 #: are drawn in (shared brushes: pyqtgraph renders a symbol per distinct brush)

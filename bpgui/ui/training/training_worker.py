@@ -100,8 +100,8 @@ class RestoreFinite:
 
 
 #: what snapshots can carry on request (TrainingRun.snapshot's keywords): the next step's anatomy (1-6 ms each),
-#: the real path so far (a copy of up to 1024 rows)
-EXTRAS = ("anatomy", "trajectory")
+#: the real path so far (a copy of up to 1024 rows), every neuron's output over the 2-D grid (a copy per neuron)
+EXTRAS = ("anatomy", "trajectory", "neurons")
 
 
 @dataclass(frozen=True)
