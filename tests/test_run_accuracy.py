@@ -212,7 +212,7 @@ def test_the_runs_accuracy_of_a_loaded_batch_is_core_accuracy_of_predict(loss, o
     """The run counts from the buffers of the forward pass it just made (compiled output order, and a shortcut
     for one sigmoid output); the same as accuracy() of Engine.predict, outputs listed out of order, and rows whose
     outputs are not a number count as wrong."""
-    from bpgui.core.accuracy import accuracy
+    from bpgui.core.accuracy import accuracy, predicted_classes
     from bpgui.core.engine import Workspace
     from bpgui.core.network import Network
     from bpgui.core.training_run import _loaded_accuracy
@@ -237,6 +237,8 @@ def test_the_runs_accuracy_of_a_loaded_batch_is_core_accuracy_of_predict(loss, o
     eng.forward(ws)
     want = accuracy(eng.predict(x), t)
     assert _loaded_accuracy(eng, ws) == pytest.approx(want, abs=1e-15)
+    # the run's way, given the targets' classes (found once per run), counts the same
+    assert _loaded_accuracy(eng, ws, predicted_classes(t)) == pytest.approx(want, abs=1e-15)
     assert 0.2 < want < 0.9  # not trivially all right or all wrong
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from .blas import training_threads
 from .datasets import Dataset
 from .document import Document, TrainingConfig
 from .engine import Engine, Workspace
@@ -118,12 +119,14 @@ class Trainer:
         return e
 
     def train(self, steps: int, callback=None) -> float:
-        """Run ``steps`` updates; ``callback(i)`` is called after each (e.g. for a progress bar)."""
+        """Run ``steps`` updates; ``callback(i)`` is called after each (e.g. for a progress bar). numpy's BLAS runs
+        on one thread meanwhile (see core/blas.py)."""
         e = float("nan")
-        for i in range(steps):
-            e = self.step()
-            if callback is not None:
-                callback(i + 1)
+        with training_threads():
+            for i in range(steps):
+                e = self.step()
+                if callback is not None:
+                    callback(i + 1)
         return e
 
     def train_loss(self) -> float:

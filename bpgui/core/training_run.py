@@ -26,7 +26,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .accuracy import accuracy, has_accuracy
+from .accuracy import accuracy, has_accuracy, predicted_classes
+from .blas import training_threads
 from .contours import contour_segments
 from .datasets import Dataset, names_classes
 from .document import DocumentError, GeneratorData, TableData, TrainingConfig, make_dataset
@@ -312,6 +313,9 @@ class TrainingRun:
         targets = np.concatenate([dataset.t_train, dataset.t_test]) if len(dataset.t_test) else dataset.t_train
         self._two_classes = names_classes(targets)  # else a decision contour means nothing (e.g. 2-D regression)
         self._classifies = has_accuracy(self._network.loss, targets)
+        # each sample's class, for the accuracy recorded as the run goes (training set, test set)
+        self._classes = ((predicted_classes(dataset.t_train), predicted_classes(dataset.t_test))
+                         if self._classifies and dataset.n_outputs > 1 else (None, None))
         self._restart_guard()  # new data or a new net: measure blow-ups and stalls from here
         self._eval_ws = Workspace(trainer.engine, len(dataset.x_train))
         self._eval_ws.load(dataset.x_train, dataset.t_train)
@@ -497,9 +501,13 @@ class TrainingRun:
     def run(self, steps: int, deadline: float | None = None, keep_going: Callable[[], bool] | None = None) -> int:
         """Up to ``steps`` updates, stopping early at ``deadline`` (time.perf_counter), when ``keep_going()``
         turns false (both checked after every step), on divergence or on a stall. Returns the number of updates
-        made."""
+        made. numpy's BLAS runs on one thread meanwhile (see core/blas.py)."""
         if not self.can_train:
             return 0
+        with training_threads():
+            return self._run(steps, deadline, keep_going)
+
+    def _run(self, steps: int, deadline: float | None, keep_going: Callable[[], bool] | None) -> int:
         t = self.trainer
         eng = t.engine
         params = eng.params
@@ -510,6 +518,7 @@ class TrainingRun:
         d = t.dataset
         has_test = len(d.x_test) > 0
         classifies = self._classifies
+        train_classes, test_classes = self._classes
         isfinite = math.isfinite
         clock = time.perf_counter
         done = 0
@@ -532,11 +541,11 @@ class TrainingRun:
                     train_data, penalty = eng.loss_parts(d.x_train, d.t_train)
                     train_full = train_data + penalty
                     if classifies:
-                        acc = _loaded_accuracy(eng, eng.workspace(len(d.x_train)))
+                        acc = _loaded_accuracy(eng, eng.workspace(len(d.x_train)), train_classes)
                 if has_test:
                     test = eng.data_loss_value(d.x_test, d.t_test)
                     if classifies:
-                        test_acc = _loaded_accuracy(eng, eng.workspace(len(d.x_test)))
+                        test_acc = _loaded_accuracy(eng, eng.workspace(len(d.x_test)), test_classes)
             # keep the parameters every 8th step (on the step count, so that the history's steps are among them)
             # and where the guard restarts; promoted to checkpoints if their loss is sane
             row = params[order] if record else None  # the parameters at step s (a copy), before its update
@@ -548,7 +557,7 @@ class TrainingRun:
             if record and full:
                 train_data = t._full.data_loss
                 if classifies:  # the full batch's outputs at step s, before its update
-                    acc = _loaded_accuracy(eng, t._full)
+                    acc = _loaded_accuracy(eng, t._full, train_classes)
             # blow-ups and stalls are judged on the training set's loss: one minibatch's loss can be far above
             # another's
             judged = e if full else train_full
@@ -779,9 +788,9 @@ class TrainingRun:
 
 
 # ---------------------------------------------------------------------------------------------- helpers
-def _loaded_accuracy(eng: Engine, ws: Workspace) -> float | None:
+def _loaded_accuracy(eng: Engine, ws: Workspace, classes: np.ndarray | None = None) -> float | None:
     """The accuracy (see core/accuracy.py) of the outputs of the forward pass just made on the samples loaded in
-    ``ws``."""
+    ``ws``; ``classes``: the loaded targets' classes, if known (``predicted_classes`` of them)."""
     if eng.K == 1 and eng.loss.name == "bce":
         # the common case, without accuracy()'s copies: with them, recording every step trained circles at 16,000
         # full-batch steps/s instead of 27,000; this way at 23,500
@@ -790,7 +799,14 @@ def _loaded_accuracy(eng: Engine, ws: Workspace) -> float | None:
         right &= np.isfinite(y)
         return int(np.count_nonzero(right)) / ws.n
     perm = eng._perm  # compiled order → document order, for the outputs and the targets alike
-    return accuracy(eng.loss.outputs(ws.z, ws.y)[perm].T, ws.T[perm].T)
+    if classes is None or eng.K == 1 or ws.n == 0:
+        return accuracy(eng.loss.outputs(ws.z, ws.y)[perm].T, ws.T[perm].T)
+    # accuracy() without its copies, and the targets' classes found once per run: a 64-32-16-10 net on 1,000
+    # samples, recording every step, trained at 1,380 steps/s; this way at 1,530 (not recording: 1,840)
+    out = eng.loss.outputs(ws.z, ws.y)[perm]
+    right = np.equal(out.T.argmax(axis=1), classes)
+    right &= np.isfinite(out).all(axis=0)
+    return int(np.count_nonzero(right)) / ws.n
 
 
 def _carry_optimizer_state(old: Optimizer, old_engine: Engine, new: Optimizer, new_engine: Engine) -> None:
