@@ -10,10 +10,12 @@ matrix product and the whole gradient is one more:
   ``W[j, 0]`` is neuron j's bias and ``W[j, r]`` the weight of the edge from row r to j. Entries with no edge
   are held at zero by a 0/1 ``mask`` on the gradient. ``W.ravel()`` is the flat parameter vector.
 * Layer k's net input is ``W[cols_k, :r_k] @ A[:r_k]``: the rows before layer k are the bias and every earlier
-  layer, so skip connections cost nothing extra.
+  layer, so skip connections cost nothing extra. When a layer's edges all come from later rows (a net connected
+  layer by layer), the product starts at its first source row and the bias is added on its own (see SKIP_ROWS).
 * Backward: ``∂E/∂out`` of layer j is ``W[cols_>j, rows_j]ᵀ @ D[cols_>j]`` where ``D`` holds δ = ∂E/∂net;
-  then δ_j = ∂E/∂out_j ⊙ f'(net_j). The gradient is ``(D @ Aᵀ) ⊙ mask``, computed one layer's block at a
-  time. E is the batch's mean loss, so ``D`` carries its 1/N (:class:`Evaluation` reports each sample's own δ).
+  then δ_j = ∂E/∂out_j ⊙ f'(net_j). The gradient is ``(D @ Aᵀ) ⊙ mask``, computed one layer's block (the rows
+  of its product) at a time. E is the batch's mean loss, so ``D`` carries its 1/N (:class:`Evaluation` reports
+  each sample's own δ).
 * With a weight decay (``Engine.weight_decay``, see regularization.py) the loss the engine returns is the total
   E + R and its gradient ∇(E + R): R over the weights (never the biases) is added after the backward pass. The
   parts stay at hand: ``Workspace.data_loss`` (E) and ``Workspace.penalty`` (R), :meth:`Engine.loss_parts`.
@@ -31,6 +33,12 @@ from .activations import ACTIVATIONS
 from .losses import LOSSES
 from .network import Network, bias_name, parse_parameter_name, weight_name
 from .regularization import WeightDecay
+
+#: a layer whose first edge comes from a row after this many (after the bias and the inputs, say) multiplies only
+#: the rows from there on and adds its bias on its own: in a 64-32-16-10 net that is 2.8 instead of 4.8 million
+#: multiplications per 1,000 samples each way, one step 30 % faster. Below it the product over every row is the
+#: cheaper (one call)
+SKIP_ROWS = 8
 
 
 class Workspace:
@@ -54,15 +62,17 @@ class Workspace:
         self.inputs = self.A[1 : 1 + e.n_in]
         off = 1 + e.n_in
         W, A, NET, D, FP = e.W, self.A, self.NET, self.D, self.FP
-        self.fwd = []
+        self.fwd = []  # per layer: (its weights, the rows feeding it, its net inputs, activations, bias or None)
         self.bwd = []
-        self.grad = []  # per layer: (δ of the layer, the rows feeding it transposed, its block of G)
-        for c0, c1, groups in e.layers:
+        self.grad = []  # per layer: (δ of the layer, the rows feeding it transposed, its block of G, bias or None)
+        for (c0, c1, groups), lo in zip(e.layers, e.first_rows):
             r0 = c0 + off
             acts = [(ACTIVATIONS[name], NET[a:b], A[a + off : b + off], FP[a:b]) for name, a, b in groups]
-            self.fwd.append((W[c0:c1, :r0], A[:r0], NET[c0:c1], acts))
+            # the rows feeding the layer: all before it, or those from lo on and the bias on its own
+            bias, g_bias = (W[c0:c1, :1], self.G[c0:c1, 0]) if lo else (None, None)
+            self.fwd.append((W[c0:c1, lo:r0], A[lo:r0], NET[c0:c1], acts, bias))
             if c1 > c0:
-                self.grad.append((D[c0:c1], A[:r0].T, self.G[c0:c1, :r0]))
+                self.grad.append((D[c0:c1], A[lo:r0].T, self.G[c0:c1, lo:r0], g_bias))
             if c1 < e.C:  # hidden layer: gets δ from every later layer
                 # with a single later neuron the product is an outer product: multiply is ~6x faster than matmul
                 product = np.multiply if e.C - c1 == 1 else np.matmul
@@ -168,6 +178,13 @@ class Engine:
         oc0 = self.C - self.K
         self._perm = np.array([self.col[nid] - oc0 for nid in self.output_ids])
         self._unperm = np.argsort(self._perm)
+        # per layer, the first row its products take: 0 (every row before the layer, the bias row included), or
+        # the row of its first edge's source if more than SKIP_ROWS rows come before that one (see SKIP_ROWS)
+        self.first_rows: list[int] = []
+        for c0, c1, _ in self.layers:
+            used = np.flatnonzero(self.mask[c0:c1, 1:].any(axis=0))
+            lo = 1 + int(used[0]) if len(used) else 1
+            self.first_rows.append(lo if lo > SKIP_ROWS else 0)
         self._workspaces: dict[int, Workspace] = {}
 
     # ------------------------------------------------------------------ buffers
@@ -181,8 +198,10 @@ class Engine:
     # ------------------------------------------------------------------ passes
     def forward(self, ws: Workspace) -> None:
         matmul = np.matmul
-        for w, a, net, acts in ws.fwd:
+        for w, a, net, acts, bias in ws.fwd:
             matmul(w, a, out=net)
+            if bias is not None:
+                net += bias
             for act, n, o, _ in acts:
                 act.forward(n, o)
 
@@ -202,8 +221,10 @@ class Engine:
             d *= fp
         # ∂E/∂W block by block: only the rows before a layer feed it, so a dense D @ Aᵀ would do ~2-3x the work
         # (and, being larger, can make OpenBLAS go multi-threaded, which is slow on a busy machine)
-        for d, a_t, g in ws.grad:
+        for d, a_t, g, g_bias in ws.grad:
             matmul(d, a_t, out=g)
+            if g_bias is not None:
+                np.sum(d, axis=1, out=g_bias)
         ws.G *= self.mask
         ws.data_loss = e
         if self.weight_decay is not None:
