@@ -657,7 +657,14 @@ class TrainingRun:
         """What the views draw now; ``anatomy``: with the next step's :class:`StepAnatomy` (1-6 ms on the
         bundled examples, so only while a view shows it; None when the parameters are not finite); ``trajectory``: with
         the real path so far (only while a view draws it); ``neurons``: with every neuron's output over a 2-D grid
-        (:class:`NeuronGrids`, from the same forward pass as the grid's outputs)."""
+        (:class:`NeuronGrids`, from the same forward pass as the grid's outputs). numpy's BLAS runs on one thread
+        meanwhile, as in :meth:`run`: a snapshot makes a training step's products, up to 40 times a second between
+        the run's."""
+        with training_threads():
+            return self._snapshot(playing, steps_per_second, anatomy, trajectory, neurons)
+
+    def _snapshot(self, playing: bool, steps_per_second: float, anatomy: bool, trajectory: bool,
+                  neurons: bool) -> TrainingSnapshot:
         steps, train_h, test_h = self.history.arrays()
         acc_h, test_acc_h = self.history.accuracy_arrays()
         total_h = self.history.total_array()
