@@ -3,9 +3,10 @@
 A training step is a few small matrix products between elementwise work. OpenBLAS splits a product over two or
 more threads once it is large enough (a 32 × 65 by 65 × 1,000 product already is), and its helper threads then
 spin, waiting for the next one. On an idle machine that gains little at these sizes; when another program keeps a
-core busy, the calling thread waits for a helper that is not scheduled, and training became up to 10× slower
+core busy, the calling thread waits for a helper that is not scheduled, and training became 10 to 100× slower
 (``bench/bench_contention.py``). So training runs with BLAS on one thread: :func:`training_threads` around a
-stretch of steps (the window's worker trains in chunks of a few milliseconds; ``bpgui train`` in one stretch).
+stretch of steps (the window's worker trains in chunks of a few milliseconds and takes snapshots between them;
+``bpgui train`` trains in one stretch).
 
 The limit is set through threadpoolctl, which finds the BLAS library numpy loaded and calls its own
 ``set_num_threads``. For OpenBLAS (numpy's wheels) and MKL that number is process-wide: while a thread trains,
