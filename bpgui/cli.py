@@ -519,6 +519,7 @@ def _output_path(arg: str) -> Path:
 def cmd_train(args) -> int:
     import numpy as np
 
+    from .core.blas import training_threads
     from .core.document import DocumentError, save_document
     from .core.stopping import Stopper, StopRule
     from .core.training import Trainer
@@ -562,7 +563,9 @@ def cmd_train(args) -> int:
     t0 = time.perf_counter()
     done, stop = 0, None
     try:
-        with np.errstate(all="ignore"):  # divergence is reported below in one line, not as NumPy warnings
+        # divergence is reported below in one line, not as NumPy warnings; BLAS on one thread (core/blas.py), also
+        # for the loop with a stop rule, which steps the trainer itself
+        with np.errstate(all="ignore"), training_threads():
             if stopper is None:
                 trainer.train(args.steps, after_step)
                 done = args.steps

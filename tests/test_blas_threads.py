@@ -179,3 +179,24 @@ def test_none_leaves_blas_alone(monkeypatch):
     seen = []
     TrainingRun(net, data, config).run(3, keep_going=lambda: seen.append(blas_threads()) or True)
     assert seen == [{BEFORE}] * 3
+
+
+@pytest.mark.parametrize("stop_rule", [[], ["--until-loss", "1e-9"]])
+def test_bpgui_train_steps_with_one_blas_thread(stop_rule, tmp_path, monkeypatch, capsys):
+    """Both of ``bpgui train``'s loops: Trainer.train, and its own loop when a stop rule is given."""
+    from bpgui import cli
+    from bpgui.resources import example_paths
+
+    seen = []
+    step = Trainer.step
+
+    def probe(self, *args, **kwargs):
+        seen.append(blas_threads())
+        return step(self, *args, **kwargs)
+
+    monkeypatch.setattr(Trainer, "step", probe)
+    out = str(tmp_path / "o.json")
+    status = cli.main(["train", str(example_paths()["xor"]), "--steps", "6", *stop_rule, "-o", out])
+    assert status == 0, capsys.readouterr().err
+    assert seen == [{1}] * 6
+    assert blas_threads() == {BEFORE}

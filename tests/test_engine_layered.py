@@ -73,14 +73,16 @@ def test_shortcut_layers_match_the_reference_and_the_dense_products(case, loss, 
             assert_close(grads[name], g, f"∂E/∂{name}")
 
 
-@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
-def test_training_with_the_shortcut_is_training_without_it(optimizer, monkeypatch):
+@pytest.mark.parametrize("optimizer, decay", [("sgd", None), ("momentum", "l2"), ("adam", "l1")])
+def test_training_with_the_shortcut_is_training_without_it(optimizer, decay, monkeypatch):
     """50 full-batch steps: the same parameters either way, and the weights of edges that do not exist (the
-    rows the shortcut leaves out) stay exactly zero."""
+    rows the shortcut leaves out) stay exactly zero, with a weight decay too."""
     net, x, t = make_net("the first hidden layer into the outputs", "cross_entropy", seed=3)
     from bpgui.core.datasets import Dataset
+    from bpgui.core.regularization import WeightDecay
 
-    config = TrainingConfig(optimizer=optimizer, learning_rate=0.05)
+    config = TrainingConfig(optimizer=optimizer, learning_rate=0.05,
+                            weight_decay=None if decay is None else WeightDecay(decay, 0.01))
     fast = Trainer(net.copy(), Dataset(x, t), config)
     with monkeypatch.context() as m:
         m.setattr(engine_module, "SKIP_ROWS", 10**9)
