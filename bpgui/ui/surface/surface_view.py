@@ -410,6 +410,11 @@ class SurfaceView(QWidget):
             self.next_line.setData([], [])
             self.next_point.setData([])
 
+    def hide_next_step(self, hidden: bool) -> None:
+        """Hide where the optimizer's next step lands (the ring and its line), e.g. while a lesson asks for it."""
+        for it in (self.next_line, self.next_point):
+            it.setVisible(not hidden)
+
     def grid_width(self) -> float:
         """The grid's width along x (parameter units)."""
         if self.surface is not None:
