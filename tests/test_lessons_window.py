@@ -499,6 +499,8 @@ def test_classroom_mode_hides_and_restores_exactly(qtbot, make_window):
     before_font = app.font()
     watched = [panel.hyper["momentum"], panel.data_form.parentWidget(), panel.lr_edit, panel.batch]
     before = [x.isVisible() for x in watched]
+    caption = w.surface_view.caption  # a label with a style sheet
+    caption_size = caption.font().pointSizeF()
     exports = (w.window_actions.export_window, w.window_actions.copy_window,
                w.window_actions.export_menu.menuAction())
     view_menu = next(m for m in w.menuBar().findChildren(QMenu) if m.title() == "&View")
@@ -516,6 +518,7 @@ def test_classroom_mode_hides_and_restores_exactly(qtbot, make_window):
         assert panel.lr_edit.isVisible() and panel.batch.isVisible()
         assert not any(a.isVisible() for a in exports)
         assert app.font().pointSizeF() == pytest.approx(before_font.pointSizeF() * SCALE)
+        assert caption.font().pointSizeF() == pytest.approx(caption_size * SCALE)
         # a settings change does not bring the hyperparameters back
         panel.optimizer.setCurrentText("adam")
         panel.optimizer.activated.emit(panel.optimizer.currentIndex())
@@ -533,6 +536,7 @@ def test_classroom_mode_hides_and_restores_exactly(qtbot, make_window):
             action.trigger()
     assert not w.classroom.on
     assert app.font() == before_font
+    assert caption.font().pointSizeF() == caption_size
     assert [x.isVisible() for x in watched] == before
     assert all(a.isVisible() for a in exports)
     third = make_window(wait="snapshot")

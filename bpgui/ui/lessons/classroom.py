@@ -28,12 +28,21 @@ def scaled(font: QFont, factor: float) -> QFont:
     return big
 
 
+def _set_font(font: QFont) -> None:
+    """The application's font, on every widget: a widget with a style sheet keeps the font it had when the sheet
+    was applied (Qt does not pass it a new application font), so its sheet is applied again."""
+    app = QApplication.instance()
+    app.setFont(font)
+    for widget in app.allWidgets():
+        if widget.styleSheet():
+            widget.setStyleSheet(widget.styleSheet())
+
+
 def _enlarge(key: int) -> None:
     global _normal_font
-    app = QApplication.instance()
     if not _enlarged:
-        _normal_font = QFont(app.font())
-        app.setFont(scaled(_normal_font, SCALE))
+        _normal_font = QFont(QApplication.instance().font())
+        _set_font(scaled(_normal_font, SCALE))
     _enlarged.add(key)
 
 
@@ -43,7 +52,7 @@ def _give_back(key: int) -> None:
         return
     _enlarged.discard(key)
     if not _enlarged and _normal_font is not None:
-        QApplication.instance().setFont(_normal_font)
+        _set_font(_normal_font)
         _normal_font = None
 
 

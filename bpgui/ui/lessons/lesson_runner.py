@@ -41,6 +41,8 @@ from .point_marker import PointMarker
 PLAY_SECONDS = 6.0
 #: the Lessons dock's first height: at least this many pixels, or this share of the window's height
 DOCK_HEIGHT = (220, 0.34)
+#: and the Training dock's share of the room above it, on the left
+TRAINING_SHARE = 0.68
 #: how long a Check waits for a running training thread to stop (seconds)
 SETTLE_SECONDS = 3.0
 
@@ -154,17 +156,20 @@ class LessonRunner(QObject):
             first = dock.isHidden() and not self._sized
             dock.show()
             dock.raise_()
-            if first and not dock.isFloating():  # high enough for a step's text and question
+            if first and not dock.isFloating():
                 self._sized = True
-                w = self.window
-                h = max(DOCK_HEIGHT[0], int(DOCK_HEIGHT[1] * w.height()))
-                w.resizeDocks([dock], [h], Qt.Vertical)
-                # the room above it goes to the Training panel first (the lessons point at its controls)
-                left = [w.findChild(QDockWidget, name) for name in ("training", "properties")]
-                if all(d is not None and d.isVisible() and not d.isFloating() for d in left):
-                    room = left[0].height() + left[1].height()
-                    w.resizeDocks(left, [int(0.68 * room), room - int(0.68 * room)], Qt.Vertical)
+                QTimer.singleShot(0, self._size_dock)
         self.panel.setFocus()
+
+    def _size_dock(self) -> None:
+        """The dock's first height: enough for a step's text and question. The room left above it goes to the
+        Training panel first (the lessons point at its controls), then to Properties."""
+        w, dock = self.window, self.dock
+        w.resizeDocks([dock], [max(DOCK_HEIGHT[0], int(DOCK_HEIGHT[1] * w.height()))], Qt.Vertical)
+        left = [w.findChild(QDockWidget, name) for name in ("training", "properties")]
+        if all(d is not None and d.isVisible() and not d.isFloating() for d in left):
+            room = left[0].height() + left[1].height()
+            w.resizeDocks(left, [int(TRAINING_SHARE * room), room - int(TRAINING_SHARE * room)], Qt.Vertical)
 
     def show_list(self) -> None:
         self.refresh_list()

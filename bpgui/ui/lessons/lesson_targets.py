@@ -5,7 +5,7 @@ for a moment in a bright colour (:class:`Flash`) so the eye finds it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QPoint, QRect, Qt, QTimer
+from PySide6.QtCore import QRect, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QGroupBox, QScrollArea, QWidget
 
 from ..view_help import VIEW_DOCKS
@@ -130,8 +130,9 @@ class LessonTargets:
             top = widgets[0].window()
             rect = QRect()
             for w in widgets:
-                if w.window() is top:
-                    rect = rect.united(QRect(w.mapTo(top, QPoint(0, 0)), w.size()))
+                seen = w.visibleRegion().boundingRect()  # a control half out of its scroll area: the half in it
+                if w.window() is top and not seen.isEmpty():
+                    rect = rect.united(QRect(w.mapTo(top, seen.topLeft()), seen.size()))
         else:  # a canvas item
             view = self.window.view
             top = view.window()
