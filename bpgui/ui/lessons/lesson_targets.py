@@ -5,7 +5,7 @@ for a moment in a bright colour (:class:`Flash`) so the eye finds it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QRect, Qt, QTimer
+from PySide6.QtCore import QCoreApplication, QEvent, QRect, Qt, QTimer
 from PySide6.QtWidgets import QDockWidget, QFrame, QGroupBox, QScrollArea, QWidget
 
 from ..view_help import VIEW_DOCKS
@@ -39,6 +39,7 @@ class LessonTargets:
     def __init__(self, window):
         self.window = window
         self.flashes: list[Flash] = []  # the frames on show (deleted after FLASH_MS)
+        self.pending = 0  # targets to show once the window is laid out
 
     # ------------------------------------------------------------------ finding
     def dock(self, view: str) -> QDockWidget | None:
@@ -66,7 +67,14 @@ class LessonTargets:
     # ------------------------------------------------------------------ showing
     def show(self, targets) -> None:
         """Bring each of ``targets`` ("view:surface", "control:learning_rate", "edge:x->y", "neuron:h1") into sight
-        and frame it, once the window is laid out anew."""
+        and frame it, once the window is laid out anew (a step's setup may have shown or hidden rows of the
+        Training panel)."""
+        self.pending += 1
+        QTimer.singleShot(0, lambda: self._show_now(tuple(targets)))
+
+    def _show_now(self, targets) -> None:
+        self.pending -= 1
+        QCoreApplication.sendPostedEvents(None, QEvent.LayoutRequest)
         flash: list = []
         selected = False
         for t in targets:
