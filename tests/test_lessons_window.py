@@ -349,7 +349,6 @@ def test_back_next_and_restart(qtbot, window):
     press(qtbot, w, panel.next)
     press(qtbot, w, panel.next)
     assert runner.index == 2 and runner.prediction.kind == "point"
-    w.lessons.panel.show_me.setEnabled(False)
     # a step taken by the learner: Back keeps the network as it is now
     w.training.step()
     qtbot.waitUntil(lambda: w.training.latest.step == 1)
@@ -571,3 +570,19 @@ def test_f1_explains_the_view_in_focus(qtbot, window):
 
     assert current_view(w) == "loss"
     assert "bce" in view_help_html("loss", w.model.network.loss)
+
+
+def test_another_network_opened_during_a_lesson_stops_its_checks_until_restart(qtbot, window):
+    w = window
+    open_from_list(qtbot, w, DEV)
+    panel = w.lessons.panel
+    press(qtbot, w, panel.next)  # a number to predict
+    w.window_actions.new.trigger()  # File > New (the fixture answers Discard)
+    assert w.model.display_name != "slope_net"
+    assert "Another network is open" in panel.message.text()
+    QTest.keyClicks(panel.number, "1")
+    press(qtbot, w, panel.check)
+    assert "not open any more" in panel.verdict.text() and panel.verdict.property("right") is None
+    press(qtbot, w, panel.restart)
+    assert w.model.display_name == "slope_net" and w.lessons.attached and w.lessons.index == 0
+    assert not panel.message.isVisible()

@@ -131,7 +131,7 @@ def current_view(window: QMainWindow) -> str:
 def show_view_help(window: QMainWindow, name: str | None = None) -> QMessageBox:
     """A box with the help of view ``name`` (default: :func:`current_view`); returns it, open (not modal)."""
     name = name or current_view(window)
-    loss = window.model.network.loss if hasattr(window, "model") else None
+    loss = window.model.network.loss
     box = QMessageBox(QMessageBox.Information, f"What is this? — {VIEW_HELP[name].title}",
                       view_help_html(name, loss), QMessageBox.Ok, window)
     box.setObjectName("view help")

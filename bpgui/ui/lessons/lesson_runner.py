@@ -129,8 +129,7 @@ class LessonRunner(QObject):
         p.sigList.connect(self.show_list)
         self.hub.sigDocumentReplaced.connect(self._on_document_replaced)
         self.training.sigSnapshot.connect(self._on_snapshot)
-        self.training.sigPlayingChanged.connect(self._on_playing)
-        self.refresh_list()
+        self.training.sigPlayingChanged.connect(self._on_playing)  # the list is read when it is first shown
 
     @property
     def dock(self) -> QDockWidget | None:
