@@ -517,7 +517,7 @@ def test_classroom_mode_hides_and_restores_exactly(qtbot, make_window):
         assert panel.lr_edit.isVisible() and panel.batch.isVisible()
         assert not any(a.isVisible() for a in exports)
         assert app.font().pointSizeF() == pytest.approx(before_font.pointSizeF() * SCALE)
-        assert caption.font().pointSizeF() == pytest.approx(caption_size * SCALE)
+        qtbot.waitUntil(lambda: caption.font().pointSizeF() == pytest.approx(caption_size * SCALE))  # laid out
         # a settings change does not bring the hyperparameters back
         panel.optimizer.setCurrentText("adam")
         panel.optimizer.activated.emit(panel.optimizer.currentIndex())
@@ -535,7 +535,7 @@ def test_classroom_mode_hides_and_restores_exactly(qtbot, make_window):
             action.trigger()
     assert not w.classroom.on
     assert app.font() == before_font
-    assert caption.font().pointSizeF() == caption_size
+    qtbot.waitUntil(lambda: caption.font().pointSizeF() == caption_size)
     assert [x.isVisible() for x in watched] == before
     assert all(a.isVisible() for a in exports)
     third = make_window(wait="snapshot")

@@ -8,7 +8,7 @@ given back, as it was, when the last one leaves it.
 
 from __future__ import annotations
 
-from PySide6.QtCore import QObject, QSettings
+from PySide6.QtCore import QCoreApplication, QEvent, QObject, QSettings
 from PySide6.QtGui import QFont
 from PySide6.QtWidgets import QApplication
 
@@ -29,13 +29,14 @@ def scaled(font: QFont, factor: float) -> QFont:
 
 
 def _set_font(font: QFont) -> None:
-    """The application's font, on every widget: a widget with a style sheet keeps the font it had when the sheet
-    was applied (Qt does not pass it a new application font), so its sheet is applied again."""
+    """The application's font, on every widget: Qt does not tell a widget with a style sheet of a new application
+    font (it keeps the font it had when its sheet was applied), so its sheet is applied again and it is told."""
     app = QApplication.instance()
     app.setFont(font)
     for widget in app.allWidgets():
         if widget.styleSheet():
             widget.setStyleSheet(widget.styleSheet())
+            QCoreApplication.sendEvent(widget, QEvent(QEvent.ApplicationFontChange))
 
 
 def _enlarge(key: int) -> None:

@@ -362,9 +362,8 @@ class TrainingPanel(QWidget):
         """Classroom mode: hide the advanced settings (the optimizer's hyperparameters, More options, the data),
         or show them again as the document has them."""
         self.classroom = on
-        for box in (self.data_form.parentWidget(), getattr(self, "options", None)):  # options: More options
-            if box is not None:
-                box.setVisible(not on)
+        for box in (self.data_form.parentWidget(), self.options):
+            box.setVisible(not on)
         self.refresh()
 
     def _show_lr(self, lr: float) -> None:
