@@ -39,8 +39,10 @@ from .point_marker import PointMarker
 
 #: a played reveal lasts at most this long (seconds): a long one goes faster than the document's speed
 PLAY_SECONDS = 6.0
-#: the Lessons dock's first height: at least this many pixels, or this share of the window's height
-DOCK_HEIGHT = (220, 0.34)
+#: the Lessons dock's first height: room for this many lines of text, at least the first and at most the second
+#: share of the window's height
+DOCK_LINES = 13
+DOCK_SHARE = (0.34, 0.5)
 #: and the Training dock's share of the room above it, on the left
 TRAINING_SHARE = 0.68
 #: how long a Check waits for a running training thread to stop (seconds)
@@ -164,7 +166,9 @@ class LessonRunner(QObject):
         """The dock's first height: enough for a step's text and question. The room left above it goes to the
         Training panel first (the lessons point at its controls), then to Properties."""
         w, dock = self.window, self.dock
-        w.resizeDocks([dock], [max(DOCK_HEIGHT[0], int(DOCK_HEIGHT[1] * w.height()))], Qt.Vertical)
+        lines = DOCK_LINES * self.panel.fontMetrics().lineSpacing()  # more in classroom mode's larger text
+        w.resizeDocks([dock], [min(max(lines, int(DOCK_SHARE[0] * w.height())), int(DOCK_SHARE[1] * w.height()))],
+                      Qt.Vertical)
         left = [w.findChild(QDockWidget, name) for name in ("training", "properties")]
         if all(d is not None and d.isVisible() and not d.isFloating() for d in left):
             room = left[0].height() + left[1].height()
