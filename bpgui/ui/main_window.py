@@ -15,7 +15,17 @@ from pathlib import Path
 
 from PySide6.QtCore import QCoreApplication, Qt, QTimer
 from PySide6.QtGui import QIcon
-from PySide6.QtWidgets import QDockWidget, QFrame, QLabel, QMainWindow, QMessageBox, QScrollArea, QVBoxLayout, QWidget
+from PySide6.QtWidgets import (
+    QDockWidget,
+    QFrame,
+    QLabel,
+    QMainWindow,
+    QMessageBox,
+    QScrollArea,
+    QTabBar,
+    QVBoxLayout,
+    QWidget,
+)
 
 from ..resources import resource_path
 from .document.autosave import Autosave
@@ -28,6 +38,8 @@ from .editor.network_scene import NetworkScene
 from .editor.network_view import NetworkView
 from .editor.neuron_pictures import NeuronPictures
 from .editor.properties_panel import PropertiesPanel
+from .lessons.classroom import Classroom
+from .lessons.lesson_runner import LessonRunner
 from .step.direction_slopes import DirectionSlopes
 from .step.step_line_plot import StepLinePlot
 from .step.step_waterfall import StepWaterfall
@@ -79,12 +91,17 @@ class MainWindow(QMainWindow):
         self._make_docks()
         self.surface = SurfaceController(self.hub, self.training, self.surface_view, self.slice_plot,
                                          self.direction_plot, self.surface_3d, self)
+        self.lessons = LessonRunner(self)  # Help > Lessons: a dock under the canvas, hidden until asked for
+        self._dock("Lessons", self.lessons.panel, Qt.BottomDockWidgetArea).hide()
+        self.lessons.sigStatus.connect(self.show_status)
+        self.classroom = Classroom(self)
         self.status = QLabel()
         self.run_status = RunStatus()
         self.statusBar().addWidget(self.status, 1)
         self.statusBar().addPermanentWidget(self.run_status)
         self._connect()
         self.window_actions.build_menus()
+        self.classroom.set_on(Classroom.remembered())
         self.autosave = Autosave(self.hub, self, self.show_status)
         self.resize(1280, 800)
         self.show_status(WELCOME)
@@ -128,6 +145,9 @@ class MainWindow(QMainWindow):
             self.tabifyDockWidget(loss_dock, self._dock(title, w, Qt.RightDockWidgetArea))
         surface_dock.raise_()
         loss_dock.raise_()
+        # the right docks reach down to the bottom: a dock at the bottom (Lessons) lies under the canvas and the
+        # left docks, the surface keeps its height
+        self.setCorner(Qt.BottomRightCorner, Qt.RightDockWidgetArea)
         self._layout_docks = (training_dock, properties_dock, surface_dock, loss_dock)
 
     def _dock(self, title: str, widget, area) -> QDockWidget:
@@ -147,6 +167,16 @@ class MainWindow(QMainWindow):
             self.resizeDocks([training, surface], [max(300, int(0.26 * w)), max(300, int(0.36 * w))], Qt.Horizontal)
             self.resizeDocks([training, properties], [int(0.62 * h), int(0.38 * h)], Qt.Vertical)
             self.resizeDocks([surface, loss], [int(0.64 * h), int(0.36 * h)], Qt.Vertical)
+            self._hide_stale_tab_bars()
+
+    def _hide_stale_tab_bars(self) -> None:
+        """Qt (6.10) leaves a tab bar of an earlier stage of tabifying on show, where the canvas covers it but
+        a dock under the canvas (Lessons) does not: a bar whose tabs are fewer than another's, of the same docks."""
+        bars = [(b, {b.tabText(i) for i in range(b.count())}) for b in self.findChildren(QTabBar)
+                if b.parentWidget() is self]
+        for bar, tabs in bars:
+            if any(tabs < other for _b, other in bars):
+                bar.hide()
 
     # ------------------------------------------------------------------ wiring
     def _connect(self) -> None:

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QRectF, Qt
-from PySide6.QtWidgets import QLabel, QStackedLayout, QVBoxLayout, QWidget
+from PySide6.QtCore import QEvent, QRectF, Qt
+from PySide6.QtWidgets import QApplication, QLabel, QStackedLayout, QVBoxLayout, QWidget
 
 #: text and axes
 TEXT_COLOR = "#252525"
@@ -83,6 +83,12 @@ class FittedCaption(QLabel):
     def setText(self, text: str) -> None:  # noqa: N802 - Qt's name
         super().setText(text)
         self._fit()
+
+    def event(self, ev):
+        if ev.type() == QEvent.ApplicationFontChange:  # e.g. classroom mode's larger text: a new largest size
+            self._points = QApplication.font().pointSizeF()
+            self._fit()
+        return super().event(ev)
 
     def resizeEvent(self, ev):  # noqa: N802 - Qt's name
         super().resizeEvent(ev)

@@ -8,6 +8,7 @@ from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import QDockWidget, QMainWindow, QMessageBox, QStyle, QToolBar
 
 from .document.export_actions import VIEW_LABELS
+from .view_help import all_views_html, show_view_help
 
 #: the Training menu's way back after a divergence or a stall, while there is none
 RESTORE_TEXT = "Go &Back Before the Trouble"
@@ -59,6 +60,14 @@ class WindowActions(QObject):
                                       "the gestures on the network and the plots, and the shortcuts")
         self.views_help = self._action("&What Am I Looking At?", self._views_help, None,
                                        "what each view of the window shows")
+        self.view_help = self._action("What Is &This View?", lambda: show_view_help(w), "F1",
+                                      "what the view you are in (or pointing at) shows, and its formula (F1)")
+        self.lessons = self._action("&Lessons", lambda: w.lessons.show_panel(), "F2",
+                                    "short lessons on this window: predict what the network will do, then see it "
+                                    "happen (F2)")
+        self.classroom = self._action("&Classroom Mode", lambda on: w.classroom.set_on(on), None,
+                                      "for a projector: larger text, and the advanced controls out of sight "
+                                      "(optimizer hyperparameters, more options, data, export)", checkable=True)
         icon = w.style().standardIcon
         self.play = self._action("&Play", training.toggle, "Space", "train continuously / pause (Space)")
         self.play.setIcon(icon(QStyle.SP_MediaPlay))
@@ -113,6 +122,7 @@ class WindowActions(QObject):
         m.addSeparator()
         m.addActions([self.export_window, self.copy_window])
         ex = m.addMenu("E&xport")
+        self.export_menu = ex
         for view, label in VIEW_LABELS.items():
             ex.addAction(f"{label} (PNG or SVG)…", lambda v=view: w.exports.export_view_dialog(v))
         ex.addSeparator()
@@ -132,6 +142,8 @@ class WindowActions(QObject):
         m.addSeparator()
         m.addActions([self.labels, self.gradients, w.neuron_pictures.action, self.accuracy])
         m.addSeparator()
+        m.addAction(self.classroom)
+        m.addSeparator()
         for dock in w.findChildren(QDockWidget):
             m.addAction(dock.toggleViewAction())
         m = mb.addMenu("&Training")
@@ -139,7 +151,9 @@ class WindowActions(QObject):
         m.addSeparator()
         m.addAction(self.restore)
         m = mb.addMenu("&Help")
-        m.addActions([self.keys_help, self.views_help])
+        m.addAction(self.lessons)
+        m.addSeparator()
+        m.addActions([self.view_help, self.views_help, self.keys_help])
         m.addSeparator()
         m.addAction(self.about)
         tb = w.addToolBar("Main")
@@ -156,6 +170,11 @@ class WindowActions(QObject):
         for a in (self.undo, self.redo):
             tb.widgetForAction(a).setFixedWidth(width)
         self._update_undo()
+
+    def set_exports_visible(self, on: bool) -> None:
+        """Show or hide the export actions (classroom mode hides them)."""
+        for a in (self.export_window, self.copy_window, self.export_menu.menuAction()):
+            a.setVisible(on)
 
     # ------------------------------------------------------------------ keeping them current
     def _update_undo(self) -> None:
@@ -222,36 +241,7 @@ class WindowActions(QObject):
         self._show_help("Keyboard and Mouse", f"<table>{table}</table>")
 
     def _views_help(self) -> None:
-        views = [
-            ("Network (middle)", "the neurons in layers and every weight: blue positive, red negative, thicker "
-             "for larger |w|. With the Gradient Overlay, each edge is drawn by ∂E/∂w. A layer of more than 16 "
-             "neurons is drawn small, named every few, its edges thin and paler the smaller. With View > Neuron "
-             "Pictures (2 inputs), each neuron is drawn as its output over the inputs; hover one to enlarge it."),
-            ("Training (left)", "the run buttons, the speed, and how the network learns: learning rate, "
-             "optimizer, batch size, loss and data."),
-            ("Properties · Chain Rule (left)", "the selected neuron or edge; for a weight, ∂E/∂w taken apart "
-             "into the chain rule's factors, sample by sample."),
-            ("Surface", "the loss E over two weights, every other one held where it is: the path training took, "
-             "the current point, −∂E/∂x, −∂E/∂y and the optimizer's next step. Surface 3D: the same as a "
-             "landscape."),
-            ("Loss", "the training (and test) loss after each step; for a network that classifies (loss bce or "
-             "cross_entropy), View > Accuracy in the Loss Plot adds the share of points classified right."),
-            ("Outputs", "what the network answers over its inputs: a colour map with the decision boundary (2 "
-             "inputs, two classes; for values to fit, such as plane or bump, the points are coloured by their "
-             "target on the same scale) or the fitted curve (1 input), with the data. For a classifier of 2 "
-             "inputs, clicks add and remove data points."),
-            ("Slice", "E along one weight through the current point, the others held: the tangent's slope is "
-             "∂E/∂w, and where one gradient step lands."),
-            ("Directions", "the slope of E along every direction in the surface's plane, against its angle: "
-             "steepest downhill along −∇E."),
-            ("Step", "the optimizer's next step over every parameter: a bar per term gᵢ·Δwᵢ (hover one to mark "
-             "its parameter on the network), their sum beside the actual ΔE, and η·λ_max against 2."),
-            ("Line", "E along the next step, w + t·Δw for t from 0 to 2, with its linear and quadratic models."),
-            ("All Directions", "the slopes of random unit directions and of each single parameter, against "
-             "−|∇E|, the steepest of all."),
-        ]
-        text = "".join(f"<p><b>{a}</b>: {b}</p>" for a, b in views)
-        self._show_help("What Am I Looking At?", text)
+        self._show_help("What Am I Looking At?", all_views_html(self.window.model.network.loss))
 
     def _show_help(self, title: str, html: str) -> None:
         box = QMessageBox(QMessageBox.Information, title, html, QMessageBox.Ok, self.window)

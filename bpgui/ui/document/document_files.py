@@ -111,6 +111,14 @@ class DocumentFiles(QObject):
         self.status(f"opened {path}")
         return True
 
+    def open_copy(self, model: DocumentModel, ask: bool = True) -> bool:
+        """Show ``model``, a network that is not a file of the user's (e.g. a lesson's), after the unsaved-changes
+        question (unless not ``ask``); False when the current document stays."""
+        if not self._may_replace(ask):
+            return False
+        self.hub.replace(model)
+        return True
+
     def open_example(self, path: Path, name: str) -> None:
         if not self._may_replace():
             return

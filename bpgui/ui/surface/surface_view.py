@@ -13,7 +13,7 @@ import math
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, QRect, QRectF, Qt, Signal
+from PySide6.QtCore import QEvent, QPoint, QPointF, QRect, QRectF, Qt, Signal
 from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import (
     QComboBox,
@@ -226,8 +226,7 @@ class SurfaceView(QWidget):
         self.caption = FittedCaption()
         self.caption.setAlignment(Qt.AlignLeft | Qt.AlignTop)
         # a fixed height: a caption that grows or shrinks would resize the plot, and with it the grid
-        lines = self.caption.fontMetrics().lineSpacing()
-        self.caption.setFixedHeight(CAPTION_LINES * lines + 6)
+        self._size_caption()
         lay = QVBoxLayout(self)
         lay.setContentsMargins(0, 0, 0, 0)
         lay.setSpacing(2)
@@ -254,6 +253,14 @@ class SurfaceView(QWidget):
         self.point.sigPositionChanged.connect(self._drag_moved)
         self.point.sigPositionChangeFinished.connect(self._drag_finished)
         self.plot_item.vb.sigResized.connect(lambda *_: self.sigResized.emit())
+
+    def _size_caption(self) -> None:
+        self.caption.setFixedHeight(CAPTION_LINES * self.fontMetrics().lineSpacing() + 6)
+
+    def changeEvent(self, ev):
+        super().changeEvent(ev)
+        if ev.type() == QEvent.FontChange:  # e.g. classroom mode's larger text
+            self._size_caption()
 
     # ------------------------------------------------------------------ choosing
     def set_parameters(self, names: list[str], x: str | None, y: str | None) -> None:
@@ -409,6 +416,11 @@ class SurfaceView(QWidget):
         else:
             self.next_line.setData([], [])
             self.next_point.setData([])
+
+    def hide_next_step(self, hidden: bool) -> None:
+        """Hide where the optimizer's next step lands (the ring and its line), e.g. while a lesson asks for it."""
+        for it in (self.next_line, self.next_point):
+            it.setVisible(not hidden)
 
     def grid_width(self) -> float:
         """The grid's width along x (parameter units)."""

@@ -129,6 +129,8 @@ def speed_position(steps_per_second: float | None) -> int:
 class TrainingPanel(QWidget):
     #: a message for the status bar
     sigStatus = Signal(str)
+    #: classroom mode: the advanced settings are out of sight (see :meth:`set_classroom`)
+    classroom = False
 
     def __init__(self, hub: DocumentHub, actions, parent=None):
         super().__init__(parent)
@@ -332,7 +334,7 @@ class TrainingPanel(QWidget):
             self.optimizer.setCurrentText(t.optimizer)
             used = t.hyper_for_optimizer()
             for key, s in self.hyper.items():
-                self.form.setRowVisible(s, key in used)
+                self.form.setRowVisible(s, key in used and not self.classroom)
                 if key in used:
                     s.setValue(used[key])
             self.batch.setValue(t.batch_size or 0)
@@ -355,6 +357,14 @@ class TrainingPanel(QWidget):
             for w in widgets:
                 w.blockSignals(False)
         self._show_data_info()
+
+    def set_classroom(self, on: bool) -> None:
+        """Classroom mode: hide the advanced settings (the optimizer's hyperparameters, More options, the data),
+        or show them again as the document has them."""
+        self.classroom = on
+        for box in (self.data_form.parentWidget(), self.options):
+            box.setVisible(not on)
+        self.refresh()
 
     def _show_lr(self, lr: float) -> None:
         self.lr_slider.setValue(self.lr_slider.position(lr))
