@@ -150,3 +150,22 @@ def test_bpgui_lessons_lists_them_and_checks_a_good_one(capsys):
     good = bundled_lessons()[3]
     assert cli.main(["lessons", "--check", str(good)]) == 0
     assert "a good lesson: '4. Where ∂E/∂w comes from', 5 steps, 4 predictions" in capsys.readouterr().out
+
+
+def test_the_live_runs_optimizer_state_answers_what_the_next_step_does():
+    """After momentum's steps the velocity moves the next step: the live snapshot answers, not a fresh run."""
+    doc = load_document(lesson(6).document_path())
+    doc.training.optimizer = "momentum"
+    run = TrainingRun(doc.network, doc.data, doc.training)
+    run.run(60)
+    doc.network.set_parameters(run.parameter_values())
+    live = run.snapshot(anatomy=True)
+    i = live.names.index("h1->y1")
+    want = float(live.next_values[i] - live.values[i])
+    assert quantity_value(doc, "step:h1->y1", live=live) == pytest.approx(want, rel=1e-12)
+    fresh = quantity_value(doc, "step:h1->y1")  # a fresh optimizer: no velocity, the plain gradient step
+    g = live.gradient[i]
+    assert fresh == pytest.approx(-doc.training.learning_rate * g, rel=1e-9)
+    assert abs(fresh - want) > 1e-6
+    terms = live.anatomy.contributions
+    assert quantity_value(doc, "uphill", live=live) == ("yes" if (terms > 0).any() else "no")

@@ -410,9 +410,43 @@ def bundled_lessons() -> list[Path]:
 
 
 # ---------------------------------------------------------------------------------------------- the truth
-def quantity_value(doc: Document, quantity: str, surface: tuple[str, str] | None = None):
-    """What the live network in ``doc`` says ``quantity`` is (see the module's text): a float, a name, "yes"/"no",
-    or (for next_point) a pair of floats. The document is not changed."""
+#: quantities about the optimizer's next step: they depend on its state (momentum's velocity, adam's averages)
+NEXT_STEP_QUANTITIES = ("step", "next_point", "loss_after_step", "uphill", "largest_share")
+
+
+def next_step_value(snap, quantity: str, surface: tuple[str, str] | None = None):
+    """``quantity`` (one of NEXT_STEP_QUANTITIES) as a training snapshot says it (its ``next_values``, and its
+    ``anatomy`` for loss_after_step, uphill and largest_share): with the run's real optimizer state when ``snap``
+    is the live run's. None when the snapshot does not carry it."""
+    name, _, arg = quantity.partition(":")
+    if snap.next_values is None:
+        return None
+    index = {n: i for i, n in enumerate(snap.names)}
+    if name == "step":
+        return float(snap.next_values[index[arg]] - snap.values[index[arg]])
+    if name == "next_point":
+        if surface is None:
+            raise LessonError("next_point needs the surface's two parameters")
+        return tuple(float(snap.next_values[index[p]]) for p in surface)
+    anatomy = snap.anatomy
+    if anatomy is None:
+        return None
+    if name == "loss_after_step":
+        return float(anatomy.loss_after)
+    if name == "uphill":
+        return "yes" if np.any(anatomy.contributions > 0) else "no"
+    if name == "largest_share":
+        weights = [i for i, n in enumerate(anatomy.names) if "->" in n]
+        # the most negative term: it lowers E most
+        return anatomy.names[min(weights, key=lambda i: anatomy.contributions[i])] if weights else None
+    return None
+
+
+def quantity_value(doc: Document, quantity: str, surface: tuple[str, str] | None = None, live=None):
+    """What the network in ``doc`` says ``quantity`` is (see the module's text): a float, a name, "yes"/"no", or
+    (for next_point) a pair of floats. ``live``: the live run's snapshot (with its anatomy), whose optimizer state
+    answers the NEXT_STEP_QUANTITIES (a fresh run starts with none: after momentum's steps the two differ); without
+    it a fresh run's snapshot answers. The document is not changed."""
     from .engine import Engine
     from .training_run import TrainingRun
 
@@ -436,8 +470,14 @@ def quantity_value(doc: Document, quantity: str, surface: tuple[str, str] | None
                     return "yes"
                 last = now
         return "no"
+    if name in NEXT_STEP_QUANTITIES and live is not None:
+        value = next_step_value(live, quantity, surface)
+        if value is not None:
+            return value
     run = TrainingRun(doc.network, doc.data, doc.training.copy())
     snap = run.snapshot(anatomy=name in ("largest_share", "loss_after_step", "stable_rate", "uphill"))
+    if name in NEXT_STEP_QUANTITIES:
+        return next_step_value(snap, quantity, surface)
     index = {n: i for i, n in enumerate(snap.names)}
     if name == "loss":
         return float(snap.total_loss)
@@ -445,29 +485,14 @@ def quantity_value(doc: Document, quantity: str, surface: tuple[str, str] | None
         return float(snap.values[index[arg]])
     if name == "gradient":
         return float(snap.gradient[index[arg]])
-    if name == "step":
-        return float(snap.next_values[index[arg]] - snap.values[index[arg]])
     if name == "delta":
         d = doc.dataset()
         ev = Engine(doc.network, weight_decay=doc.training.weight_decay).evaluate(d.x_train, d.t_train)
         return float(np.mean(ev.delta[arg]))
     anatomy = snap.anatomy
-    if name == "loss_after_step":
-        return float(anatomy.loss_after)
     if name == "stable_rate":
         rate = anatomy.curvature.stable_learning_rate
         return math.inf if rate is None else float(rate)
-    if name == "uphill":
-        return "yes" if np.any(anatomy.contributions > 0) else "no"
-    if name == "largest_share":
-        terms = anatomy.contributions
-        weights = [i for i, n in enumerate(anatomy.names) if "->" in n]
-        best = min(weights, key=lambda i: terms[i])  # the most negative term: it lowers E most
-        return anatomy.names[best]
-    if name == "next_point":
-        if surface is None:
-            raise LessonError("next_point needs the surface's two parameters")
-        return tuple(float(snap.next_values[index[p]]) for p in surface)
     raise LessonError(f"unknown quantity {quantity!r}")
 
 

@@ -11,12 +11,12 @@ import math
 from dataclasses import dataclass, replace
 from pathlib import Path
 
-import numpy as np
 from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import QDockWidget, QFileDialog
 
 from ...core.document import Document, DocumentError
 from ...core.lessons import (
+    NEXT_STEP_QUANTITIES,
     Lesson,
     LessonError,
     Prediction,
@@ -37,6 +37,8 @@ from .lesson_progress import LessonProgress
 from .lesson_targets import LessonTargets
 from .point_marker import PointMarker
 
+#: the next-step quantities the live snapshot answers from its anatomy (asked for only then: 1-6 ms)
+ANATOMY_QUANTITIES = ("loss_after_step", "uphill", "largest_share")
 #: a played reveal lasts at most this long (seconds): a long one goes faster than the document's speed
 PLAY_SECONDS = 6.0
 #: the Lessons dock's first height: room for this many lines of text, at least the first and at most the second
@@ -47,37 +49,6 @@ DOCK_SHARE = (0.34, 0.5)
 TRAINING_SHARE = 0.68
 #: how long a Check waits for a running training thread to stop (seconds)
 SETTLE_SECONDS = 3.0
-
-
-#: what the optimizer's next step does: it depends on the optimizer's state (momentum's velocity, adam's running
-#: means), which the live run has and a fresh run (quantity_value's) has not
-NEXT_STEP_QUANTITIES = ("step", "next_point", "loss_after_step", "uphill", "largest_share")
-ANATOMY_QUANTITIES = ("loss_after_step", "uphill", "largest_share")
-
-
-def live_quantity(snap, quantity: str, pair: tuple[str, str] | None = None):
-    """``quantity`` (one of NEXT_STEP_QUANTITIES) as the live run's snapshot ``snap`` says it, with the optimizer's
-    real state — the same reading as :func:`quantity_value` makes of a fresh run's snapshot. None when the snapshot
-    does not carry it (no next step: the weights are not finite; no anatomy)."""
-    name, _, arg = quantity.partition(":")
-    if snap.next_values is None:
-        return None
-    index = {n: i for i, n in enumerate(snap.names)}
-    if name == "step":
-        return float(snap.next_values[index[arg]] - snap.values[index[arg]])
-    if name == "next_point":
-        return None if pair is None else tuple(float(snap.next_values[index[p]]) for p in pair)
-    anatomy = snap.anatomy
-    if anatomy is None:
-        return None
-    if name == "loss_after_step":
-        return float(anatomy.loss_after)
-    if name == "uphill":
-        return "yes" if np.any(anatomy.contributions > 0) else "no"
-    if name == "largest_share":
-        weights = [i for i, n in enumerate(anatomy.names) if "->" in n]
-        return anatomy.names[min(weights, key=lambda i: anatomy.contributions[i])] if weights else None
-    return None
 
 
 @dataclass
@@ -408,14 +379,10 @@ class LessonRunner(QObject):
 
     def truth(self, quantity: str, pair: tuple[str, str] | None = None):
         """What the live network says ``quantity`` is (training paused): :func:`quantity_value` of the document;
-        for what the optimizer's next step does, the live run's own answer (see :func:`live_quantity`)."""
+        for what the optimizer's next step does, the live run's own answer (its real optimizer state)."""
         name = quantity.partition(":")[0]
-        if name in NEXT_STEP_QUANTITIES:
-            snap = self._live_snapshot(anatomy=name in ANATOMY_QUANTITIES)
-            value = live_quantity(snap, quantity, pair) if snap is not None else None
-            if value is not None:
-                return value
-        return quantity_value(self.hub.model.doc, quantity, pair)
+        live = self._live_snapshot(anatomy=name in ANATOMY_QUANTITIES) if name in NEXT_STEP_QUANTITIES else None
+        return quantity_value(self.hub.model.doc, quantity, pair, live=live)
 
     def _live_snapshot(self, anatomy: bool):
         """The training thread's latest snapshot of the network as it is (with the next step's anatomy when asked
