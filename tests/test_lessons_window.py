@@ -15,7 +15,16 @@ import pytest
 from PySide6.QtCore import QPoint, QPointF, Qt
 from PySide6.QtGui import QColor
 from PySide6.QtTest import QTest
-from PySide6.QtWidgets import QApplication, QDockWidget, QFileDialog, QMenu, QMessageBox, QRadioButton, QTabBar
+from PySide6.QtWidgets import (
+    QApplication,
+    QDockWidget,
+    QFileDialog,
+    QLineEdit,
+    QMenu,
+    QMessageBox,
+    QRadioButton,
+    QTabBar,
+)
 
 from bpgui.core.lessons import LessonError, bundled_lessons, quantity_value, read_lesson, surface_pair
 from bpgui.core.training_run import TrainingRun
@@ -586,3 +595,24 @@ def test_another_network_opened_during_a_lesson_stops_its_checks_until_restart(q
     press(qtbot, w, panel.restart)
     assert w.model.display_name == "slope_net" and w.lessons.attached and w.lessons.index == 0
     assert not panel.message.isVisible()
+
+
+def test_the_numbers_that_would_give_the_answer_away_are_blurred_until_check(make_window):
+    """Lesson 1 asks for ∂E/∂w while the Slice and Surface captions print it: blurred until Check, then sharp."""
+    w = make_window(wait="snapshot")
+    w.lessons.show_panel()
+    assert w.lessons.open_lesson(bundled_lessons()[0])
+    w.lessons.go_to(2)  # "The slope": a number prediction of gradient:x->y
+    assert w.lessons.prediction is not None and w.lessons.answers_hidden
+    for widget in w.lessons.answer_widgets():
+        assert widget.graphicsEffect() is not None and widget.graphicsEffect().blurRadius() > 0
+    truth = quantity_value(w.model.doc, "gradient:x->y")
+    edit = w.lessons.panel.findChild(QLineEdit)
+    edit.setFocus()
+    QTest.keyClicks(edit, repr(truth))
+    QTest.keyClick(edit, Qt.Key_Return)
+    assert w.lessons.verdict is not None and w.lessons.verdict.right
+    assert not w.lessons.answers_hidden
+    assert all(widget.graphicsEffect() is None for widget in w.lessons.answer_widgets())
+    w.lessons.go_to(0)  # a step without a prediction: nothing blurred
+    assert not any(widget.graphicsEffect() for widget in w.lessons.answer_widgets())

@@ -37,6 +37,8 @@ from .lesson_progress import LessonProgress
 from .lesson_targets import LessonTargets
 from .point_marker import PointMarker
 
+#: how much the numbers that would give an answer away are blurred while a prediction waits (pixels)
+ANSWER_BLUR = 9.0
 #: the next-step quantities the live snapshot answers from its anatomy (asked for only then: 1-6 ms)
 ANATOMY_QUANTITIES = ("loss_after_step", "uphill", "largest_share")
 #: a played reveal lasts at most this long (seconds): a long one goes faster than the document's speed
@@ -72,6 +74,7 @@ class LessonRunner(QObject):
         super().__init__(window)
         self.window = window
         self.hub = window.hub
+        self.answers_hidden = False  # the answer widgets are blurred (a prediction waits for Check)
         self.training = window.training
         self.panel = LessonPanel()
         self.progress = LessonProgress()
@@ -146,6 +149,7 @@ class LessonRunner(QObject):
             w.resizeDocks(left, [int(TRAINING_SHARE * room), room - int(TRAINING_SHARE * room)], Qt.Vertical)
 
     def show_list(self) -> None:
+        self.hide_answers(False)
         self.refresh_list()
         self.panel.show_list()
 
@@ -218,6 +222,7 @@ class LessonRunner(QObject):
         if self._replacing or self.lesson is None:
             return
         self._end_reveal(None)
+        self.hide_answers(False)
         if self.step is not None:
             self.panel.show_message("<i>Another network is open now: Restart to go on with the lesson on its "
                                     "own network.</i>")
@@ -240,6 +245,7 @@ class LessonRunner(QObject):
             self._load_document(self.lesson)
         self._apply_setup(step.setup)
         self.prediction = self._prediction(step.predict)
+        self.hide_answers(self.prediction is not None)
         words = reveal_text(step.reveal, {k: h.title for k, h in VIEW_HELP.items()}) if step.reveal else None
         self.panel.show_step(self.lesson, index, self.prediction, words)
         if self.prediction is not None and self.prediction.kind == "point":
@@ -374,8 +380,30 @@ class LessonRunner(QObject):
             verdict = judge(p, guess, truth)
         self.verdict = verdict
         self.panel.show_verdict(verdict)
+        self.hide_answers(False)
         if self.step.reveal is not None and not self.revealed:
             self.panel.set_show_me(True)
+
+    def answer_widgets(self) -> list:
+        """The widgets whose numbers would give a prediction's answer away: captions with ∂E/∂w and the step, the
+        chain-rule table, the step views, the status bar's loss."""
+        w = self.window
+        return [w.surface_view.caption, w.slice_plot.caption, w.direction_plot.caption, w.chain_rule,
+                w.step_waterfall, w.step_line, w.direction_slopes, w.run_status]
+
+    def hide_answers(self, on: bool) -> None:
+        """Blur the answer widgets while a prediction waits for Check (their place and size stay), or sharpen
+        them again."""
+        from PySide6.QtWidgets import QGraphicsBlurEffect
+
+        for widget in self.answer_widgets():
+            if on and widget.graphicsEffect() is None:
+                blur = QGraphicsBlurEffect(widget)
+                blur.setBlurRadius(ANSWER_BLUR)
+                widget.setGraphicsEffect(blur)
+            elif not on and widget.graphicsEffect() is not None:
+                widget.setGraphicsEffect(None)
+        self.answers_hidden = on
 
     def truth(self, quantity: str, pair: tuple[str, str] | None = None):
         """What the live network says ``quantity`` is (training paused): :func:`quantity_value` of the document;
