@@ -616,3 +616,15 @@ def test_the_numbers_that_would_give_the_answer_away_are_blurred_until_check(mak
     assert all(widget.graphicsEffect() is None for widget in w.lessons.answer_widgets())
     w.lessons.go_to(0)  # a step without a prediction: nothing blurred
     assert not any(widget.graphicsEffect() for widget in w.lessons.answer_widgets())
+
+
+def test_a_choice_after_a_choice_shows_only_its_own_options(make_window):
+    """Lesson 5's last two steps both ask yes or no: the second showed four buttons (the first's not yet deleted)."""
+    w = make_window(wait="snapshot")
+    w.lessons.show_panel()
+    assert w.lessons.open_lesson(bundled_lessons()[4])
+    w.lessons.go_to(2)
+    w.lessons.go_to(3)
+    QApplication.processEvents()  # shows the new buttons; deleteLater's deletions wait for the event loop itself
+    shown = [b for b in w.lessons.panel.findChildren(QRadioButton) if b.isVisibleTo(w.lessons.panel)]
+    assert [b.text() for b in shown] == ["yes", "no"]

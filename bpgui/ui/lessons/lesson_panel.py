@@ -321,8 +321,10 @@ class LessonPanel(QWidget):
     def _show_question(self, p: Prediction | None) -> None:
         self.question_box.setVisible(p is not None)
         self.verdict.hide()
-        for b in self.choice_group.buttons():
+        for b in self.choice_group.buttons():  # gone at once (deleteLater waits for the event loop's turn)
             self.choice_group.removeButton(b)
+            self.choice_layout.removeWidget(b)
+            b.hide()
             b.deleteLater()
         if p is None:
             return
