@@ -98,6 +98,22 @@ def make_window(qtbot, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
+def _close_popups_between_tests():
+    """A menu a failed test left open grabs the mouse: every later test's mouse events would go to it."""
+    yield
+    import sys
+
+    widgets = sys.modules.get("PySide6.QtWidgets")
+    if widgets is None or widgets.QApplication.instance() is None:
+        return
+    for _ in range(10):
+        popup = widgets.QApplication.activePopupWidget()
+        if popup is None:
+            break
+        popup.close()
+
+
+@pytest.fixture(autouse=True)
 def _collect_garbage_between_tests():
     """Once a window has been made, Python's automatic garbage collection is off (the main thread collects on a
     timer: see bpgui.ui.threads.MainThreadGarbage); tests that never run the event loop still need it."""
