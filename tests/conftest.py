@@ -98,19 +98,34 @@ def make_window(qtbot, monkeypatch):
 
 
 @pytest.fixture(autouse=True)
-def _close_popups_between_tests():
-    """A menu a failed test left open grabs the mouse: every later test's mouse events would go to it."""
+def _reset_the_mouse_between_tests():
+    """The mouse as a person leaves it: no menu open (a menu left open by a failed test grabs every later test's
+    mouse events) and no button down (QTest.mouseDClick leaves Qt believing the left button is still pressed,
+    so a later test's mouse moves are drags and hover events never come)."""
     yield
     import sys
 
     widgets = sys.modules.get("PySide6.QtWidgets")
     if widgets is None or widgets.QApplication.instance() is None:
         return
+    app = widgets.QApplication
     for _ in range(10):
-        popup = widgets.QApplication.activePopupWidget()
+        popup = app.activePopupWidget()
         if popup is None:
             break
         popup.close()
+    from PySide6.QtCore import Qt
+
+    if app.mouseButtons() != Qt.NoButton:
+        from PySide6.QtTest import QTest
+
+        spare = widgets.QWidget()
+        spare.show()
+        for button in (Qt.LeftButton, Qt.RightButton, Qt.MiddleButton):
+            if app.mouseButtons() & button:
+                QTest.mouseRelease(spare, button)
+        spare.close()
+        spare.deleteLater()
 
 
 @pytest.fixture(autouse=True)
