@@ -762,6 +762,8 @@ def cmd_screenshot(args) -> int:
     finally:
         window.model.undo_stack.setClean()
         window.close()  # stops the threads
+        window.deleteLater()  # gone once the event loop turns (a caller in the same process keeps no window)
+        app.processEvents()
         signal.signal(signal.SIGINT, old_handler)
     if interrupted:
         raise KeyboardInterrupt

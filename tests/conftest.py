@@ -114,18 +114,20 @@ def _reset_the_mouse_between_tests():
         if popup is None:
             break
         popup.close()
-    from PySide6.QtCore import Qt
+    from PySide6.QtCore import QPoint, Qt
+    from PySide6.QtTest import QTest
 
-    if app.mouseButtons() != Qt.NoButton:
-        from PySide6.QtTest import QTest
-
-        spare = widgets.QWidget()
-        spare.show()
-        for button in (Qt.LeftButton, Qt.RightButton, Qt.MiddleButton):
-            if app.mouseButtons() & button:
-                QTest.mouseRelease(spare, button)
-        spare.close()
-        spare.deleteLater()
+    # the pointer rests on a widget of its own, buttons up: a test's last hover target is about to be deleted
+    spare = widgets.QWidget()
+    spare.resize(20, 20)
+    spare.show()
+    for button in (Qt.LeftButton, Qt.RightButton, Qt.MiddleButton):
+        if app.mouseButtons() & button:
+            QTest.mouseRelease(spare, button)
+    QTest.mouseMove(spare, QPoint(3, 3))
+    QTest.mouseMove(spare, QPoint(4, 4))
+    spare.close()
+    spare.deleteLater()
 
 
 @pytest.fixture(autouse=True)
