@@ -142,22 +142,29 @@ def _plural(n: int, word: str) -> str:
     return f"{n} {word}{'s' if n != 1 else ''}"
 
 
+def _target_columns(rows: CSVRows, targets: list[str]) -> list[int]:
+    """The columns (from 0) the header names ``targets``, in their order; each name must be one column's."""
+    header = rows.header
+    if header is None:
+        raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
+    target_cols: list[int] = []
+    for t in targets:
+        found = [c for c, h in enumerate(header) if h == t]
+        if not found:
+            raise CSVError(f"no column named {t!r} (the columns are {', '.join(map(repr, header))})")
+        if len(found) > 1:
+            raise CSVError(f"{len(found)} columns are named {t!r}")
+        if found[0] in target_cols:
+            raise CSVError(f"column {t!r} is named twice in --targets")
+        target_cols.append(found[0])
+    return target_cols
+
+
 def _layout(rows: CSVRows, n_inputs: int, n_outputs: int, targets: list[str] | None) -> tuple[list[int], list[int]]:
     """The input columns and the target columns (from 0, in the order they feed the network)."""
-    header, width = rows.header, rows.width
+    width = rows.width
     if targets is not None:
-        if header is None:
-            raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
-        target_cols = []
-        for t in targets:
-            found = [c for c, h in enumerate(header) if h == t]
-            if not found:
-                raise CSVError(f"no column named {t!r} (the columns are {', '.join(map(repr, header))})")
-            if len(found) > 1:
-                raise CSVError(f"{len(found)} columns are named {t!r}")
-            if found[0] in target_cols:
-                raise CSVError(f"column {t!r} is named twice in --targets")
-            target_cols.append(found[0])
+        target_cols = _target_columns(rows, targets)
         input_cols = [c for c in range(width) if c not in target_cols]
     else:
         if width <= n_inputs:
@@ -280,7 +287,7 @@ def csv_shape(text: str | CSVRows, targets: list[str] | None = None) -> tuple[in
     parsed = text if isinstance(text, CSVRows) else csv_rows(text)
     if not parsed.rows:
         raise CSVError("the file is empty")
-    width, header, body = parsed.width, parsed.header, parsed.body
+    width, body = parsed.width, parsed.body
     if not body:
         raise CSVError("the file holds a header row but no data rows")
     if width < 2:
@@ -288,12 +295,7 @@ def csv_shape(text: str | CSVRows, targets: list[str] | None = None) -> tuple[in
     if targets is None:
         cols = [width - 1]
     else:
-        if header is None:
-            raise CSVError("--targets names columns, but the file has no header row (its first row is all numbers)")
-        missing = [t for t in targets if t not in header]
-        if missing:
-            raise CSVError(f"no column named {missing[0]!r} (the columns are {', '.join(map(repr, header))})")
-        cols = [c for c, h in enumerate(header) if h in targets]
+        cols = _target_columns(parsed, targets)
         if len(cols) == width:
             raise CSVError("every column is a target: no input column")
     if len(cols) == 1:

@@ -508,7 +508,8 @@ def _fmt(v: float) -> str:
 
 
 def judge(prediction: Prediction, guess, truth) -> Verdict:
-    """How close the learner's ``guess`` is to the ``truth`` (from :func:`quantity_value`), in words."""
+    """How close the learner's number or choice ``guess`` is to the ``truth`` (from :func:`quantity_value`), in
+    words (a point: :func:`judge_point`)."""
     if prediction.kind == "number":
         guess = float(guess)
         off = abs(guess - truth)
@@ -525,24 +526,15 @@ def judge(prediction: Prediction, guess, truth) -> Verdict:
         said, real = labels.get(guess, guess), labels.get(truth, truth)
         text = f"You chose {said}; " + ("right." if right else f"the network says {real}.")
         return Verdict(right, text, truth)
-    gx, gy = (float(v) for v in guess)
-    tx, ty = truth
-    off = math.hypot(gx - tx, gy - ty)
-    return Verdict(False, "", truth) if not math.isfinite(off) else _point_verdict(prediction, off, truth)
-
-
-def _point_verdict(prediction: Prediction, off: float, truth) -> Verdict:
-    # the step's length is not known here: the caller passes the tolerance already scaled (see judge_point)
-    right = off <= prediction.tolerance
-    text = (f"Your point is {_fmt(off)} from where the step lands ({_fmt(truth[0])}, {_fmt(truth[1])}): "
-            + ("close enough, right." if right else "too far."))
-    return Verdict(right, text, truth)
+    raise LessonError("a point prediction is judged against where the step starts: use judge_point")
 
 
 def judge_point(prediction: Prediction, guess: tuple[float, float], truth: tuple[float, float],
                 start: tuple[float, float]) -> Verdict:
     """A point prediction: right within ``tolerance`` × the step's length from where the step lands."""
+    off = math.hypot(float(guess[0]) - truth[0], float(guess[1]) - truth[1])
     length = math.hypot(truth[0] - start[0], truth[1] - start[1])
-    scaled = Prediction(prediction.kind, prediction.question, prediction.quantity,
-                        prediction.tolerance * max(length, 1e-12), False, prediction.options)
-    return judge(scaled, guess, truth)
+    right = off <= prediction.tolerance * max(length, 1e-12)
+    text = (f"Your point is {_fmt(off)} from where the step lands ({_fmt(truth[0])}, {_fmt(truth[1])}): "
+            + ("close enough, right." if right else "too far."))
+    return Verdict(right, text, truth)
