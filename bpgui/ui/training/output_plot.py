@@ -180,8 +180,9 @@ class OutputPlot(QWidget):
         x = x_all[:, list(axes)] if dataset.n_inputs > 2 else x_all
         t = np.concatenate([dataset.t_train, dataset.t_test]) if n_test else dataset.t_train
         is_test = np.arange(len(x)) >= n_train
-        values = n_inputs == 2 and not (names_classes(t) or has_accuracy(loss_name, t))  # 2-D regression
-        self._many_classes = has_accuracy(loss_name, t) and t.shape[1] > 2
+        classes_named = has_accuracy(loss_name, t)  # (a pass over every target row: once)
+        values = n_inputs == 2 and not (names_classes(t) or classes_named)  # 2-D regression
+        self._many_classes = classes_named and t.shape[1] > 2
         classes = (self._classes(t, middle, is_classification(loss_name)) if n_inputs == 2 and not values
                    else np.zeros(len(x), dtype=int))
         groups = classes + (classes.max(initial=0) + 1) * is_test  # each class of the training and of the test set
